@@ -1,0 +1,71 @@
+//! Convenience constructors over [`Graph::push`]: what lowering and gradient rules call.
+//!
+//! They make broadcasts explicit: a binary op on a `[5]` and a scalar becomes a
+//! `broadcast` node and a binary op on two `[5]`s, so every later stage sees equal shapes.
+
+use crate::check::shapes;
+use crate::diag::{Diagnostic, Loc};
+use crate::ir::{Graph, NodeId, Op, Shape};
+
+impl Graph {
+    /// A leaf fed from outside: `Op::Placeholder` or `Op::Variable`.
+    pub fn leaf(&mut self, op: Op, shape: Shape, name: &str, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let id = self.push_with_shape(op, shape, &[], loc)?;
+        self.node_mut(id).name = Some(name.to_owned());
+        Ok(id)
+    }
+
+    /// A scalar constant.
+    pub fn constant(&mut self, value: f64, loc: Loc) -> NodeId {
+        let id = self.push_with_shape(Op::Constant(value), Shape::scalar(), &[], loc);
+        id.unwrap_or_else(|_| unreachable!("a constant is always a scalar"))
+    }
+
+    /// `a <op> b` for an elementwise binary op, broadcasting the operands to a common shape.
+    pub fn binary(&mut self, op: Op, a: NodeId, b: NodeId, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let Some(shape) = shapes::broadcast(self.shape(a), self.shape(b)) else {
+            // The shape rule writes the message that names both shapes.
+            return self.push(op, &[a, b], loc);
+        };
+        let a = self.broadcast_to(a, &shape, loc)?;
+        let b = self.broadcast_to(b, &shape, loc)?;
+        self.push(op, &[a, b], loc)
+    }
+
+    /// `a` repeated to `shape`; `a` itself if it has that shape already.
+    pub fn broadcast_to(&mut self, a: NodeId, shape: &Shape, loc: Loc) -> Result<NodeId, Diagnostic> {
+        if self.shape(a) == shape {
+            return Ok(a);
+        }
+        self.push_with_shape(Op::Broadcast, shape.clone(), &[a], loc)
+    }
+
+    /// `a` summed down to `shape` (the inverse of a broadcast); `a` itself if it has that shape.
+    pub fn sum_to(&mut self, a: NodeId, shape: &Shape, loc: Loc) -> Result<NodeId, Diagnostic> {
+        if self.shape(a) == shape {
+            return Ok(a);
+        }
+        if shape.is_scalar() {
+            return self.push(Op::Sum(crate::ir::Axes::All), &[a], loc);
+        }
+        self.push_with_shape(Op::SumTo, shape.clone(), &[a], loc)
+    }
+
+    /// `a` with a new axis at `axis` of length `len`.
+    pub fn expand(&mut self, a: NodeId, axis: usize, len: usize, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let shape = self.shape(a).with_axis(axis, len);
+        self.push_with_shape(Op::Expand(axis), shape, &[a], loc)
+    }
+
+    /// `a * c` for a constant `c`.
+    pub fn mul_constant(&mut self, a: NodeId, c: f64, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let c = self.constant(c, loc);
+        self.binary(Op::Mul, a, c, loc)
+    }
+
+    /// `a / c` for a constant `c`.
+    pub fn div_constant(&mut self, a: NodeId, c: f64, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let c = self.constant(c, loc);
+        self.binary(Op::Div, a, c, loc)
+    }
+}

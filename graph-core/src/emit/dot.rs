@@ -1,0 +1,22 @@
+//! The forward and backward graph in Graphviz DOT; petgraph's `Dot` does the drawing.
+
+use crate::ir::{Graph, Role};
+use petgraph::dot::{Config, Dot};
+
+/// DOT text for `graph`: forward nodes as boxes, backward nodes as blue ellipses, edges
+/// labelled with operand positions.
+pub fn dot(graph: &Graph) -> String {
+    let dtype = graph.dtype();
+    let node_attrs = |_, (index, node): (petgraph::stable_graph::NodeIndex, &crate::ir::Node)| {
+        let name = node.name.as_deref().map(|n| format!("{n} = ")).unwrap_or_default();
+        let label = format!("%{} {name}{}\\n{}", index.index(), node.op, node.shape.describe(dtype));
+        let style = match node.role {
+            Role::Forward => "shape = box",
+            Role::Backward => "shape = ellipse, color = blue",
+        };
+        format!("label = \"{}\", {style}", label.replace('"', "'"))
+    };
+    let edge_attrs = |_, edge: petgraph::stable_graph::EdgeReference<'_, usize>| format!("label = \"{}\"", edge.weight());
+    let config = [Config::NodeNoLabel, Config::EdgeNoLabel];
+    format!("{:?}", Dot::with_attr_getters(graph.petgraph(), &config, &edge_attrs, &node_attrs))
+}

@@ -1,0 +1,72 @@
+//! Formulas a person can read: each derived gradient written in terms of the named values
+//! (`d_logits = y * (d_y - sum(d_y * y))`), for doc comments and the tutorial.
+
+use crate::ir::{Axes, Graph, NodeId, Op};
+
+/// `name = formula   (rule of op)` for backward node `id`.
+pub fn derivation(graph: &Graph, id: NodeId) -> String {
+    let node = graph.node(id);
+    let name = node.name.clone().unwrap_or_else(|| id.to_string());
+    let rule = match node.rule_of {
+        Some(forward) => {
+            let of = graph.node(forward);
+            match &of.name {
+                Some(n) => format!("   ({} rule, through `{n}`)", of.op.name()),
+                None => format!("   ({} rule)", of.op.name()),
+            }
+        }
+        None => String::new(),
+    };
+    format!("{name} = {}{rule}", expression(graph, id))
+}
+
+/// The defining expression of `id`, naming the named nodes it reads and inlining the rest.
+pub fn expression(graph: &Graph, id: NodeId) -> String {
+    write(graph, id, true, 0).0
+}
+
+/// Binding strength: atoms and calls 3, unary minus 2.5 (as 3 here), `* /` 2, `+ -` 1.
+fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
+    let node = graph.node(id);
+    if let (false, Some(name)) = (top, &node.name) {
+        return (name.clone(), 3);
+    }
+    if depth > 12 {
+        return ("…".to_owned(), 3);
+    }
+    let args: Vec<(String, u8)> = graph.operands(id).iter().map(|&o| write(graph, o, false, depth + 1)).collect();
+    let paren = |(s, p): &(String, u8), min: u8| if *p < min { format!("({s})") } else { s.clone() };
+    let call = |f: &str| (format!("{f}({})", args[0].0), 3);
+    match node.op {
+        Op::Placeholder | Op::Variable => (node.name.clone().unwrap_or_else(|| id.to_string()), 3),
+        Op::Constant(c) => (number(c), if c < 0.0 { 1 } else { 3 }),
+        Op::Add => (format!("{} + {}", paren(&args[0], 1), paren(&args[1], 2)), 1),
+        Op::Sub => (format!("{} - {}", paren(&args[0], 1), paren(&args[1], 2)), 1),
+        Op::Mul => (format!("{} * {}", paren(&args[0], 2), paren(&args[1], 3)), 2),
+        Op::Div => (format!("{} / {}", paren(&args[0], 2), paren(&args[1], 3)), 2),
+        Op::Neg => (format!("-{}", paren(&args[0], 3)), 2),
+        Op::Pow(e) => (format!("pow({}, {})", args[0].0, number(e)), 3),
+        Op::Exp => call("exp"),
+        Op::Log => call("log"),
+        Op::Softmax => call("softmax"),
+        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => {
+            let operand_rank = graph.shape(graph.operands(id)[0]).rank();
+            match axes {
+                Axes::One(k) if operand_rank > 1 => (format!("{}({}, axis = {k})", node.op.name(), args[0].0), 3),
+                _ => call(node.op.name()),
+            }
+        }
+        Op::SumTo => (format!("sum_to({}, {})", args[0].0, node.shape), 3),
+        // Broadcasts and expansions only repeat values: the formula reads the same without them.
+        Op::Broadcast | Op::Expand(_) => args[0].clone(),
+    }
+}
+
+/// `2`, `0.5`, `-1`: numbers as a person writes them.
+fn number(c: f64) -> String {
+    if c.fract() == 0.0 && c.abs() < 1e15 {
+        format!("{}", c as i64)
+    } else {
+        format!("{c}")
+    }
+}

@@ -1,0 +1,257 @@
+//! Scheduling: which loop computes each node, so that chains of elementwise work and the
+//! reductions over them share one pass over the data.
+//!
+//! Time is counted in levels. Odd levels are loops (one loop per distinct shape at a level),
+//! even levels are the scalar statements between them. A node goes to the earliest level its
+//! operands allow: an elementwise node can join the loop of a same-shape operand (it reads
+//! element `i` right after it is made), but anything read through a broadcast, an expansion
+//! or a reduction must be complete, so it waits for the next loop. Then nodes whose users all
+//! come later sink to the latest level that still precedes them, so a value computed early
+//! but needed late is made where it is used instead of being stored.
+
+use crate::ir::{Graph, NodeId, Shape};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where and how a node is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A placeholder, variable or constant: always available.
+    Leaf,
+    /// A scalar statement at this (even) level.
+    Scalar(usize),
+    /// Computed element by element in the loop of its shape at this (odd) level.
+    Loop(usize),
+    /// A reduction accumulated in the loop over its operand's shape at this (odd) level.
+    Accumulate(usize),
+    /// A broadcast or expansion that is never stored: users read through it.
+    View,
+}
+
+/// One loop: every node it computes, operands first.
+#[derive(Clone, Debug)]
+pub struct LoopGroup {
+    /// Its (odd) level.
+    pub level: usize,
+    /// The shape it walks over, in flat row-major order.
+    pub shape: Shape,
+    /// The nodes computed or accumulated in it, in topological order.
+    pub nodes: Vec<NodeId>,
+    /// Variables updated in place at the end of each iteration (`sgd_step`).
+    pub updates: Vec<NodeId>,
+}
+
+/// The schedule of one generated function.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    /// Where each live node is computed.
+    pub place: BTreeMap<NodeId, Place>,
+    /// The live nodes, operands before users.
+    pub order: Vec<NodeId>,
+    /// Loops, by level, then by their first node.
+    pub loops: Vec<LoopGroup>,
+    /// Every level used, highest.
+    pub last_level: usize,
+}
+
+impl Schedule {
+    /// The level after which `id` is complete.
+    pub fn ready(&self, graph: &Graph, id: NodeId) -> usize {
+        match self.place[&id] {
+            Place::Leaf => 0,
+            Place::Scalar(level) => level,
+            Place::Loop(level) | Place::Accumulate(level) => level + 1,
+            Place::View => self.ready(graph, graph.operands(id)[0]),
+        }
+    }
+}
+
+/// Schedules the nodes needed for `outputs` (and for the gradients of `updates`, pairs of a
+/// variable and its gradient node).
+pub fn schedule(graph: &Graph, outputs: &[NodeId], updates: &[(NodeId, NodeId)]) -> Schedule {
+    let mut roots: Vec<NodeId> = outputs.to_vec();
+    roots.extend(updates.iter().flat_map(|&(var, grad)| [var, grad]));
+    let live = live_nodes(graph, &roots);
+    let order: Vec<NodeId> = graph.topological_order().into_iter().filter(|id| live.contains(id)).collect();
+    let stored: BTreeSet<NodeId> = outputs.iter().copied().collect();
+
+    let mut s = Schedule {
+        place: BTreeMap::new(),
+        order,
+        loops: Vec::new(),
+        last_level: 0,
+    };
+    for &id in &s.order.clone() {
+        let place = earliest(graph, &s, id, &stored);
+        s.place.insert(id, place);
+    }
+    sink(graph, &mut s);
+    group(graph, &mut s, updates);
+    s
+}
+
+/// Every node that `roots` depend on, roots included.
+fn live_nodes(graph: &Graph, roots: &[NodeId]) -> BTreeSet<NodeId> {
+    let mut live: BTreeSet<NodeId> = roots.iter().copied().collect();
+    let mut stack = roots.to_vec();
+    while let Some(id) = stack.pop() {
+        for operand in graph.operands(id) {
+            if live.insert(operand) {
+                stack.push(operand);
+            }
+        }
+    }
+    live
+}
+
+/// The earliest level a loop over `user_shape` can read `operand` element by element.
+fn loop_needs(graph: &Graph, s: &Schedule, operand: NodeId, user_shape: &Shape) -> usize {
+    match s.place[&operand] {
+        Place::Leaf => 1,
+        Place::Loop(level) if graph.shape(operand) == user_shape && !graph.op(operand).is_view() => level,
+        _ => s.ready(graph, operand) + 1,
+    }
+}
+
+fn earliest(graph: &Graph, s: &Schedule, id: NodeId, stored: &BTreeSet<NodeId>) -> Place {
+    let op = graph.op(id);
+    let operands = graph.operands(id);
+    if op.is_leaf() {
+        return Place::Leaf;
+    }
+    let scalar_operands = operands.iter().all(|&o| graph.shape(o).is_scalar());
+    if graph.shape(id).is_scalar() && scalar_operands {
+        let level = operands.iter().map(|&o| s.ready(graph, o)).max().unwrap_or(0);
+        return Place::Scalar(level);
+    }
+    if op.is_reduction() {
+        let operand = operands[0];
+        return match s.place[&operand] {
+            Place::Loop(level) if !graph.op(operand).is_view() => Place::Accumulate(level),
+            _ => Place::Accumulate(loop_needs(graph, s, operand, graph.shape(operand))),
+        };
+    }
+    if op.is_view() && !stored.contains(&id) {
+        return Place::View;
+    }
+    let shape = graph.shape(id);
+    let level = operands.iter().map(|&o| loop_needs(graph, s, o, shape)).max().unwrap_or(1);
+    Place::Loop(level)
+}
+
+/// Moves loop nodes down to the latest level their users allow (see the module docs).
+fn sink(graph: &Graph, s: &mut Schedule) {
+    let users = users_within(graph, s);
+    for &id in s.order.iter().rev() {
+        let Place::Loop(level) = s.place[&id] else { continue };
+        if graph.op(id).is_view() {
+            continue;
+        }
+        let mut latest = usize::MAX;
+        for &user in &users[&id] {
+            latest = latest.min(latest_for(graph, s, &users, id, user));
+        }
+        if latest != usize::MAX && latest > level {
+            s.place.insert(id, Place::Loop(latest));
+        }
+    }
+}
+
+/// The latest level `id` can be computed at and still be in time for `user`.
+fn latest_for(graph: &Graph, s: &Schedule, users: &BTreeMap<NodeId, Vec<NodeId>>, id: NodeId, user: NodeId) -> usize {
+    let complete_before = |level: usize| level.saturating_sub(if level % 2 == 1 { 2 } else { 1 });
+    match s.place[&user] {
+        Place::Loop(level) if graph.shape(user) == graph.shape(id) && !graph.op(user).is_view() => level,
+        // A reduction over `id` accumulates in `id`'s loop: they move together or not at all.
+        Place::Accumulate(level) => level,
+        Place::Loop(level) | Place::Scalar(level) => complete_before(level),
+        Place::View => users[&user].iter().map(|&u| latest_for(graph, s, users, id, u)).min().unwrap_or(usize::MAX),
+        Place::Leaf => unreachable!("a leaf has no operands"),
+    }
+}
+
+fn users_within(graph: &Graph, s: &Schedule) -> BTreeMap<NodeId, Vec<NodeId>> {
+    let mut users: BTreeMap<NodeId, Vec<NodeId>> = s.order.iter().map(|&id| (id, Vec::new())).collect();
+    for &id in &s.order {
+        for operand in graph.operands(id) {
+            users.get_mut(&operand).expect("operands of live nodes are live").push(id);
+        }
+    }
+    users
+}
+
+/// Gathers loop nodes into loops, and places each in-place variable update.
+fn group(graph: &Graph, s: &mut Schedule, updates: &[(NodeId, NodeId)]) {
+    let mut loops: BTreeMap<(usize, Shape), LoopGroup> = BTreeMap::new();
+    let mut first: BTreeMap<(usize, Shape), usize> = BTreeMap::new();
+    for (position, &id) in s.order.iter().enumerate() {
+        let (level, shape) = match s.place[&id] {
+            Place::Loop(level) => (level, graph.shape(id).clone()),
+            Place::Accumulate(level) => (level, graph.shape(graph.operands(id)[0]).clone()),
+            Place::Scalar(level) => {
+                s.last_level = s.last_level.max(level);
+                continue;
+            }
+            Place::Leaf | Place::View => continue,
+        };
+        s.last_level = s.last_level.max(level);
+        first.entry((level, shape.clone())).or_insert(position);
+        loops
+            .entry((level, shape.clone()))
+            .or_insert_with(|| LoopGroup {
+                level,
+                shape,
+                nodes: Vec::new(),
+                updates: Vec::new(),
+            })
+            .nodes
+            .push(id);
+    }
+    for &(variable, gradient) in updates {
+        if graph.shape(variable).is_scalar() {
+            continue; // scalar variables are updated after everything else
+        }
+        let level = update_level(graph, s, variable, gradient);
+        let shape = graph.shape(variable).clone();
+        s.last_level = s.last_level.max(level);
+        first.entry((level, shape.clone())).or_insert(usize::MAX);
+        loops
+            .entry((level, shape.clone()))
+            .or_insert_with(|| LoopGroup {
+                level,
+                shape,
+                nodes: Vec::new(),
+                updates: Vec::new(),
+            })
+            .updates
+            .push(variable);
+    }
+    let mut groups: Vec<LoopGroup> = loops.into_values().collect();
+    groups.sort_by_key(|g| (g.level, first[&(g.level, g.shape.clone())]));
+    s.loops = groups;
+}
+
+/// An update of `variable` must come after every read of its old value, and after its gradient.
+fn update_level(graph: &Graph, s: &Schedule, variable: NodeId, gradient: NodeId) -> usize {
+    let shape = graph.shape(variable);
+    let mut level = loop_needs(graph, s, gradient, shape);
+    let mut readers = graph.users(variable);
+    while let Some(reader) = readers.pop() {
+        let Some(&place) = s.place.get(&reader) else { continue };
+        level = level.max(match place {
+            Place::View => {
+                readers.extend(graph.users(reader));
+                continue;
+            }
+            Place::Loop(l) | Place::Accumulate(l) if loop_shape(graph, s, reader) == *shape => l,
+            _ => s.ready(graph, reader) + 1,
+        });
+    }
+    level
+}
+
+fn loop_shape(graph: &Graph, s: &Schedule, id: NodeId) -> Shape {
+    match s.place[&id] {
+        Place::Accumulate(_) => graph.shape(graph.operands(id)[0]).clone(),
+        _ => graph.shape(id).clone(),
+    }
+}

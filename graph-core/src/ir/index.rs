@@ -1,0 +1,120 @@
+//! Index maps: where element `i` of a broadcast, an expansion or a reduction's input finds
+//! its partner element in the smaller tensor. Shared by the interpreter and the emitter,
+//! so both agree on the layout (row-major, outermost axis first).
+
+use super::{Axes, Shape};
+
+/// One run of adjacent axes kept from the large shape: contributes `(i / div) % modulo * mul`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// Divides the flat index: the stride of the run's innermost axis in the large shape.
+    pub div: usize,
+    /// The run's element count; `None` when the run starts at the outermost axis.
+    pub modulo: Option<usize>,
+    /// The stride of the run's innermost axis in the small shape.
+    pub mul: usize,
+}
+
+/// A map from flat indices of a large shape to flat indices of a small one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexMap {
+    /// The runs, outermost first; the small index is their sum (0 if there are none).
+    pub runs: Vec<Run>,
+}
+
+impl IndexMap {
+    /// The map that keeps the axes of `large` marked in `kept`, dropping the others.
+    pub fn keeping(large: &Shape, kept: &[bool]) -> IndexMap {
+        let dims = large.dims();
+        let mut small_stride = 1;
+        let mut runs = Vec::new();
+        let mut k = dims.len();
+        // Walk from the innermost axis, gathering runs of kept axes.
+        while k > 0 {
+            k -= 1;
+            if !kept[k] {
+                continue;
+            }
+            let inner = k;
+            let mut count = dims[k];
+            while k > 0 && kept[k - 1] {
+                k -= 1;
+                count *= dims[k];
+            }
+            let div: usize = dims[inner + 1..].iter().product();
+            let modulo = if k == 0 { None } else { Some(count) };
+            runs.push(Run {
+                div,
+                modulo,
+                mul: small_stride,
+            });
+            small_stride *= count;
+        }
+        runs.reverse();
+        IndexMap { runs }
+    }
+
+    /// From the broadcast shape `large` back to the operand shape `small` (NumPy rules).
+    pub fn broadcast(small: &Shape, large: &Shape) -> IndexMap {
+        let pad = large.rank() - small.rank();
+        let kept: Vec<bool> = (0..large.rank()).map(|k| k >= pad && small.dims()[k - pad] != 1).collect();
+        IndexMap::keeping(large, &kept)
+    }
+
+    /// From a tensor of shape `large` to its reduction over `axes`.
+    pub fn reduction(large: &Shape, axes: Axes) -> IndexMap {
+        let kept: Vec<bool> = match axes {
+            Axes::All => vec![false; large.rank()],
+            Axes::One(axis) => (0..large.rank()).map(|k| k != axis).collect(),
+        };
+        IndexMap::keeping(large, &kept)
+    }
+
+    /// Whether the map sends every index to itself.
+    pub fn is_identity(&self) -> bool {
+        matches!(self.runs.as_slice(), [Run { div: 1, modulo: None, mul: 1 }])
+    }
+
+    /// The small index of large index `i`.
+    pub fn apply(&self, i: usize) -> usize {
+        self.runs.iter().map(|r| (i / r.div) % r.modulo.unwrap_or(usize::MAX) * r.mul).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(dims: &[usize]) -> Shape {
+        Shape::new(dims.to_vec())
+    }
+
+    #[test]
+    fn bias_broadcast_takes_the_column() {
+        let map = IndexMap::broadcast(&s(&[3]), &s(&[2, 3]));
+        let got: Vec<usize> = (0..6).map(|i| map.apply(i)).collect();
+        assert_eq!(got, [0, 1, 2, 0, 1, 2]);
+    }
+
+    #[test]
+    fn column_vector_broadcast_takes_the_row() {
+        let map = IndexMap::broadcast(&s(&[2, 1]), &s(&[2, 3]));
+        let got: Vec<usize> = (0..6).map(|i| map.apply(i)).collect();
+        assert_eq!(got, [0, 0, 0, 1, 1, 1]);
+    }
+
+    #[test]
+    fn middle_axis_reduction() {
+        let map = IndexMap::reduction(&s(&[2, 3, 4]), Axes::One(1));
+        let got: Vec<usize> = (0..24).map(|i| map.apply(i)).collect();
+        let want: Vec<usize> = (0..24).map(|i| (i / 12) * 4 + i % 4).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn identity_and_scalar() {
+        assert_eq!(IndexMap::reduction(&s(&[2, 3]), Axes::One(1)).apply(5), 1);
+        assert!(IndexMap::broadcast(&s(&[2, 3]), &s(&[2, 3])).is_identity());
+        assert_eq!(IndexMap::broadcast(&s(&[]), &s(&[4])).apply(3), 0);
+    }
+}

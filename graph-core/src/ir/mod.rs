@@ -1,0 +1,300 @@
+//! The graph IR: nodes on a petgraph `StableDiGraph`, forward and backward in one graph.
+//!
+//! Invariants:
+//! - an edge `a -> b` with weight `k` means `a` is operand `k` of `b`; operand order is read
+//!   only through [`Graph::operands`];
+//! - the graph is acyclic, and every node's shape is the one `check::shapes` gives its op
+//!   and operand shapes (nodes only get in through [`Graph::push`], which checks);
+//! - gradient nodes carry the location of the forward node whose rule made them.
+
+mod index;
+mod op;
+mod shape;
+
+pub use index::{IndexMap, Run};
+pub use op::{Axes, Op};
+pub use shape::{DType, Shape};
+
+use crate::check::shapes;
+use crate::diag::{Diagnostic, Loc};
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+use std::fmt;
+
+/// A node's identity. Prints as in the text form: `%3`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(NodeIndex);
+
+impl NodeId {
+    /// The index, for naming temporaries.
+    pub fn index(self) -> usize {
+        self.0.index()
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "%{}", self.0.index())
+    }
+}
+
+/// Which half of the computation a node belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Written by the user (or lowered from what they wrote).
+    Forward,
+    /// Made by reverse-mode differentiation.
+    Backward,
+}
+
+/// One operation in the graph.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// What it computes.
+    pub op: Op,
+    /// The shape of its result.
+    pub shape: Shape,
+    /// Where it came from in the user's source.
+    pub loc: Loc,
+    /// The user's name for it (`logits`), or the derived one (`d_logits`).
+    pub name: Option<String>,
+    /// Forward or backward.
+    pub role: Role,
+    /// For a backward node: the forward node whose gradient rule made it.
+    pub rule_of: Option<NodeId>,
+}
+
+/// A computation graph of one float type.
+#[derive(Clone, Debug)]
+pub struct Graph {
+    inner: StableDiGraph<Node, usize>,
+    dtype: DType,
+    /// Role and rule given to the nodes pushed next (see [`Graph::in_rule_of`]).
+    context: (Role, Option<NodeId>),
+}
+
+impl Graph {
+    /// An empty graph of float type `dtype`.
+    pub fn new(dtype: DType) -> Graph {
+        Graph {
+            inner: StableDiGraph::new(),
+            dtype,
+            context: (Role::Forward, None),
+        }
+    }
+
+    /// The float type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Adds a node after inferring its shape from its operands'; the way most nodes get in.
+    pub fn push(&mut self, op: Op, operands: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
+        let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
+        let shape = shapes::infer(&op, &operand_shapes, self.dtype).map_err(|m| Diagnostic::new(loc, m))?;
+        Ok(self.insert(op, shape, operands, loc))
+    }
+
+    /// Adds a node whose shape is given rather than inferred (leaves, broadcasts, `sum_to`,
+    /// `expand`), after checking that the shape fits the op and operands.
+    pub fn push_with_shape(&mut self, op: Op, shape: Shape, operands: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
+        let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
+        shapes::check_given(&op, &operand_shapes, &shape).map_err(|m| Diagnostic::new(loc, m))?;
+        Ok(self.insert(op, shape, operands, loc))
+    }
+
+    fn insert(&mut self, op: Op, shape: Shape, operands: &[NodeId], loc: Loc) -> NodeId {
+        let (role, rule_of) = self.context;
+        let node = Node {
+            op,
+            shape,
+            loc,
+            name: None,
+            role,
+            rule_of,
+        };
+        let id = NodeId(self.inner.add_node(node));
+        for (k, &operand) in operands.iter().enumerate() {
+            self.inner.add_edge(operand.0, id.0, k);
+        }
+        id
+    }
+
+    /// Runs `build` with every node it pushes marked as made by the gradient rule of `forward`.
+    pub fn in_rule_of<T>(&mut self, forward: NodeId, build: impl FnOnce(&mut Graph) -> T) -> T {
+        let saved = std::mem::replace(&mut self.context, (Role::Backward, Some(forward)));
+        let result = build(self);
+        self.context = saved;
+        result
+    }
+
+    /// The node `id`.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.inner[id.0]
+    }
+
+    /// The node `id`, to rename it.
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.inner[id.0]
+    }
+
+    /// The op of node `id`.
+    pub fn op(&self, id: NodeId) -> &Op {
+        &self.inner[id.0].op
+    }
+
+    /// The shape of node `id`.
+    pub fn shape(&self, id: NodeId) -> &Shape {
+        &self.inner[id.0].shape
+    }
+
+    /// The operands of `id`, in order.
+    pub fn operands(&self, id: NodeId) -> Vec<NodeId> {
+        let mut edges: Vec<(usize, NodeId)> = self
+            .inner
+            .edges_directed(id.0, Direction::Incoming)
+            .map(|e| (*e.weight(), NodeId(e.source())))
+            .collect();
+        edges.sort_unstable();
+        edges.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// The nodes that use `id`, each once, in id order.
+    pub fn users(&self, id: NodeId) -> Vec<NodeId> {
+        let mut users: Vec<NodeId> = self.inner.neighbors_directed(id.0, Direction::Outgoing).map(NodeId).collect();
+        users.sort_unstable();
+        users.dedup();
+        users
+    }
+
+    /// Every node, in id order.
+    pub fn ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.inner.node_indices().map(NodeId)
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.inner.node_count()
+    }
+
+    /// Whether the graph has no node.
+    pub fn is_empty(&self) -> bool {
+        self.inner.node_count() == 0
+    }
+
+    /// Every node, operands before users (ties broken by id, so the order is deterministic).
+    pub fn topological_order(&self) -> Vec<NodeId> {
+        // Kahn's algorithm with a min-heap: linear apart from the heap, and stable under edits.
+        let mut waiting: std::collections::HashMap<NodeId, usize> = std::collections::HashMap::new();
+        let mut ready = std::collections::BinaryHeap::new();
+        for id in self.ids() {
+            let n = self.inner.edges_directed(id.0, Direction::Incoming).count();
+            if n == 0 {
+                ready.push(std::cmp::Reverse(id));
+            } else {
+                waiting.insert(id, n);
+            }
+        }
+        let mut order = Vec::with_capacity(self.len());
+        while let Some(std::cmp::Reverse(id)) = ready.pop() {
+            order.push(id);
+            for edge in self.inner.edges_directed(id.0, Direction::Outgoing) {
+                let user = NodeId(edge.target());
+                let left = waiting.get_mut(&user).expect("every user waits on its operands");
+                *left -= 1;
+                if *left == 0 {
+                    waiting.remove(&user);
+                    ready.push(std::cmp::Reverse(user));
+                }
+            }
+        }
+        order
+    }
+
+    /// Makes every user of `old` use `new` instead, in the same operand position.
+    pub fn replace_uses(&mut self, old: NodeId, new: NodeId) {
+        let uses: Vec<(NodeId, usize)> = self
+            .inner
+            .edges_directed(old.0, Direction::Outgoing)
+            .map(|e| (NodeId(e.target()), *e.weight()))
+            .collect();
+        let edges: Vec<_> = self.inner.edges_directed(old.0, Direction::Outgoing).map(|e| e.id()).collect();
+        for e in edges {
+            self.inner.remove_edge(e);
+        }
+        for (user, k) in uses {
+            self.inner.add_edge(new.0, user.0, k);
+        }
+    }
+
+    /// Makes `id` compute `op` from `operands` instead, keeping its id, name and users.
+    ///
+    /// The new op must give the same shape: lowering passes use this to expand a node into
+    /// simpler ones in place.
+    pub fn rewrite(&mut self, id: NodeId, op: Op, operands: &[NodeId]) -> Result<(), Diagnostic> {
+        let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
+        let shape = shapes::infer(&op, &operand_shapes, self.dtype).map_err(|m| Diagnostic::new(self.node(id).loc, m))?;
+        if &shape != self.shape(id) {
+            let message = format!("internal error: rewriting {id} as `{op}` changes its shape");
+            return Err(Diagnostic::new(self.node(id).loc, message));
+        }
+        let edges: Vec<_> = self.inner.edges_directed(id.0, Direction::Incoming).map(|e| e.id()).collect();
+        for e in edges {
+            self.inner.remove_edge(e);
+        }
+        for (k, &operand) in operands.iter().enumerate() {
+            self.inner.add_edge(operand.0, id.0, k);
+        }
+        self.inner[id.0].op = op;
+        Ok(())
+    }
+
+    /// Runs `build` with every node it pushes given the role and rule of node `like`.
+    pub fn in_context_of<T>(&mut self, like: NodeId, build: impl FnOnce(&mut Graph) -> T) -> T {
+        let context = (self.node(like).role, self.node(like).rule_of);
+        let saved = std::mem::replace(&mut self.context, context);
+        let result = build(self);
+        self.context = saved;
+        result
+    }
+
+    /// Removes a node and its edges.
+    pub fn remove(&mut self, id: NodeId) {
+        self.inner.remove_node(id.0);
+    }
+
+    /// The underlying petgraph graph, for algorithms and drawing.
+    pub fn petgraph(&self) -> &StableDiGraph<Node, usize> {
+        &self.inner
+    }
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{name} = {} {}", self.op, self.shape),
+            None => write!(f, "{} {}", self.op, self.shape),
+        }
+    }
+}
+
+/// The text form: one line per node in topological order, `%2 = multiply %0, %1 : [5]  (logits)`.
+impl fmt::Display for Graph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for id in self.topological_order() {
+            let node = self.node(id);
+            let operands: Vec<String> = self.operands(id).iter().map(NodeId::to_string).collect();
+            write!(f, "{id} = {}", node.op)?;
+            if !operands.is_empty() {
+                write!(f, " {}", operands.join(", "))?;
+            }
+            write!(f, " : {}", node.shape)?;
+            if let Some(name) = &node.name {
+                write!(f, "  ({name})")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,40 @@
+//! The static-graph compiler as a library, independent of any proc-macro machinery.
+//!
+//! The pipeline, one module per stage:
+//!
+//! 1. a front end (the `graph-syntax` crate) builds a [`Program`]: a [`Graph`] of forward
+//!    nodes through [`Graph::push`] and the builder methods, which check every op's shape
+//!    rule ([`check::shapes`]) as nodes go in;
+//! 2. [`check::influence`] rejects variables that cannot change the objective;
+//! 3. [`autodiff::differentiate`] adds the backward nodes to the same graph, one gradient
+//!    rule per op;
+//! 4. [`opt::run`] rewrites the graph for code generation (softmax into max, exp and sum);
+//! 5. [`emit::module`] schedules the nodes into fused loops and writes Rust tokens.
+//!
+//! [`eval`] is a reference interpreter over the same graph, the oracle of the tests.
+//! [`compile`] runs stages 2 to 5.
+
+pub mod autodiff;
+mod builder;
+pub mod check;
+pub mod diag;
+pub mod emit;
+pub mod eval;
+pub mod ir;
+pub mod opt;
+mod program;
+
+pub use diag::{Diagnostic, Loc};
+pub use ir::{Axes, DType, Graph, NodeId, Op, Shape};
+pub use program::{Decl, Program};
+
+use proc_macro2::TokenStream;
+
+/// Checks, differentiates, optimises and emits `program`: the items of the generated module.
+pub fn compile(mut program: Program) -> Result<TokenStream, Vec<Diagnostic>> {
+    check::influence(&program)?;
+    autodiff::differentiate(&mut program).map_err(|d| vec![d])?;
+    let dot = emit::dot(&program.graph);
+    opt::run(&mut program).map_err(|d| vec![d])?;
+    Ok(emit::module(&program, &dot))
+}

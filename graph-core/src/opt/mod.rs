@@ -1,0 +1,13 @@
+//! Passes over the differentiated graph, in the order [`run`] lists them.
+
+mod legalize;
+
+use crate::diag::Diagnostic;
+use crate::program::Program;
+
+pub use legalize::legalize;
+
+/// Runs every pass, in order.
+pub fn run(program: &mut Program) -> Result<(), Diagnostic> {
+    legalize(&mut program.graph)
+}

@@ -1,0 +1,1 @@
+//! static-graph (placeholder while the facade is written)
