@@ -1,1 +1,23 @@
-//! front end
+//! The front end of static-graph: parses the `graph!` language with syn, lowers it into a
+//! graph-core [`Program`](graph_core::Program), and runs the compiler.
+//!
+//! It is a plain library, not a proc-macro crate, so that tests and fuzzers can call the
+//! whole expansion ([`expand`]) and the lowering ([`lower()`]) directly; `graph-macros` is a
+//! one-line wrapper around [`expand`].
+
+pub mod ast;
+mod expand;
+pub mod lower;
+mod parse;
+
+pub use expand::{expand, to_syn, try_expand};
+pub use lower::lower;
+
+use proc_macro2::TokenStream;
+
+/// Parses and lowers a graph definition, without differentiating it: for tests that run the
+/// interpreter on the same source the macro compiles.
+pub fn program(input: TokenStream) -> syn::Result<graph_core::Program> {
+    let def: ast::GraphDef = syn::parse2(input)?;
+    lower(&def).map_err(to_syn)
+}

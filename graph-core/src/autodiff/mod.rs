@@ -22,6 +22,10 @@ pub fn differentiate(program: &mut Program) -> Result<(), Diagnostic> {
     let graph = &mut program.graph;
     let loc = graph.node(objective).loc;
     let seed = graph.in_rule_of(objective, |g| g.constant(1.0, loc));
+    // The seed d objective / d objective = 1 comes from no rule.
+    let seed_node = graph.node_mut(seed);
+    seed_node.name = Some(format!("d_{}", program.objective.name));
+    (seed_node.rule, seed_node.rule_of) = (None, None);
     let mut adjoints = BTreeMap::from([(objective, seed)]);
 
     for &node in order.iter().rev() {

@@ -7,15 +7,10 @@ use crate::ir::{Axes, Graph, NodeId, Op};
 pub fn derivation(graph: &Graph, id: NodeId) -> String {
     let node = graph.node(id);
     let name = node.name.clone().unwrap_or_else(|| id.to_string());
-    let rule = match node.rule_of {
-        Some(forward) => {
-            let of = graph.node(forward);
-            match &of.name {
-                Some(n) => format!("   ({} rule, through `{n}`)", of.op.name()),
-                None => format!("   ({} rule)", of.op.name()),
-            }
-        }
-        None => String::new(),
+    let rule = match (node.rule, node.rule_of.and_then(|f| graph.node(f).name.as_ref())) {
+        (Some(rule), Some(through)) => format!("   ({rule} rule, through `{through}`)"),
+        (Some(rule), None) => format!("   ({rule} rule)"),
+        (None, _) => String::new(),
     };
     format!("{name} = {}{rule}", expression(graph, id))
 }

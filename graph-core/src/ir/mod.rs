@@ -63,6 +63,8 @@ pub struct Node {
     pub role: Role,
     /// For a backward node: the forward node whose gradient rule made it.
     pub rule_of: Option<NodeId>,
+    /// For a backward node: the op of that forward node, as it was when the rule ran.
+    pub rule: Option<&'static str>,
 }
 
 /// A computation graph of one float type.
@@ -106,6 +108,7 @@ impl Graph {
 
     fn insert(&mut self, op: Op, shape: Shape, operands: &[NodeId], loc: Loc) -> NodeId {
         let (role, rule_of) = self.context;
+        let rule = rule_of.map(|forward| self.node(forward).op.name());
         let node = Node {
             op,
             shape,
@@ -113,6 +116,7 @@ impl Graph {
             name: None,
             role,
             rule_of,
+            rule,
         };
         let id = NodeId(self.inner.add_node(node));
         for (k, &operand) in operands.iter().enumerate() {

@@ -1,0 +1,142 @@
+//! The syntax tree of a `graph!` definition, as written, with the spans of every token.
+
+use graph_core::{DType, Loc};
+use proc_macro2::Span;
+use syn::{Attribute, Ident, Visibility};
+
+/// `#[attrs] VIS mod NAME { ITEMS }`.
+pub struct GraphDef {
+    /// Attributes and doc comments on the module, kept as written.
+    pub attrs: Vec<Attribute>,
+    /// The module's visibility.
+    pub vis: Visibility,
+    /// The module's name.
+    pub name: Ident,
+    /// The statements, in order.
+    pub items: Vec<Item>,
+}
+
+/// One statement of the graph.
+pub enum Item {
+    /// `placeholder NAME: TYPE;`
+    Placeholder {
+        /// The declared name.
+        name: Ident,
+        /// The declared type.
+        ty: TypeSpec,
+    },
+    /// `variable NAME: TYPE (= NUMBER)?;`
+    Variable {
+        /// The declared name.
+        name: Ident,
+        /// The declared type.
+        ty: TypeSpec,
+        /// The fill value, if given.
+        init: Option<Number>,
+    },
+    /// `let NAME = EXPR;`
+    Let {
+        /// The bound name.
+        name: Ident,
+        /// Its definition.
+        expr: Expr,
+    },
+    /// `minimize NAME;`
+    Minimize {
+        /// The `minimize` keyword's span.
+        keyword: Span,
+        /// The objective's name.
+        name: Ident,
+    },
+}
+
+/// `f32`, `[f64; 5]`, `[f32; 2, 3]`.
+pub struct TypeSpec {
+    /// The float type, and where it was written.
+    pub dtype: DType,
+    /// The span of the float type's token.
+    pub dtype_span: Span,
+    /// The dimensions, outermost first.
+    pub dims: Vec<usize>,
+    /// From the first to the last token of the type.
+    pub loc: Loc,
+}
+
+/// A numeric literal, possibly negated: `2`, `0.5`, `-1e-3`.
+#[derive(Clone, Copy)]
+pub struct Number {
+    /// Its value.
+    pub value: f64,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// An expression on the right of a `let`.
+pub enum Expr {
+    /// A declared name.
+    Name(Ident),
+    /// A numeric literal.
+    Number(Number),
+    /// `-EXPR`.
+    Neg {
+        /// The span of `-`.
+        minus: Span,
+        /// The negated expression.
+        expr: Box<Expr>,
+    },
+    /// `LHS OP RHS` for `+ - * /`.
+    Binary {
+        /// Which operator.
+        op: BinOp,
+        /// The operator token's span.
+        op_span: Span,
+        /// The left operand.
+        lhs: Box<Expr>,
+        /// The right operand.
+        rhs: Box<Expr>,
+    },
+    /// `NAME(ARGS)`.
+    Call {
+        /// The function's name.
+        func: Ident,
+        /// The arguments.
+        args: Vec<Expr>,
+        /// The span of the closing parenthesis.
+        close: Span,
+    },
+}
+
+/// The four arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl Expr {
+    /// From the expression's first token to its last.
+    pub fn loc(&self) -> Loc {
+        match self {
+            Expr::Name(name) => Loc::at(name.span()),
+            Expr::Number(n) => n.loc,
+            Expr::Neg { minus, expr } => Loc::at(*minus).to(expr.loc()),
+            Expr::Binary { lhs, rhs, .. } => lhs.loc().to(rhs.loc()),
+            Expr::Call { func, close, .. } => Loc::at(func.span()).to(Loc::at(*close)),
+        }
+    }
+
+    /// The value of a constant expression (numbers, minus signs), if it is one.
+    pub fn constant(&self) -> Option<f64> {
+        match self {
+            Expr::Number(n) => Some(n.value),
+            Expr::Neg { expr, .. } => expr.constant().map(|v| -v),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The parser: tokens to [`GraphDef`], with syn.
+//!
+//! Grammar:
+//!
+//! ```text
+//! graph  := attr* vis "mod" IDENT "{" item* "}"
+//! item   := "placeholder" IDENT ":" type ";"
+//!         | "variable" IDENT ":" type ("=" number)? ";"
+//!         | "let" IDENT "=" expr ";"
+//!         | "minimize" IDENT ";"
+//! type   := ("f32" | "f64") | "[" ("f32" | "f64") ";" INT ("," INT)* "]"
+//! expr   := term (("+" | "-") term)*
+//! term   := unary (("*" | "/") unary)*
+//! unary  := "-" unary | atom
+//! atom   := number | IDENT | IDENT "(" (expr ("," expr)*)? ")" | "(" expr ")"
+//! number := "-"? (INT | FLOAT)
+//! ```
+
+use crate::ast::{BinOp, Expr, GraphDef, Item, Number, TypeSpec};
+use graph_core::{DType, Loc, Shape};
+use syn::parse::{Parse, ParseStream};
+use syn::{braced, bracketed, parenthesized, Attribute, Ident, Lit, Token, Visibility};
+
+impl Parse for GraphDef {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        if !input.peek(Token![mod]) {
+            return Err(input.error("expected `mod NAME { ... }`: a graph is written as a module, e.g. `pub mod net { ... }`"));
+        }
+        input.parse::<Token![mod]>()?;
+        let name: Ident = input.parse()?;
+        let content;
+        braced!(content in input);
+        let mut items = Vec::new();
+        while !content.is_empty() {
+            items.push(content.parse()?);
+        }
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the graph module: one `graph!` holds one module"));
+        }
+        Ok(GraphDef { attrs, vis, name, items })
+    }
+}
+
+impl Parse for Item {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Token![let]) {
+            input.parse::<Token![let]>()?;
+            let name: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let expr = parse_expr(input)?;
+            input.parse::<Token![;]>()?;
+            return Ok(Item::Let { name, expr });
+        }
+        let keyword: Ident = input.parse().map_err(|_| statement_error(input))?;
+        let item = match keyword.to_string().as_str() {
+            "placeholder" => {
+                let (name, ty) = parse_declaration(input)?;
+                Item::Placeholder { name, ty }
+            }
+            "variable" => {
+                let (name, ty) = parse_declaration(input)?;
+                let init = if input.peek(Token![=]) {
+                    input.parse::<Token![=]>()?;
+                    Some(parse_number(input).map_err(|e| {
+                        syn::Error::new(e.span(), "a variable's initial value must be a number, like `= 0.5`")
+                    })?)
+                } else {
+                    None
+                };
+                Item::Variable { name, ty, init }
+            }
+            "minimize" => Item::Minimize {
+                keyword: keyword.span(),
+                name: input.parse()?,
+            },
+            _ => return Err(syn::Error::new(keyword.span(), statement_message(&keyword.to_string()))),
+        };
+        input.parse::<Token![;]>()?;
+        Ok(item)
+    }
+}
+
+fn statement_error(input: ParseStream) -> syn::Error {
+    input.error(statement_message(""))
+}
+
+fn statement_message(found: &str) -> String {
+    let found = if found.is_empty() { String::new() } else { format!(", found `{found}`") };
+    format!("expected a statement: `placeholder`, `variable`, `let` or `minimize`{found}")
+}
+
+/// `NAME: TYPE`
+fn parse_declaration(input: ParseStream) -> syn::Result<(Ident, TypeSpec)> {
+    let name: Ident = input.parse()?;
+    input.parse::<Token![:]>()?;
+    Ok((name, input.parse()?))
+}
+
+impl Parse for TypeSpec {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if !input.peek(syn::token::Bracket) {
+            let (dtype, span) = parse_dtype(input)?;
+            return Ok(TypeSpec { dtype, dtype_span: span, dims: Vec::new(), loc: Loc::at(span) });
+        }
+        let content;
+        let brackets = bracketed!(content in input);
+        let (dtype, dtype_span) = parse_dtype(&content)?;
+        content.parse::<Token![;]>()?;
+        let mut dims = Vec::new();
+        loop {
+            let lit: syn::LitInt = content
+                .parse()
+                .map_err(|e| syn::Error::new(e.span(), "expected a dimension: a whole number such as `5`"))?;
+            let dim: usize = lit.base10_parse()?;
+            if dim == 0 {
+                return Err(syn::Error::new(lit.span(), "a dimension must be at least 1"));
+            }
+            dims.push(dim);
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<Token![,]>()?;
+        }
+        let loc = Loc::at(brackets.span.open()).to(Loc::at(brackets.span.close()));
+        if dims.len() > Shape::MAX_RANK {
+            let message = format!("a tensor has at most {} dimensions, found {}", Shape::MAX_RANK, dims.len());
+            return Err(syn::Error::new(brackets.span.join(), message));
+        }
+        Ok(TypeSpec { dtype, dtype_span, dims, loc })
+    }
+}
+
+fn parse_dtype(input: ParseStream) -> syn::Result<(DType, proc_macro2::Span)> {
+    let ident: Ident = input.parse().map_err(|e| syn::Error::new(e.span(), "expected a float type: `f32` or `f64`"))?;
+    match ident.to_string().as_str() {
+        "f32" => Ok((DType::F32, ident.span())),
+        "f64" => Ok((DType::F64, ident.span())),
+        other => Err(syn::Error::new(ident.span(), format!("expected a float type `f32` or `f64`, found `{other}`"))),
+    }
+}
+
+/// `-`? then an integer or float literal.
+fn parse_number(input: ParseStream) -> syn::Result<Number> {
+    let minus: Option<Token![-]> = input.parse()?;
+    let lit: Lit = input.parse()?;
+    let (value, span) = match &lit {
+        Lit::Int(i) => (i.base10_parse::<f64>()?, i.span()),
+        Lit::Float(f) => (f.base10_parse::<f64>()?, f.span()),
+        _ => return Err(syn::Error::new(lit.span(), "expected a number")),
+    };
+    let first = minus.map_or(span, |m| m.span);
+    let value = if minus.is_some() { -value } else { value };
+    Ok(Number { value, loc: Loc::at(first).to(Loc::at(span)) })
+}
+
+/// `expr := term (("+" | "-") term)*`
+pub fn parse_expr(input: ParseStream) -> syn::Result<Expr> {
+    let mut lhs = parse_term(input)?;
+    loop {
+        let (op, op_span) = if input.peek(Token![+]) {
+            (BinOp::Add, input.parse::<Token![+]>()?.span)
+        } else if input.peek(Token![-]) {
+            (BinOp::Sub, input.parse::<Token![-]>()?.span)
+        } else {
+            return Ok(lhs);
+        };
+        let rhs = parse_term(input)?;
+        lhs = Expr::Binary { op, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs) };
+    }
+}
+
+fn parse_term(input: ParseStream) -> syn::Result<Expr> {
+    let mut lhs = parse_unary(input)?;
+    loop {
+        let (op, op_span) = if input.peek(Token![*]) {
+            (BinOp::Mul, input.parse::<Token![*]>()?.span)
+        } else if input.peek(Token![/]) {
+            (BinOp::Div, input.parse::<Token![/]>()?.span)
+        } else {
+            return Ok(lhs);
+        };
+        let rhs = parse_unary(input)?;
+        lhs = Expr::Binary { op, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs) };
+    }
+}
+
+fn parse_unary(input: ParseStream) -> syn::Result<Expr> {
+    if input.peek(Token![-]) {
+        let minus = input.parse::<Token![-]>()?.span;
+        let expr = parse_unary(input)?;
+        return Ok(Expr::Neg { minus, expr: Box::new(expr) });
+    }
+    parse_atom(input)
+}
+
+fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
+    if input.peek(syn::token::Paren) {
+        let content;
+        parenthesized!(content in input);
+        let expr = parse_expr(&content)?;
+        if !content.is_empty() {
+            return Err(content.error("expected `)`: one expression in parentheses"));
+        }
+        return Ok(expr);
+    }
+    if input.peek(Lit) {
+        return Ok(Expr::Number(parse_number(input)?));
+    }
+    if input.peek(Ident) {
+        let name: Ident = input.parse()?;
+        if !input.peek(syn::token::Paren) {
+            return Ok(Expr::Name(name));
+        }
+        let content;
+        let parens = parenthesized!(content in input);
+        let args = content.parse_terminated(parse_expr, Token![,])?;
+        return Ok(Expr::Call { func: name, args: args.into_iter().collect(), close: parens.span.close() });
+    }
+    Err(input.error("expected an expression: a name, a number, a call such as `softmax(x)`, or `(...)`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn precedence_and_calls() {
+        let e = syn::parse::Parser::parse2(parse_expr, quote!(a + b * -c - pow(d, 2))).unwrap();
+        let Expr::Binary { op: BinOp::Sub, lhs, rhs, .. } = e else { panic!("top is `-`") };
+        assert!(matches!(*lhs, Expr::Binary { op: BinOp::Add, .. }));
+        assert!(matches!(*rhs, Expr::Call { ref args, .. } if args.len() == 2));
+    }
+
+    #[test]
+    fn types() {
+        let t: TypeSpec = syn::parse2(quote!([f64; 2, 3])).unwrap();
+        assert_eq!((t.dtype, t.dims), (DType::F64, vec![2, 3]));
+        assert!(syn::parse2::<TypeSpec>(quote!([f32; 0])).is_err());
+        assert!(syn::parse2::<TypeSpec>(quote!([i32; 2])).is_err());
+    }
+}
