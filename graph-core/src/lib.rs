@@ -34,6 +34,7 @@ use proc_macro2::TokenStream;
 pub fn compile(mut program: Program) -> Result<TokenStream, Vec<Diagnostic>> {
     check::influence(&program)?;
     autodiff::differentiate(&mut program).map_err(|d| vec![d])?;
+    opt::dce(&mut program);
     let dot = emit::dot(&program.graph);
     opt::run(&mut program).map_err(|d| vec![d])?;
     Ok(emit::module(&program, &dot))

@@ -12,6 +12,9 @@ use crate::ir::{NodeId, Op, Role};
 use crate::program::Program;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The rule name of the nodes that add up the contributions of a value's several uses.
+pub const SUM_OF_USES: &str = "sum of uses";
+
 /// Adds d objective / d node for every forward node that can reach the objective, and
 /// records them in `program.adjoints`.
 pub fn differentiate(program: &mut Program) -> Result<(), Diagnostic> {
@@ -36,7 +39,11 @@ pub fn differentiate(program: &mut Program) -> Result<(), Diagnostic> {
             let Some(contribution) = contribution else { continue };
             let total = match adjoints.get(&operand) {
                 None => contribution,
-                Some(&sum) => graph.in_rule_of(operand, |g| g.binary(Op::Add, sum, contribution, g.node(operand).loc))?,
+                Some(&sum) => {
+                    let total = graph.in_rule_of(operand, |g| g.binary(Op::Add, sum, contribution, g.node(operand).loc))?;
+                    graph.node_mut(total).rule = Some(SUM_OF_USES);
+                    total
+                }
             };
             adjoints.insert(operand, total);
         }

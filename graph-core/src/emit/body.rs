@@ -383,7 +383,10 @@ impl Emitter<'_> {
                 out.extend(quote!(#place = #value;));
             } else if self.homes.get(&o.node).is_some_and(|home| home.to_string() != place.to_string()) {
                 let name = self.names.of(o.node);
-                let target = flat(place, self.graph.shape(o.node).rank(), true);
+                let mut target = place.clone();
+                for _ in 1..self.graph.shape(o.node).rank() {
+                    target = quote!(#target.as_flattened_mut());
+                }
                 out.extend(quote!(#target.copy_from_slice(#name);));
             }
         }

@@ -1,6 +1,7 @@
 //! Formulas a person can read: each derived gradient written in terms of the named values
 //! (`d_logits = y * (d_y - sum(d_y * y))`), for doc comments and the tutorial.
 
+use crate::autodiff::SUM_OF_USES;
 use crate::ir::{Axes, Graph, NodeId, Op};
 
 /// `name = formula   (rule of op)` for backward node `id`.
@@ -8,6 +9,7 @@ pub fn derivation(graph: &Graph, id: NodeId) -> String {
     let node = graph.node(id);
     let name = node.name.clone().unwrap_or_else(|| id.to_string());
     let rule = match (node.rule, node.rule_of.and_then(|f| graph.node(f).name.as_ref())) {
+        (Some(SUM_OF_USES), Some(of)) => format!("   (adjoints of the uses of `{of}` added up)"),
         (Some(rule), Some(through)) => format!("   ({rule} rule, through `{through}`)"),
         (Some(rule), None) => format!("   ({rule} rule)"),
         (None, _) => String::new(),

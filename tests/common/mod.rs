@@ -1,0 +1,144 @@
+//! Shared test machinery: a seeded random source, the graph-core interpreter run on the same
+//! source text the macro compiled, and finite differences in f64.
+
+#![allow(dead_code)]
+
+use graph_core::{autodiff, eval, opt, Program};
+use std::collections::BTreeMap;
+
+/// Defines `mod $case { pub mod g { .. generated .. } pub const SOURCE: &str }` from one body,
+/// so a test can run the generated code and the interpreter on the same graph.
+#[macro_export]
+macro_rules! graph_case {
+    ($case:ident { $($body:tt)* }) => {
+        mod $case {
+            static_graph::graph! { pub mod g { $($body)* } }
+            pub const SOURCE: &str = stringify!(pub mod g { $($body)* });
+        }
+    };
+}
+
+/// Named flat tensors, as `tensors()` gives them, owned.
+pub type Tensors = Vec<(String, Vec<f64>)>;
+
+/// Copies `tensors()` output into owned vectors.
+pub fn owned<const N: usize>(tensors: [(&'static str, &[f64]); N]) -> Tensors {
+    tensors.iter().map(|(n, s)| ((*n).to_owned(), s.to_vec())).collect()
+}
+
+/// xorshift64*: a small deterministic generator, so every failure reproduces from its seed.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// Uniform in `[lo, hi)`.
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let bits = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+        lo + (hi - lo) * (bits as f64 / (1u64 << 53) as f64)
+    }
+
+    pub fn fill(&mut self, values: &mut [f64], lo: f64, hi: f64) {
+        for v in values {
+            *v = self.uniform(lo, hi);
+        }
+    }
+}
+
+/// What the interpreter says: the value of every `let` and the adjoint of every name.
+pub struct Interpreted {
+    pub values: BTreeMap<String, Vec<f64>>,
+    pub adjoints: BTreeMap<String, Vec<f64>>,
+}
+
+/// Parses `source` with the macro's own front end, differentiates it, and evaluates the
+/// graph with the interpreter, both before and after the optimisation passes (which must
+/// agree to 1e-12).
+pub fn interpret(source: &str, inputs: &Tensors) -> Interpreted {
+    let tokens: proc_macro2::TokenStream = source.parse().expect("the source re-lexes");
+    let mut program = graph_syntax::program(tokens).expect("the source lowers");
+    autodiff::differentiate(&mut program).expect("the graph differentiates");
+    let before = run(&program, inputs);
+    opt::run(&mut program).expect("the passes run");
+    let after = run(&program, inputs);
+    for (name, a) in &before.values {
+        assert_close(&format!("value of `{name}` after the passes"), &after.values[name], a, 1e-12);
+    }
+    for (name, a) in &before.adjoints {
+        assert_close(&format!("adjoint of `{name}` after the passes"), &after.adjoints[name], a, 1e-12);
+    }
+    before
+}
+
+fn run(program: &Program, inputs: &Tensors) -> Interpreted {
+    let by_node: BTreeMap<_, _> = program
+        .placeholders
+        .iter()
+        .chain(&program.variables)
+        .map(|d| (d.node, inputs.iter().find(|(n, _)| *n == d.name).expect("every leaf is fed").1.clone()))
+        .collect();
+    let values = eval::evaluate(&program.graph, |id| by_node[&id].clone()).expect("inputs fit");
+    let lets = program.lets.iter().map(|d| (d.name.clone(), values[&d.node].clone())).collect();
+    let adjoints = program
+        .decls()
+        .map(|d| {
+            let value = match program.adjoints.get(&d.node) {
+                Some(adjoint) => values[adjoint].clone(),
+                None => vec![0.0; program.graph.shape(d.node).len()],
+            };
+            (d.name.clone(), value)
+        })
+        .collect();
+    Interpreted { values: lets, adjoints }
+}
+
+/// Asserts `got` matches `want` elementwise: |got - want| <= tol * max(1, |want|).
+/// NaNs must match NaNs, infinities must match exactly.
+pub fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths differ");
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let ok = if w.is_nan() || g.is_nan() {
+            w.is_nan() && g.is_nan()
+        } else if w.is_infinite() || g.is_infinite() {
+            g == w
+        } else {
+            (g - w).abs() <= tol * w.abs().max(1.0)
+        };
+        assert!(ok, "{what}[{i}]: got {g}, want {w} (tolerance {tol})\n got:  {got:?}\n want: {want:?}");
+    }
+}
+
+/// Central finite differences of `f` at `inputs`, in f64: d f / d every input element.
+pub fn finite_differences(inputs: &Tensors, f: impl Fn(&Tensors) -> f64) -> Tensors {
+    let h = 1e-6;
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(k, (name, values))| {
+            let grads = (0..values.len())
+                .map(|j| {
+                    let at = |delta: f64| {
+                        let mut moved = inputs.clone();
+                        moved[k].1[j] += delta;
+                        f(&moved)
+                    };
+                    (at(h) - at(-h)) / (2.0 * h)
+                })
+                .collect();
+            (name.clone(), grads)
+        })
+        .collect()
+}
+
+/// Writes named tensors back into a struct through its `tensors_mut()`.
+pub fn write<const N: usize>(target: [(&'static str, &mut [f64]); N], source: &Tensors) {
+    for (name, slot) in target {
+        let (_, values) = source.iter().find(|(n, _)| n == name).expect("same fields");
+        slot.copy_from_slice(values);
+    }
+}
