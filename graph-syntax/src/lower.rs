@@ -6,7 +6,7 @@ use crate::ast::{BinOp, Expr, GraphDef, Item, Number, TypeSpec};
 use graph_core::diag::Diagnostics;
 use graph_core::{Axes, DType, Decl, Diagnostic, Graph, Loc, NodeId, Op, Program, Shape};
 use proc_macro2::Span;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The calls the language knows, with how many arguments each takes.
 const FUNCTIONS: &[(&str, usize)] = &[
@@ -26,9 +26,16 @@ const FUNCTIONS: &[(&str, usize)] = &[
 pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
     let mut errors = Diagnostics::default();
     let dtype = float_type(def, &mut errors);
-    let mut l = Lowering { graph: Graph::new(dtype), scope: BTreeMap::new(), later: later_names(def), errors };
+    let mut l = Lowering {
+        graph: Graph::new(dtype),
+        scope: BTreeMap::new(),
+        poisoned: BTreeSet::new(),
+        later: later_names(def),
+        errors,
+    };
     let (mut placeholders, mut variables, mut lets) = (Vec::new(), Vec::new(), Vec::new());
     let mut objective: Option<(Span, Decl)> = None;
+    let mut minimize_seen = false;
     for (position, item) in def.items.iter().enumerate() {
         l.later.retain(|_, &mut p| p > position);
         match item {
@@ -36,12 +43,19 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
             Item::Variable { name, ty, init } => variables.extend(l.leaf(Op::Variable, name, ty, *init)),
             Item::Let { name, expr } => {
                 let node = l.expr(expr);
-                lets.extend(node.and_then(|node| l.bind(name, node, 0.0)));
+                lets.extend(l.bind(name, node, 0.0));
             }
-            Item::Minimize { keyword, name } => l.minimize(*keyword, name, &mut objective),
+            Item::Minimize { keyword, name } => {
+                minimize_seen = true;
+                l.minimize(*keyword, name, &mut objective);
+            }
         }
     }
     let Some((_, objective)) = objective else {
+        if minimize_seen {
+            // The `minimize` statement was wrong, and said so.
+            return Err(l.errors.finish(()).unwrap_err());
+        }
         l.errors.push(Diagnostic::new(
             Loc::at(def.name.span()),
             format!(
@@ -59,6 +73,8 @@ struct Lowering {
     graph: Graph,
     /// Every name declared so far.
     scope: BTreeMap<String, Decl>,
+    /// Names declared so far whose definition had an error: their uses stay silent.
+    poisoned: BTreeSet<String>,
     /// Names declared further down, by the position of their declaration.
     later: BTreeMap<String, usize>,
     errors: Diagnostics,
@@ -101,21 +117,25 @@ impl Lowering {
     fn leaf(&mut self, op: Op, name: &proc_macro2::Ident, ty: &TypeSpec, init: Option<Number>) -> Option<Decl> {
         let shape = Shape::new(ty.dims.clone());
         let fill = match init {
-            Some(number) => self.number(number)?,
-            None => 0.0,
+            Some(number) => self.number(number),
+            None => Some(0.0),
         };
-        let node = self.errors.check(self.graph.leaf(op, shape, &name.to_string(), Loc::at(name.span())))?;
-        self.bind(name, node, fill)
+        let node = fill.and_then(|_| self.errors.check(self.graph.leaf(op, shape, &name.to_string(), Loc::at(name.span()))));
+        self.bind(name, node, fill.unwrap_or(0.0))
     }
 
-    /// Declares `name` for `node`; an error if the name is taken.
-    fn bind(&mut self, name: &proc_macro2::Ident, node: NodeId, fill: f64) -> Option<Decl> {
+    /// Declares `name` for `node` (`None` if its definition failed); an error if the name is taken.
+    fn bind(&mut self, name: &proc_macro2::Ident, node: Option<NodeId>, fill: f64) -> Option<Decl> {
         let key = name.to_string();
-        if self.scope.contains_key(&key) {
+        if self.scope.contains_key(&key) || self.poisoned.contains(&key) {
             let message = format!("`{key}` is defined twice: give the second one another name");
             self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
             return None;
         }
+        let Some(node) = node else {
+            self.poisoned.insert(key);
+            return None;
+        };
         let node_ref = self.graph.node_mut(node);
         if node_ref.name.is_none() && !node_ref.op.is_leaf() {
             node_ref.name = Some(key.clone());
@@ -152,6 +172,9 @@ impl Lowering {
         if let Some(decl) = self.scope.get(&key) {
             return Some(decl.node);
         }
+        if self.poisoned.contains(&key) {
+            return None;
+        }
         let message = if self.later.contains_key(&key) {
             format!("`{key}` is used before it is defined: move its definition above this line")
         } else {
@@ -170,7 +193,7 @@ impl Lowering {
         if fits {
             Some(n.value)
         } else {
-            let message = format!("`{}` is too large for {}", n.value, dtype.name());
+            let message = format!("`{:e}` is too large for {}", n.value, dtype.name());
             self.errors.push(Diagnostic::new(n.loc, message));
             None
         }

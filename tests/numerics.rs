@@ -1,0 +1,54 @@
+//! Numerical behaviour: softmax stays finite for large logits, and everything else follows
+//! IEEE arithmetic (NaN propagates, nothing is clamped). Expected values are worked out by
+//! hand in the comments.
+
+use static_graph::graph;
+
+graph! {
+    pub mod big_logits {
+        placeholder x: [f32; 4];
+        variable w: [f32; 4] = 1;
+        let y = softmax(x * w);
+        let cost = sum(y * x);
+        minimize cost;
+    }
+}
+
+#[test]
+fn softmax_of_logits_near_1000_is_finite_and_stable() {
+    let p = big_logits::Placeholders { x: [1000.0, 999.0, 998.0, 1000.0] };
+    let v = big_logits::Variables::default();
+    assert_eq!(v.w, [1.0; 4], "the declared fill");
+    let values = big_logits::forward(&p, &v);
+    // exp(0), exp(-1), exp(-2), exp(0) over their sum, 2 + e^-1 + e^-2.
+    let total = 2.0 + (-1.0f64).exp() + (-2.0f64).exp();
+    let want = [1.0 / total, (-1.0f64).exp() / total, (-2.0f64).exp() / total, 1.0 / total];
+    for (got, want) in values.y.iter().zip(want) {
+        assert!((f64::from(*got) - want).abs() < 1e-6, "{:?}", values.y);
+    }
+    let (_, gradients) = big_logits::backward(&p, &v);
+    assert!(gradients.w.iter().all(|g| g.is_finite()), "{:?}", gradients.w);
+}
+
+graph! {
+    pub mod ieee {
+        placeholder x: [f64; 3];
+        variable w: [f64; 3];
+        let q = x / w;
+        let l = log(w);
+        let cost = sum(q + l);
+        minimize cost;
+    }
+}
+
+#[test]
+fn division_by_zero_and_log_of_zero_follow_ieee() {
+    let p = ieee::Placeholders { x: [1.0, 0.0, f64::NAN] };
+    let v = ieee::Variables { w: [0.0, 0.0, 1.0] };
+    let values = ieee::forward(&p, &v);
+    assert_eq!(values.q[0], f64::INFINITY); // 1 / 0
+    assert!(values.q[1].is_nan()); // 0 / 0
+    assert!(values.q[2].is_nan()); // NaN propagates
+    assert_eq!(values.l[0], f64::NEG_INFINITY); // log(0)
+    assert!(values.cost.is_nan());
+}

@@ -1,0 +1,14 @@
+use static_graph::graph;
+
+graph! {
+    mod net {
+        placeholder x: [f32; 3];
+        variable w: [f32; 3];
+        let cost = sum(x * w);
+        let other = mean(x * w);
+        minimize cost;
+        minimize other;
+    }
+}
+
+fn main() {}

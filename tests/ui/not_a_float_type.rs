@@ -1,0 +1,12 @@
+use static_graph::graph;
+
+graph! {
+    mod net {
+        placeholder x: [i32; 3];
+        variable w: [f32; 3];
+        let cost = sum(x * w);
+        minimize cost;
+    }
+}
+
+fn main() {}

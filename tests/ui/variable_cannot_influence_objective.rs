@@ -1,0 +1,14 @@
+use static_graph::graph;
+
+graph! {
+    mod net {
+        placeholder x: [f32; 3];
+        variable w: [f32; 3];
+        variable bias: [f32; 3];
+        let unused = x + bias;
+        let cost = sum(x * w);
+        minimize cost;
+    }
+}
+
+fn main() {}
