@@ -28,11 +28,21 @@ macro_rules! check {
             let expected = interpret($case::SOURCE, &inputs);
             let values = owned(g::forward(&p, &v).tensors());
             for (name, got) in &values {
-                assert_close(&format!("{context}: value of `{name}`"), got, &expected.values[name], 1e-12);
+                assert_close(
+                    &format!("{context}: value of `{name}`"),
+                    got,
+                    &expected.values[name],
+                    1e-12,
+                );
             }
             let adjoints = owned(g::adjoints(&p, &v).tensors());
             for (name, got) in &adjoints {
-                assert_close(&format!("{context}: adjoint of `{name}`"), got, &expected.adjoints[name], 1e-10);
+                assert_close(
+                    &format!("{context}: adjoint of `{name}`"),
+                    got,
+                    &expected.adjoints[name],
+                    1e-10,
+                );
             }
 
             let (backward_values, gradients) = g::backward(&p, &v);
@@ -44,7 +54,11 @@ macro_rules! check {
 
             let mut stepped = v.clone();
             let before = g::sgd_step(&p, &mut stepped, 0.25);
-            assert_eq!(owned(before.tensors()), values, "{context}: sgd_step returns the values before the step");
+            assert_eq!(
+                owned(before.tensors()),
+                values,
+                "{context}: sgd_step returns the values before the step"
+            );
             for ((name, new), (_, old)) in owned(stepped.tensors()).iter().zip(owned(v.tensors())) {
                 let grad = &adjoints.iter().find(|(n, _)| n == name).unwrap().1;
                 let want: Vec<f64> = old.iter().zip(grad).map(|(o, g)| o - 0.25 * g).collect();
@@ -60,7 +74,12 @@ macro_rules! check {
             });
             for (name, want) in &numeric {
                 let got = &adjoints.iter().find(|(n, _)| n == name).unwrap().1;
-                assert_close(&format!("{context}: d objective / d `{name}` vs finite differences"), got, want, 1e-6);
+                assert_close(
+                    &format!("{context}: d objective / d `{name}` vs finite differences"),
+                    got,
+                    want,
+                    1e-6,
+                );
             }
         }
     };

@@ -5,6 +5,7 @@
 use static_graph::graph;
 
 graph! {
+    /// A graph under test.
     pub mod big_logits {
         placeholder x: [f32; 4];
         variable w: [f32; 4] = 1;
@@ -16,13 +17,20 @@ graph! {
 
 #[test]
 fn softmax_of_logits_near_1000_is_finite_and_stable() {
-    let p = big_logits::Placeholders { x: [1000.0, 999.0, 998.0, 1000.0] };
+    let p = big_logits::Placeholders {
+        x: [1000.0, 999.0, 998.0, 1000.0],
+    };
     let v = big_logits::Variables::default();
     assert_eq!(v.w, [1.0; 4], "the declared fill");
     let values = big_logits::forward(&p, &v);
     // exp(0), exp(-1), exp(-2), exp(0) over their sum, 2 + e^-1 + e^-2.
     let total = 2.0 + (-1.0f64).exp() + (-2.0f64).exp();
-    let want = [1.0 / total, (-1.0f64).exp() / total, (-2.0f64).exp() / total, 1.0 / total];
+    let want = [
+        1.0 / total,
+        (-1.0f64).exp() / total,
+        (-2.0f64).exp() / total,
+        1.0 / total,
+    ];
     for (got, want) in values.y.iter().zip(want) {
         assert!((f64::from(*got) - want).abs() < 1e-6, "{:?}", values.y);
     }
@@ -31,6 +39,7 @@ fn softmax_of_logits_near_1000_is_finite_and_stable() {
 }
 
 graph! {
+    /// A graph under test.
     pub mod ieee {
         placeholder x: [f64; 3];
         variable w: [f64; 3];
@@ -43,7 +52,9 @@ graph! {
 
 #[test]
 fn division_by_zero_and_log_of_zero_follow_ieee() {
-    let p = ieee::Placeholders { x: [1.0, 0.0, f64::NAN] };
+    let p = ieee::Placeholders {
+        x: [1.0, 0.0, f64::NAN],
+    };
     let v = ieee::Variables { w: [0.0, 0.0, 1.0] };
     let values = ieee::forward(&p, &v);
     assert_eq!(values.q[0], f64::INFINITY); // 1 / 0

@@ -6,6 +6,7 @@
 use static_graph::graph;
 
 graph! {
+    /// A graph under test.
     pub mod softmax_net {
         placeholder x: [f32; 5];
         placeholder y_true: [f32; 5];
@@ -31,7 +32,10 @@ fn feed() -> Placeholders {
 
 fn assert_close(what: &str, got: &[f32], want: &[f32]) {
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= 1e-5, "{what}[{i}]: got {g}, TensorFlow {w}\n got: {got:?}\n  tf: {want:?}");
+        assert!(
+            (g - w).abs() <= 1e-5,
+            "{what}[{i}]: got {g}, TensorFlow {w}\n got: {got:?}\n  tf: {want:?}"
+        );
     }
 }
 
@@ -64,8 +68,16 @@ fn one_step_of_gradient_descent_with_learning_rate_one() {
     assert_close("W", &v.w, &[-0.16, -0.16, 0.0, 0.32, 0.8]);
     let after = softmax_net::forward(&p, &v);
     assert_close("LOGITS", &after.logits, &[-0.16, -0.32, 0.0, 1.28, 4.0]);
-    assert_close("Y", &after.y, &[0.01402173, 0.01194853, 0.01645466, 0.0591815, 0.8983936]);
-    assert_close("LOSS", &after.loss, &[8.916067, 15.904554, 24.835724, 35.293324, 37.2296]);
+    assert_close(
+        "Y",
+        &after.y,
+        &[0.01402173, 0.01194853, 0.01645466, 0.0591815, 0.8983936],
+    );
+    assert_close(
+        "LOSS",
+        &after.loss,
+        &[8.916067, 15.904554, 24.835724, 35.293324, 37.2296],
+    );
     assert_close("COST", &[after.cost], &[24.435854]);
 }
 
@@ -76,6 +88,10 @@ fn the_diagonal_only_gradient_is_not_what_tensorflow_computes() {
     let adjoints = softmax_net::adjoints(&p, &v);
     let y = softmax_net::forward(&p, &v).y;
     let diagonal: Vec<f32> = (0..5).map(|i| adjoints.y[i] * y[i] * (1.0 - y[i]) * p.x[i]).collect();
-    assert_close("diagonal-only d cost / d w", &diagonal, &[-0.1792, -0.4864, -0.9216, -1.4848, -2.176]);
+    assert_close(
+        "diagonal-only d cost / d w",
+        &diagonal,
+        &[-0.1792, -0.4864, -0.9216, -1.4848, -2.176],
+    );
     assert!((diagonal[4] - adjoints.w[4]).abs() > 1.0);
 }

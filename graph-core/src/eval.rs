@@ -19,7 +19,11 @@ pub fn evaluate(graph: &Graph, mut leaf: impl FnMut(NodeId) -> Vec<f64>) -> Resu
                 let value = leaf(id);
                 if value.len() != graph.shape(id).len() {
                     let name = graph.node(id).name.clone().unwrap_or_else(|| id.to_string());
-                    return Err(format!("`{name}` needs {} values, got {}", graph.shape(id).len(), value.len()));
+                    return Err(format!(
+                        "`{name}` needs {} values, got {}",
+                        graph.shape(id).len(),
+                        value.len()
+                    ));
                 }
                 value
             }
@@ -61,7 +65,13 @@ fn compute(graph: &Graph, id: NodeId, x: &[&[f64]]) -> Vec<f64> {
         }
         Op::SumTo => {
             let operand = graph.shape(graph.operands(id)[0]);
-            reduce(&Op::Sum(Axes::All), x[0], &IndexMap::broadcast(shape, operand), shape.len(), 1)
+            reduce(
+                &Op::Sum(Axes::All),
+                x[0],
+                &IndexMap::broadcast(shape, operand),
+                shape.len(),
+                1,
+            )
         }
         Op::Broadcast => {
             let index = IndexMap::broadcast(graph.shape(graph.operands(id)[0]), shape);
@@ -89,7 +99,11 @@ fn softmax(x: &[f64], row: usize) -> Vec<f64> {
 
 /// Folds `x` into `len` results, element `i` going to `index.apply(i)`.
 fn reduce(op: &Op, x: &[f64], index: &IndexMap, len: usize, count: usize) -> Vec<f64> {
-    let start = if matches!(op, Op::Max(_)) { f64::NEG_INFINITY } else { 0.0 };
+    let start = if matches!(op, Op::Max(_)) {
+        f64::NEG_INFINITY
+    } else {
+        0.0
+    };
     let mut out = vec![start; len];
     for (i, &v) in x.iter().enumerate() {
         let slot = &mut out[index.apply(i)];

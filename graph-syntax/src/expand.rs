@@ -34,7 +34,9 @@ pub fn to_syn(diagnostics: Vec<Diagnostic>) -> syn::Error {
         let ends = quote!(#first #last);
         syn::Error::new_spanned(ends, d.message)
     });
-    let mut all = errors.next().unwrap_or_else(|| syn::Error::new(proc_macro2::Span::call_site(), "internal error: no diagnostic"));
+    let mut all = errors
+        .next()
+        .unwrap_or_else(|| syn::Error::new(proc_macro2::Span::call_site(), "internal error: no diagnostic"));
     for e in errors {
         all.combine(e);
     }

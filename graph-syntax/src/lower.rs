@@ -65,7 +65,14 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
         ));
         return Err(l.errors.finish(()).unwrap_err());
     };
-    let program = Program { graph: l.graph, placeholders, variables, lets, objective, adjoints: BTreeMap::new() };
+    let program = Program {
+        graph: l.graph,
+        placeholders,
+        variables,
+        lets,
+        objective,
+        adjoints: BTreeMap::new(),
+    };
     l.errors.finish(program)
 }
 
@@ -84,7 +91,9 @@ struct Lowering {
 fn float_type(def: &GraphDef, errors: &mut Diagnostics) -> DType {
     let mut first: Option<(DType, &proc_macro2::Ident)> = None;
     for item in &def.items {
-        let (Item::Placeholder { name, ty } | Item::Variable { name, ty, .. }) = item else { continue };
+        let (Item::Placeholder { name, ty } | Item::Variable { name, ty, .. }) = item else {
+            continue;
+        };
         match first {
             None => first = Some((ty.dtype, name)),
             Some((dtype, first_name)) if dtype != ty.dtype => errors.push(Diagnostic::new(
@@ -120,7 +129,10 @@ impl Lowering {
             Some(number) => self.number(number),
             None => Some(0.0),
         };
-        let node = fill.and_then(|_| self.errors.check(self.graph.leaf(op, shape, &name.to_string(), Loc::at(name.span()))));
+        let node = fill.and_then(|_| {
+            self.errors
+                .check(self.graph.leaf(op, shape, &name.to_string(), Loc::at(name.span())))
+        });
         self.bind(name, node, fill.unwrap_or(0.0))
     }
 
@@ -140,7 +152,12 @@ impl Lowering {
         if node_ref.name.is_none() && !node_ref.op.is_leaf() {
             node_ref.name = Some(key.clone());
         }
-        let decl = Decl { name: key.clone(), node, loc: Loc::at(name.span()), fill };
+        let decl = Decl {
+            name: key.clone(),
+            node,
+            loc: Loc::at(name.span()),
+            fill,
+        };
         self.scope.insert(key, decl.clone());
         Some(decl)
     }
@@ -162,7 +179,12 @@ impl Lowering {
             self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
             return;
         }
-        let decl = Decl { name: name.to_string(), node, loc, fill: 0.0 };
+        let decl = Decl {
+            name: name.to_string(),
+            node,
+            loc,
+            fill: 0.0,
+        };
         *objective = Some((keyword, decl));
     }
 
@@ -263,11 +285,15 @@ impl Lowering {
     fn pow(&mut self, base: &Expr, exponent: &Expr, loc: Loc) -> Option<NodeId> {
         let base = self.expr(base);
         let Some(e) = exponent.constant() else {
-            let message = "the exponent of `pow` must be a number written in the graph, like `pow(x, 2)` or `pow(x, 0.5)`";
+            let message =
+                "the exponent of `pow` must be a number written in the graph, like `pow(x, 2)` or `pow(x, 0.5)`";
             self.errors.push(Diagnostic::new(exponent.loc(), message));
             return None;
         };
-        let e = self.number(Number { value: e, loc: exponent.loc() })?;
+        let e = self.number(Number {
+            value: e,
+            loc: exponent.loc(),
+        })?;
         let result = self.graph.push(Op::Pow(e), &[base?], loc);
         self.errors.check(result)
     }

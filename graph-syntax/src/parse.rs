@@ -26,7 +26,9 @@ impl Parse for GraphDef {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         if !input.peek(Token![mod]) {
-            return Err(input.error("expected `mod NAME { ... }`: a graph is written as a module, e.g. `pub mod net { ... }`"));
+            return Err(
+                input.error("expected `mod NAME { ... }`: a graph is written as a module, e.g. `pub mod net { ... }`")
+            );
         }
         input.parse::<Token![mod]>()?;
         let name: Ident = input.parse()?;
@@ -39,7 +41,12 @@ impl Parse for GraphDef {
         if !input.is_empty() {
             return Err(input.error("unexpected tokens after the graph module: one `graph!` holds one module"));
         }
-        Ok(GraphDef { attrs, vis, name, items })
+        Ok(GraphDef {
+            attrs,
+            vis,
+            name,
+            items,
+        })
     }
 }
 
@@ -87,7 +94,11 @@ fn statement_error(input: ParseStream) -> syn::Error {
 }
 
 fn statement_message(found: &str) -> String {
-    let found = if found.is_empty() { String::new() } else { format!(", found `{found}`") };
+    let found = if found.is_empty() {
+        String::new()
+    } else {
+        format!(", found `{found}`")
+    };
     format!("expected a statement: `placeholder`, `variable`, `let` or `minimize`{found}")
 }
 
@@ -102,7 +113,12 @@ impl Parse for TypeSpec {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if !input.peek(syn::token::Bracket) {
             let (dtype, span) = parse_dtype(input)?;
-            return Ok(TypeSpec { dtype, dtype_span: span, dims: Vec::new(), loc: Loc::at(span) });
+            return Ok(TypeSpec {
+                dtype,
+                dtype_span: span,
+                dims: Vec::new(),
+                loc: Loc::at(span),
+            });
         }
         let content;
         let brackets = bracketed!(content in input);
@@ -125,19 +141,33 @@ impl Parse for TypeSpec {
         }
         let loc = Loc::at(brackets.span.open()).to(Loc::at(brackets.span.close()));
         if dims.len() > Shape::MAX_RANK {
-            let message = format!("a tensor has at most {} dimensions, found {}", Shape::MAX_RANK, dims.len());
+            let message = format!(
+                "a tensor has at most {} dimensions, found {}",
+                Shape::MAX_RANK,
+                dims.len()
+            );
             return Err(syn::Error::new(brackets.span.join(), message));
         }
-        Ok(TypeSpec { dtype, dtype_span, dims, loc })
+        Ok(TypeSpec {
+            dtype,
+            dtype_span,
+            dims,
+            loc,
+        })
     }
 }
 
 fn parse_dtype(input: ParseStream) -> syn::Result<(DType, proc_macro2::Span)> {
-    let ident: Ident = input.parse().map_err(|e| syn::Error::new(e.span(), "expected a float type: `f32` or `f64`"))?;
+    let ident: Ident = input
+        .parse()
+        .map_err(|e| syn::Error::new(e.span(), "expected a float type: `f32` or `f64`"))?;
     match ident.to_string().as_str() {
         "f32" => Ok((DType::F32, ident.span())),
         "f64" => Ok((DType::F64, ident.span())),
-        other => Err(syn::Error::new(ident.span(), format!("expected a float type `f32` or `f64`, found `{other}`"))),
+        other => Err(syn::Error::new(
+            ident.span(),
+            format!("expected a float type `f32` or `f64`, found `{other}`"),
+        )),
     }
 }
 
@@ -152,7 +182,10 @@ fn parse_number(input: ParseStream) -> syn::Result<Number> {
     };
     let first = minus.map_or(span, |m| m.span);
     let value = if minus.is_some() { -value } else { value };
-    Ok(Number { value, loc: Loc::at(first).to(Loc::at(span)) })
+    Ok(Number {
+        value,
+        loc: Loc::at(first).to(Loc::at(span)),
+    })
 }
 
 /// `expr := term (("+" | "-") term)*`
@@ -167,7 +200,12 @@ pub fn parse_expr(input: ParseStream) -> syn::Result<Expr> {
             return Ok(lhs);
         };
         let rhs = parse_term(input)?;
-        lhs = Expr::Binary { op, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs) };
+        lhs = Expr::Binary {
+            op,
+            op_span,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        };
     }
 }
 
@@ -182,7 +220,12 @@ fn parse_term(input: ParseStream) -> syn::Result<Expr> {
             return Ok(lhs);
         };
         let rhs = parse_unary(input)?;
-        lhs = Expr::Binary { op, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs) };
+        lhs = Expr::Binary {
+            op,
+            op_span,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        };
     }
 }
 
@@ -190,7 +233,10 @@ fn parse_unary(input: ParseStream) -> syn::Result<Expr> {
     if input.peek(Token![-]) {
         let minus = input.parse::<Token![-]>()?.span;
         let expr = parse_unary(input)?;
-        return Ok(Expr::Neg { minus, expr: Box::new(expr) });
+        return Ok(Expr::Neg {
+            minus,
+            expr: Box::new(expr),
+        });
     }
     parse_atom(input)
 }
@@ -216,7 +262,11 @@ fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
         let content;
         let parens = parenthesized!(content in input);
         let args = content.parse_terminated(parse_expr, Token![,])?;
-        return Ok(Expr::Call { func: name, args: args.into_iter().collect(), close: parens.span.close() });
+        return Ok(Expr::Call {
+            func: name,
+            args: args.into_iter().collect(),
+            close: parens.span.close(),
+        });
     }
     Err(input.error("expected an expression: a name, a number, a call such as `softmax(x)`, or `(...)`"))
 }
@@ -229,7 +279,15 @@ mod tests {
     #[test]
     fn precedence_and_calls() {
         let e = syn::parse::Parser::parse2(parse_expr, quote!(a + b * -c - pow(d, 2))).unwrap();
-        let Expr::Binary { op: BinOp::Sub, lhs, rhs, .. } = e else { panic!("top is `-`") };
+        let Expr::Binary {
+            op: BinOp::Sub,
+            lhs,
+            rhs,
+            ..
+        } = e
+        else {
+            panic!("top is `-`")
+        };
         assert!(matches!(*lhs, Expr::Binary { op: BinOp::Add, .. }));
         assert!(matches!(*rhs, Expr::Call { ref args, .. } if args.len() == 2));
     }

@@ -67,10 +67,20 @@ pub fn interpret(source: &str, inputs: &Tensors) -> Interpreted {
     opt::run(&mut program).expect("the passes run");
     let after = run(&program, inputs);
     for (name, a) in &before.values {
-        assert_close(&format!("value of `{name}` after the passes"), &after.values[name], a, 1e-12);
+        assert_close(
+            &format!("value of `{name}` after the passes"),
+            &after.values[name],
+            a,
+            1e-12,
+        );
     }
     for (name, a) in &before.adjoints {
-        assert_close(&format!("adjoint of `{name}` after the passes"), &after.adjoints[name], a, 1e-12);
+        assert_close(
+            &format!("adjoint of `{name}` after the passes"),
+            &after.adjoints[name],
+            a,
+            1e-12,
+        );
     }
     before
 }
@@ -80,10 +90,24 @@ fn run(program: &Program, inputs: &Tensors) -> Interpreted {
         .placeholders
         .iter()
         .chain(&program.variables)
-        .map(|d| (d.node, inputs.iter().find(|(n, _)| *n == d.name).expect("every leaf is fed").1.clone()))
+        .map(|d| {
+            (
+                d.node,
+                inputs
+                    .iter()
+                    .find(|(n, _)| *n == d.name)
+                    .expect("every leaf is fed")
+                    .1
+                    .clone(),
+            )
+        })
         .collect();
     let values = eval::evaluate(&program.graph, |id| by_node[&id].clone()).expect("inputs fit");
-    let lets = program.lets.iter().map(|d| (d.name.clone(), values[&d.node].clone())).collect();
+    let lets = program
+        .lets
+        .iter()
+        .map(|d| (d.name.clone(), values[&d.node].clone()))
+        .collect();
     let adjoints = program
         .decls()
         .map(|d| {
@@ -109,7 +133,10 @@ pub fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
         } else {
             (g - w).abs() <= tol * w.abs().max(1.0)
         };
-        assert!(ok, "{what}[{i}]: got {g}, want {w} (tolerance {tol})\n got:  {got:?}\n want: {want:?}");
+        assert!(
+            ok,
+            "{what}[{i}]: got {g}, want {w} (tolerance {tol})\n got:  {got:?}\n want: {want:?}"
+        );
     }
 }
 

@@ -33,6 +33,6 @@ graph! {
 fn main() {
     let p = softmax_net::Placeholders::default();
     let mut v = softmax_net::Variables::default();
-    let _ = softmax_net::sgd_step(&p, &mut v, 0.5);
+    softmax_net::sgd_step(&p, &mut v, 0.5);
     let _ = softmax_net::DOT;
 }

@@ -20,7 +20,12 @@ pub const SUM_OF_USES: &str = "sum of uses";
 pub fn differentiate(program: &mut Program) -> Result<(), Diagnostic> {
     let objective = program.objective.node;
     let relevant = ancestors(program, objective);
-    let order: Vec<NodeId> = program.graph.topological_order().into_iter().filter(|id| relevant.contains(id)).collect();
+    let order: Vec<NodeId> = program
+        .graph
+        .topological_order()
+        .into_iter()
+        .filter(|id| relevant.contains(id))
+        .collect();
 
     let graph = &mut program.graph;
     let loc = graph.node(objective).loc;
@@ -32,15 +37,20 @@ pub fn differentiate(program: &mut Program) -> Result<(), Diagnostic> {
     let mut adjoints = BTreeMap::from([(objective, seed)]);
 
     for &node in order.iter().rev() {
-        let Some(&grad) = adjoints.get(&node) else { continue };
+        let Some(&grad) = adjoints.get(&node) else {
+            continue;
+        };
         let operands = graph.operands(node);
         let contributions = graph.in_rule_of(node, |g| rules::contributions(g, node, grad))?;
         for (operand, contribution) in operands.into_iter().zip(contributions) {
-            let Some(contribution) = contribution else { continue };
+            let Some(contribution) = contribution else {
+                continue;
+            };
             let total = match adjoints.get(&operand) {
                 None => contribution,
                 Some(&sum) => {
-                    let total = graph.in_rule_of(operand, |g| g.binary(Op::Add, sum, contribution, g.node(operand).loc))?;
+                    let total =
+                        graph.in_rule_of(operand, |g| g.binary(Op::Add, sum, contribution, g.node(operand).loc))?;
                     graph.node_mut(total).rule = Some(SUM_OF_USES);
                     total
                 }

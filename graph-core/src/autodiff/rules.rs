@@ -86,7 +86,11 @@ fn pow_rule(g: &mut Graph, a: NodeId, e: f64, grad: NodeId, node: NodeId) -> Res
     if e == 1.0 {
         return Ok(vec![Some(grad)]);
     }
-    let base = if e == 2.0 { a } else { g.push(Op::Pow(e - 1.0), &[a], loc)? };
+    let base = if e == 2.0 {
+        a
+    } else {
+        g.push(Op::Pow(e - 1.0), &[a], loc)?
+    };
     let scaled = g.mul_constant(grad, e, loc)?;
     Ok(vec![Some(g.binary(Op::Mul, scaled, base, loc)?)])
 }

@@ -13,7 +13,11 @@ pub fn infer(op: &Op, operands: &[&Shape], dtype: DType) -> Result<Shape, String
         _ => 1,
     };
     if operands.len() != arity {
-        return Err(format!("internal error: {} takes {arity} operands, got {}", op.name(), operands.len()));
+        return Err(format!(
+            "internal error: {} takes {arity} operands, got {}",
+            op.name(),
+            operands.len()
+        ));
     }
     match op {
         Op::Add | Op::Sub | Op::Mul | Op::Div => same_shapes(op, operands[0], operands[1], dtype),
@@ -26,9 +30,10 @@ pub fn infer(op: &Op, operands: &[&Shape], dtype: DType) -> Result<Shape, String
             }
         }
         Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => reduced(op, *axes, operands[0], dtype),
-        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
-            Err(format!("internal error: the shape of `{}` is given, not inferred", op.name()))
-        }
+        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => Err(format!(
+            "internal error: the shape of `{}` is given, not inferred",
+            op.name()
+        )),
     }
 }
 
@@ -39,9 +44,7 @@ pub fn check_given(op: &Op, operands: &[&Shape], given: &Shape) -> Result<(), St
         Op::Constant(_) => operands.is_empty() && given.is_scalar(),
         Op::Broadcast => operands.len() == 1 && broadcast(operands[0], given).as_ref() == Some(given),
         Op::SumTo => operands.len() == 1 && broadcast(given, operands[0]).as_ref() == Some(operands[0]),
-        Op::Expand(axis) => {
-            operands.len() == 1 && *axis < given.rank() && given.without_axis(*axis) == *operands[0]
-        }
+        Op::Expand(axis) => operands.len() == 1 && *axis < given.rank() && given.without_axis(*axis) == *operands[0],
         _ => false,
     };
     if fits {
@@ -124,7 +127,10 @@ mod tests {
     #[test]
     fn mismatch_names_both_shapes() {
         let err = infer(&Op::Mul, &[&s(&[5]), &s(&[4])], DType::F32).unwrap_err();
-        assert!(err.starts_with("cannot multiply [f32; 5] by [f32; 4]: shapes differ"), "{err}");
+        assert!(
+            err.starts_with("cannot multiply [f32; 5] by [f32; 4]: shapes differ"),
+            "{err}"
+        );
     }
 
     #[test]

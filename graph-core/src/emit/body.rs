@@ -107,7 +107,9 @@ impl Emitter<'_> {
         }
         let mut uses_here = 0;
         for user in self.graph.users(id) {
-            let Some(&place) = self.sched.place.get(&user) else { continue };
+            let Some(&place) = self.sched.place.get(&user) else {
+                continue;
+            };
             let in_this_loop = group.nodes.contains(&user) && !self.graph.op(user).is_view() && place != Place::View;
             if !in_this_loop {
                 return Kind::Stored;
@@ -165,7 +167,12 @@ impl Emitter<'_> {
 
     /// `p.x` or `v.w`.
     fn leaf_source(&self, id: NodeId) -> TokenStream {
-        let decl = |decls: &[crate::program::Decl]| decls.iter().find(|d| d.node == id).map(|d| super::names::ident(&d.name));
+        let decl = |decls: &[crate::program::Decl]| {
+            decls
+                .iter()
+                .find(|d| d.node == id)
+                .map(|d| super::names::ident(&d.name))
+        };
         if let Some(field) = decl(&self.program.placeholders) {
             quote!(p.#field)
         } else if let Some(field) = decl(&self.program.variables) {
@@ -180,7 +187,12 @@ impl Emitter<'_> {
         let mut read: BTreeSet<NodeId> = self.updated.clone();
         for &id in &self.sched.order {
             if !self.graph.op(id).is_leaf() {
-                read.extend(self.graph.operands(id).into_iter().filter(|&o| self.graph.op(o).is_leaf()));
+                read.extend(
+                    self.graph
+                        .operands(id)
+                        .into_iter()
+                        .filter(|&o| self.graph.op(o).is_leaf()),
+                );
             }
         }
         let mut out = TokenStream::new();
@@ -203,9 +215,20 @@ impl Emitter<'_> {
 
     fn scalars(&mut self, level: usize) -> TokenStream {
         let mut out = TokenStream::new();
-        let ids: Vec<NodeId> = self.sched.order.iter().copied().filter(|id| self.sched.place[id] == Place::Scalar(level)).collect();
+        let ids: Vec<NodeId> = self
+            .sched
+            .order
+            .iter()
+            .copied()
+            .filter(|id| self.sched.place[id] == Place::Scalar(level))
+            .collect();
         for id in ids {
-            let args: Vec<Expr> = self.graph.operands(id).iter().map(|&o| self.read(o, &quote!(i), None)).collect();
+            let args: Vec<Expr> = self
+                .graph
+                .operands(id)
+                .iter()
+                .map(|&o| self.read(o, &quote!(i), None))
+                .collect();
             let value = ops::elementwise(self.graph, id, &args).tokens;
             let name = self.names.of(id);
             let doc = self.docs(&[id]);
@@ -276,7 +299,12 @@ impl Emitter<'_> {
             let index = index_tokens(&self.view_map(id), &quote!(i));
             self.read(self.graph.operands(id)[0], &index, None)
         } else {
-            let args: Vec<Expr> = self.graph.operands(id).iter().map(|&o| self.read(o, &quote!(i), Some(group))).collect();
+            let args: Vec<Expr> = self
+                .graph
+                .operands(id)
+                .iter()
+                .map(|&o| self.read(o, &quote!(i), Some(group)))
+                .collect();
             ops::elementwise(self.graph, id, &args)
         };
         let name = self.names.of(id);
@@ -353,7 +381,10 @@ impl Emitter<'_> {
             Place::Loop(_) if group.is_some_and(|g| g.nodes.contains(&id)) => match self.kinds[&id] {
                 Kind::Stored => Expr::atom(quote!(#name[i])),
                 Kind::Let => Expr::atom(quote!(#name)),
-                Kind::Inline => self.pending.remove(&id).expect("an inlined element is read once, after it is made"),
+                Kind::Inline => self
+                    .pending
+                    .remove(&id)
+                    .expect("an inlined element is read once, after it is made"),
             },
             _ => Expr::atom(quote!(#name[#index])),
         }
@@ -381,7 +412,11 @@ impl Emitter<'_> {
             if self.graph.shape(o.node).is_scalar() {
                 let value = self.read(o.node, &quote!(0), None).tokens;
                 out.extend(quote!(#place = #value;));
-            } else if self.homes.get(&o.node).is_some_and(|home| home.to_string() != place.to_string()) {
+            } else if self
+                .homes
+                .get(&o.node)
+                .is_some_and(|home| home.to_string() != place.to_string())
+            {
                 let name = self.names.of(o.node);
                 let mut target = place.clone();
                 for _ in 1..self.graph.shape(o.node).rank() {
@@ -422,7 +457,11 @@ fn flat(place: &TokenStream, rank: usize, mutable: bool) -> TokenStream {
     }
     let mut tokens = place.clone();
     for _ in 1..rank {
-        tokens = if mutable { quote!(#tokens.as_flattened_mut()) } else { quote!(#tokens.as_flattened()) };
+        tokens = if mutable {
+            quote!(#tokens.as_flattened_mut())
+        } else {
+            quote!(#tokens.as_flattened())
+        };
     }
     tokens
 }

@@ -16,7 +16,11 @@ pub fn dot(graph: &Graph) -> String {
         };
         format!("label = \"{}\", {style}", label.replace('"', "'"))
     };
-    let edge_attrs = |_, edge: petgraph::stable_graph::EdgeReference<'_, usize>| format!("label = \"{}\"", edge.weight());
+    let edge_attrs =
+        |_, edge: petgraph::stable_graph::EdgeReference<'_, usize>| format!("label = \"{}\"", edge.weight());
     let config = [Config::NodeNoLabel, Config::EdgeNoLabel];
-    format!("{:?}", Dot::with_attr_getters(graph.petgraph(), &config, &edge_attrs, &node_attrs))
+    format!(
+        "{:?}",
+        Dot::with_attr_getters(graph.petgraph(), &config, &edge_attrs, &node_attrs)
+    )
 }

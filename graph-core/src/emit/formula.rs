@@ -31,8 +31,18 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
     if depth > 12 {
         return ("…".to_owned(), 3);
     }
-    let args: Vec<(String, u8)> = graph.operands(id).iter().map(|&o| write(graph, o, false, depth + 1)).collect();
-    let paren = |(s, p): &(String, u8), min: u8| if *p < min { format!("({s})") } else { s.clone() };
+    let args: Vec<(String, u8)> = graph
+        .operands(id)
+        .iter()
+        .map(|&o| write(graph, o, false, depth + 1))
+        .collect();
+    let paren = |(s, p): &(String, u8), min: u8| {
+        if *p < min {
+            format!("({s})")
+        } else {
+            s.clone()
+        }
+    };
     let call = |f: &str| (format!("{f}({})", args[0].0), 3);
     match node.op {
         Op::Placeholder | Op::Variable => (node.name.clone().unwrap_or_else(|| id.to_string()), 3),

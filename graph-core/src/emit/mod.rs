@@ -26,12 +26,36 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
     let float = float_type(dtype);
     let mut items = structs_of(program);
 
-    let forward = body::body(program, &Spec { outputs: value_outputs(program), updates: vec![] });
+    let forward = body::body(
+        program,
+        &Spec {
+            outputs: value_outputs(program),
+            updates: vec![],
+        },
+    );
     let mut backward_outputs = value_outputs(program);
     backward_outputs.extend(gradient_outputs(program));
-    let backward = body::body(program, &Spec { outputs: backward_outputs, updates: vec![] });
-    let adjoints = body::body(program, &Spec { outputs: adjoint_outputs(program), updates: vec![] });
-    let sgd = body::body(program, &Spec { outputs: value_outputs(program), updates: updates(program) });
+    let backward = body::body(
+        program,
+        &Spec {
+            outputs: backward_outputs,
+            updates: vec![],
+        },
+    );
+    let adjoints = body::body(
+        program,
+        &Spec {
+            outputs: adjoint_outputs(program),
+            updates: vec![],
+        },
+    );
+    let sgd = body::body(
+        program,
+        &Spec {
+            outputs: value_outputs(program),
+            updates: updates(program),
+        },
+    );
 
     let objective = &program.objective.name;
     let derivations = derivations(program);
@@ -50,7 +74,15 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
          its gradient (TensorFlow's `GradientDescentOptimizer(learning_rate).minimize({objective})`).\n \
          Returns the values computed before the update."
     );
-    items.extend(function(quote!(forward), forward_doc, quote!(&Variables), quote!(Values), &[(quote!(values), quote!(Values))], forward, None));
+    items.extend(function(
+        quote!(forward),
+        forward_doc,
+        quote!(&Variables),
+        quote!(Values),
+        &[(quote!(values), quote!(Values))],
+        forward,
+        None,
+    ));
     items.extend(function(
         quote!(backward),
         &backward_doc,
@@ -60,8 +92,24 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
         backward,
         None,
     ));
-    items.extend(function(quote!(adjoints), &adjoints_doc, quote!(&Variables), quote!(Adjoints), &[(quote!(adjoints), quote!(Adjoints))], adjoints, None));
-    items.extend(function(quote!(sgd_step), &sgd_doc, quote!(&mut Variables), quote!(Values), &[(quote!(values), quote!(Values))], sgd, Some(float)));
+    items.extend(function(
+        quote!(adjoints),
+        &adjoints_doc,
+        quote!(&Variables),
+        quote!(Adjoints),
+        &[(quote!(adjoints), quote!(Adjoints))],
+        adjoints,
+        None,
+    ));
+    items.extend(function(
+        quote!(sgd_step),
+        &sgd_doc,
+        quote!(&mut Variables),
+        quote!(Values),
+        &[(quote!(values), quote!(Values))],
+        sgd,
+        Some(float),
+    ));
     let dot_doc = " The forward graph (boxes) and the backward graph (blue ellipses) in Graphviz DOT.";
     items.extend(quote! {
         #[doc = #dot_doc]
@@ -81,7 +129,14 @@ fn function(
     learning_rate: Option<TokenStream>,
 ) -> TokenStream {
     // Parameters the body never reads are written `_`, so that no graph gives a warning.
-    let param = |ident: &str| if mentions(&body, ident) { quote::format_ident!("{ident}") } else { quote::format_ident!("_{ident}") };
+    let learning_rate_absent = learning_rate.is_none();
+    let param = |ident: &str| {
+        if mentions(&body, ident) {
+            quote::format_ident!("{ident}")
+        } else {
+            quote::format_ident!("_{ident}")
+        }
+    };
     let (p, v) = (param("p"), param("v"));
     let rate = learning_rate.map(|float| {
         let lr = param("learning_rate");
@@ -98,10 +153,15 @@ fn function(
             quote!((#(#names),*))
         }
     };
+    // The loops index several arrays by `i` and the arithmetic is whatever the graph says
+    // (`x * -1` included), so clippy's style lints do not apply to this code: they are allowed
+    // here rather than each one worked around. The doc comments on loops are for `cargo expand`.
+    // `sgd_step` is called for its effect; the others only for what they return.
+    let must_use = learning_rate_absent.then(|| quote!(#[must_use]));
     quote! {
         #[doc = #doc]
-        #[must_use]
-        #[allow(clippy::needless_range_loop, unused_doc_comments)]
+        #must_use
+        #[allow(unused_doc_comments, clippy::all, clippy::pedantic)]
         pub fn #name(#p: &Placeholders, #v: #variables #rate) -> #returns {
             #(#declarations)*
             #body
@@ -122,23 +182,68 @@ fn mentions(tokens: &TokenStream, name: &str) -> bool {
 fn structs_of(program: &Program) -> TokenStream {
     let dtype = program.graph.dtype();
     let shape = |node: NodeId| program.graph.shape(node).clone();
-    let field = |name: &str, node, fill, doc: String| Field { name: name.to_owned(), shape: shape(node), fill, doc };
-    let placeholders: Vec<Field> = program.placeholders.iter().map(|d| field(&d.name, d.node, 0.0, format!("`{}`, fed at each call.", d.name))).collect();
-    let variables: Vec<Field> = program.variables.iter().map(|d| field(&d.name, d.node, d.fill, format!("`{}`, trained.", d.name))).collect();
-    let values: Vec<Field> = program.lets.iter().map(|d| field(&d.name, d.node, 0.0, format!("`{}`.", d.name))).collect();
+    let field = |name: &str, node, fill, doc: String| Field {
+        name: name.to_owned(),
+        shape: shape(node),
+        fill,
+        doc,
+    };
+    let placeholders: Vec<Field> = program
+        .placeholders
+        .iter()
+        .map(|d| field(&d.name, d.node, 0.0, format!("`{}`, fed at each call.", d.name)))
+        .collect();
+    let variables: Vec<Field> = program
+        .variables
+        .iter()
+        .map(|d| field(&d.name, d.node, d.fill, format!("`{}`, trained.", d.name)))
+        .collect();
+    let values: Vec<Field> = program
+        .lets
+        .iter()
+        .map(|d| field(&d.name, d.node, 0.0, format!("`{}`.", d.name)))
+        .collect();
     let objective = &program.objective.name;
     let gradients: Vec<Field> = program
         .variables
         .iter()
         .map(|d| field(&d.name, d.node, 0.0, format!("d {objective} / d {}.", d.name)))
         .collect();
-    let adjoints: Vec<Field> = program.decls().map(|d| field(&d.name, d.node, 0.0, format!("d {objective} / d {}.", d.name))).collect();
+    let adjoints: Vec<Field> = program
+        .decls()
+        .map(|d| field(&d.name, d.node, 0.0, format!("d {objective} / d {}.", d.name)))
+        .collect();
     let mut items = TokenStream::new();
-    items.extend(tensor_struct("Placeholders", " The values fed at each call, one field per `placeholder`.", &placeholders, dtype));
-    items.extend(tensor_struct("Variables", " The trained values, one field per `variable`; `Default` holds their initial values.", &variables, dtype));
-    items.extend(tensor_struct("Values", " The value of every `let`, as computed by the forward pass.", &values, dtype));
-    items.extend(tensor_struct("Gradients", &format!(" The gradient of `{objective}` with respect to every variable."), &gradients, dtype));
-    items.extend(tensor_struct("Adjoints", &format!(" d {objective} / d x for every placeholder, variable and `let` x."), &adjoints, dtype));
+    items.extend(tensor_struct(
+        "Placeholders",
+        " The values fed at each call, one field per `placeholder`.",
+        &placeholders,
+        dtype,
+    ));
+    items.extend(tensor_struct(
+        "Variables",
+        " The trained values, one field per `variable`; `Default` holds their initial values.",
+        &variables,
+        dtype,
+    ));
+    items.extend(tensor_struct(
+        "Values",
+        " The value of every `let`, as computed by the forward pass.",
+        &values,
+        dtype,
+    ));
+    items.extend(tensor_struct(
+        "Gradients",
+        &format!(" The gradient of `{objective}` with respect to every variable."),
+        &gradients,
+        dtype,
+    ));
+    items.extend(tensor_struct(
+        "Adjoints",
+        &format!(" d {objective} / d x for every placeholder, variable and `let` x."),
+        &adjoints,
+        dtype,
+    ));
     items
 }
 
@@ -148,7 +253,10 @@ fn value_outputs(program: &Program) -> Vec<Output> {
         .iter()
         .map(|d| {
             let field = ident(&d.name);
-            Output { node: d.node, place: quote!(values.#field) }
+            Output {
+                node: d.node,
+                place: quote!(values.#field),
+            }
         })
         .collect()
 }
@@ -160,7 +268,10 @@ fn gradient_outputs(program: &Program) -> Vec<Output> {
         .filter_map(|d| {
             let field = ident(&d.name);
             let node = *program.adjoints.get(&d.node)?;
-            Some(Output { node, place: quote!(gradients.#field) })
+            Some(Output {
+                node,
+                place: quote!(gradients.#field),
+            })
         })
         .collect()
 }
@@ -171,7 +282,10 @@ fn adjoint_outputs(program: &Program) -> Vec<Output> {
         .filter_map(|d| {
             let field = ident(&d.name);
             let node = *program.adjoints.get(&d.node)?;
-            Some(Output { node, place: quote!(adjoints.#field) })
+            Some(Output {
+                node,
+                place: quote!(adjoints.#field),
+            })
         })
         .collect()
 }
@@ -180,7 +294,12 @@ fn updates(program: &Program) -> Vec<Update> {
     program
         .variables
         .iter()
-        .filter_map(|d| Some(Update { variable: d.node, gradient: *program.adjoints.get(&d.node)? }))
+        .filter_map(|d| {
+            Some(Update {
+                variable: d.node,
+                gradient: *program.adjoints.get(&d.node)?,
+            })
+        })
         .collect()
 }
 

@@ -20,7 +20,11 @@ impl Names {
         let mut taken: BTreeSet<String> = RESERVED.iter().map(|s| (*s).to_owned()).collect();
         let mut by_node = BTreeMap::new();
         for &id in order {
-            let base = graph.node(id).name.clone().unwrap_or_else(|| format!("t{}", id.index()));
+            let base = graph
+                .node(id)
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("t{}", id.index()));
             let mut name = base.clone();
             let mut n = 2;
             while !taken.insert(name.clone()) {

@@ -71,7 +71,11 @@ pub fn schedule(graph: &Graph, outputs: &[NodeId], updates: &[(NodeId, NodeId)])
     let mut roots: Vec<NodeId> = outputs.to_vec();
     roots.extend(updates.iter().flat_map(|&(var, grad)| [var, grad]));
     let live = live_nodes(graph, &roots);
-    let order: Vec<NodeId> = graph.topological_order().into_iter().filter(|id| live.contains(id)).collect();
+    let order: Vec<NodeId> = graph
+        .topological_order()
+        .into_iter()
+        .filter(|id| live.contains(id))
+        .collect();
     let stored: BTreeSet<NodeId> = outputs.iter().copied().collect();
 
     let mut s = Schedule {
@@ -134,7 +138,11 @@ fn earliest(graph: &Graph, s: &Schedule, id: NodeId, stored: &BTreeSet<NodeId>) 
         return Place::View;
     }
     let shape = graph.shape(id);
-    let level = operands.iter().map(|&o| loop_needs(graph, s, o, shape)).max().unwrap_or(1);
+    let level = operands
+        .iter()
+        .map(|&o| loop_needs(graph, s, o, shape))
+        .max()
+        .unwrap_or(1);
     Place::Loop(level)
 }
 
@@ -142,7 +150,9 @@ fn earliest(graph: &Graph, s: &Schedule, id: NodeId, stored: &BTreeSet<NodeId>) 
 fn sink(graph: &Graph, s: &mut Schedule) {
     let users = users_within(graph, s);
     for &id in s.order.iter().rev() {
-        let Place::Loop(level) = s.place[&id] else { continue };
+        let Place::Loop(level) = s.place[&id] else {
+            continue;
+        };
         if graph.op(id).is_view() {
             continue;
         }
@@ -164,7 +174,11 @@ fn latest_for(graph: &Graph, s: &Schedule, users: &BTreeMap<NodeId, Vec<NodeId>>
         // A reduction over `id` accumulates in `id`'s loop: they move together or not at all.
         Place::Accumulate(level) => level,
         Place::Loop(level) | Place::Scalar(level) => complete_before(level),
-        Place::View => users[&user].iter().map(|&u| latest_for(graph, s, users, id, u)).min().unwrap_or(usize::MAX),
+        Place::View => users[&user]
+            .iter()
+            .map(|&u| latest_for(graph, s, users, id, u))
+            .min()
+            .unwrap_or(usize::MAX),
         Place::Leaf => unreachable!("a leaf has no operands"),
     }
 }
@@ -173,7 +187,10 @@ fn users_within(graph: &Graph, s: &Schedule) -> BTreeMap<NodeId, Vec<NodeId>> {
     let mut users: BTreeMap<NodeId, Vec<NodeId>> = s.order.iter().map(|&id| (id, Vec::new())).collect();
     for &id in &s.order {
         for operand in graph.operands(id) {
-            users.get_mut(&operand).expect("operands of live nodes are live").push(id);
+            users
+                .get_mut(&operand)
+                .expect("operands of live nodes are live")
+                .push(id);
         }
     }
     users
@@ -236,7 +253,9 @@ fn update_level(graph: &Graph, s: &Schedule, variable: NodeId, gradient: NodeId)
     let mut level = loop_needs(graph, s, gradient, shape);
     let mut readers = graph.users(variable);
     while let Some(reader) = readers.pop() {
-        let Some(&place) = s.place.get(&reader) else { continue };
+        let Some(&place) = s.place.get(&reader) else {
+            continue;
+        };
         level = level.max(match place {
             Place::View => {
                 readers.extend(graph.users(reader));

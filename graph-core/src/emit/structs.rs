@@ -48,8 +48,14 @@ pub fn tensor_struct(name: &str, doc: &str, fields: &[Field], dtype: DType) -> T
     let defaults = fields.iter().map(|f| tensor_value(&f.shape, f.fill, dtype));
     let labels = fields.iter().map(|f| f.name.trim_start_matches("r#").to_owned());
     let labels_mut = labels.clone();
-    let views = fields.iter().zip(&idents).map(|(f, id)| flat_view(quote!(self.#id), f.shape.rank(), false));
-    let views_mut = fields.iter().zip(&idents).map(|(f, id)| flat_view(quote!(self.#id), f.shape.rank(), true));
+    let views = fields
+        .iter()
+        .zip(&idents)
+        .map(|(f, id)| flat_view(quote!(self.#id), f.shape.rank(), false));
+    let views_mut = fields
+        .iter()
+        .zip(&idents)
+        .map(|(f, id)| flat_view(quote!(self.#id), f.shape.rank(), true));
     let count = Literal::usize_unsuffixed(fields.len());
     quote! {
         #[doc = #doc]
@@ -88,7 +94,11 @@ fn flat_view(place: TokenStream, rank: usize, mutable: bool) -> TokenStream {
         _ => {
             let mut tokens = place;
             for _ in 1..rank {
-                tokens = if mutable { quote!(#tokens.as_flattened_mut()) } else { quote!(#tokens.as_flattened()) };
+                tokens = if mutable {
+                    quote!(#tokens.as_flattened_mut())
+                } else {
+                    quote!(#tokens.as_flattened())
+                };
             }
             tokens
         }

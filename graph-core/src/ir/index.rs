@@ -57,7 +57,9 @@ impl IndexMap {
     /// From the broadcast shape `large` back to the operand shape `small` (NumPy rules).
     pub fn broadcast(small: &Shape, large: &Shape) -> IndexMap {
         let pad = large.rank() - small.rank();
-        let kept: Vec<bool> = (0..large.rank()).map(|k| k >= pad && small.dims()[k - pad] != 1).collect();
+        let kept: Vec<bool> = (0..large.rank())
+            .map(|k| k >= pad && small.dims()[k - pad] != 1)
+            .collect();
         IndexMap::keeping(large, &kept)
     }
 
@@ -72,12 +74,22 @@ impl IndexMap {
 
     /// Whether the map sends every index to itself.
     pub fn is_identity(&self) -> bool {
-        matches!(self.runs.as_slice(), [Run { div: 1, modulo: None, mul: 1 }])
+        matches!(
+            self.runs.as_slice(),
+            [Run {
+                div: 1,
+                modulo: None,
+                mul: 1
+            }]
+        )
     }
 
     /// The small index of large index `i`.
     pub fn apply(&self, i: usize) -> usize {
-        self.runs.iter().map(|r| (i / r.div) % r.modulo.unwrap_or(usize::MAX) * r.mul).sum()
+        self.runs
+            .iter()
+            .map(|r| (i / r.div) % r.modulo.unwrap_or(usize::MAX) * r.mul)
+            .sum()
     }
 }
 

@@ -100,7 +100,13 @@ impl Graph {
 
     /// Adds a node whose shape is given rather than inferred (leaves, broadcasts, `sum_to`,
     /// `expand`), after checking that the shape fits the op and operands.
-    pub fn push_with_shape(&mut self, op: Op, shape: Shape, operands: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
+    pub fn push_with_shape(
+        &mut self,
+        op: Op,
+        shape: Shape,
+        operands: &[NodeId],
+        loc: Loc,
+    ) -> Result<NodeId, Diagnostic> {
         let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
         shapes::check_given(&op, &operand_shapes, &shape).map_err(|m| Diagnostic::new(loc, m))?;
         Ok(self.insert(op, shape, operands, loc))
@@ -166,7 +172,11 @@ impl Graph {
 
     /// The nodes that use `id`, each once, in id order.
     pub fn users(&self, id: NodeId) -> Vec<NodeId> {
-        let mut users: Vec<NodeId> = self.inner.neighbors_directed(id.0, Direction::Outgoing).map(NodeId).collect();
+        let mut users: Vec<NodeId> = self
+            .inner
+            .neighbors_directed(id.0, Direction::Outgoing)
+            .map(NodeId)
+            .collect();
         users.sort_unstable();
         users.dedup();
         users
@@ -223,7 +233,11 @@ impl Graph {
             .edges_directed(old.0, Direction::Outgoing)
             .map(|e| (NodeId(e.target()), *e.weight()))
             .collect();
-        let edges: Vec<_> = self.inner.edges_directed(old.0, Direction::Outgoing).map(|e| e.id()).collect();
+        let edges: Vec<_> = self
+            .inner
+            .edges_directed(old.0, Direction::Outgoing)
+            .map(|e| e.id())
+            .collect();
         for e in edges {
             self.inner.remove_edge(e);
         }
@@ -238,12 +252,17 @@ impl Graph {
     /// simpler ones in place.
     pub fn rewrite(&mut self, id: NodeId, op: Op, operands: &[NodeId]) -> Result<(), Diagnostic> {
         let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
-        let shape = shapes::infer(&op, &operand_shapes, self.dtype).map_err(|m| Diagnostic::new(self.node(id).loc, m))?;
+        let shape =
+            shapes::infer(&op, &operand_shapes, self.dtype).map_err(|m| Diagnostic::new(self.node(id).loc, m))?;
         if &shape != self.shape(id) {
             let message = format!("internal error: rewriting {id} as `{op}` changes its shape");
             return Err(Diagnostic::new(self.node(id).loc, message));
         }
-        let edges: Vec<_> = self.inner.edges_directed(id.0, Direction::Incoming).map(|e| e.id()).collect();
+        let edges: Vec<_> = self
+            .inner
+            .edges_directed(id.0, Direction::Incoming)
+            .map(|e| e.id())
+            .collect();
         for e in edges {
             self.inner.remove_edge(e);
         }

@@ -68,9 +68,7 @@ impl Op {
     /// (after the operand's own index mapping, for [`Op::Broadcast`] and [`Op::Expand`]).
     pub fn is_elementwise(&self) -> bool {
         match self {
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg | Op::Pow(_) | Op::Exp | Op::Log => {
-                true
-            }
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg | Op::Pow(_) | Op::Exp | Op::Log => true,
             Op::Broadcast | Op::Expand(_) => true,
             Op::Placeholder | Op::Variable | Op::Constant(_) => false,
             Op::Softmax | Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::SumTo => false,

@@ -56,7 +56,8 @@ impl Shape {
         self.0.is_empty()
     }
 
-    /// Number of elements.
+    /// Number of elements (never zero: dimensions are at least 1, so there is no `is_empty`).
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
         self.0.iter().product()
     }

@@ -8,7 +8,11 @@ use std::collections::BTreeSet;
 /// Removes every backward node that neither is nor feeds the adjoint of a declaration, and
 /// forgets the adjoints of undeclared nodes.
 pub fn dce(program: &mut Program) {
-    let declared: BTreeSet<NodeId> = program.decls().map(|d| d.node).chain([program.objective.node]).collect();
+    let declared: BTreeSet<NodeId> = program
+        .decls()
+        .map(|d| d.node)
+        .chain([program.objective.node])
+        .collect();
     program.adjoints.retain(|node, _| declared.contains(node));
     let mut live: BTreeSet<NodeId> = program.adjoints.values().copied().collect();
     let mut stack: Vec<NodeId> = live.iter().copied().collect();
@@ -19,7 +23,11 @@ pub fn dce(program: &mut Program) {
             }
         }
     }
-    let dead: Vec<NodeId> = program.graph.ids().filter(|id| program.graph.node(*id).role == Role::Backward && !live.contains(id)).collect();
+    let dead: Vec<NodeId> = program
+        .graph
+        .ids()
+        .filter(|id| program.graph.node(*id).role == Role::Backward && !live.contains(id))
+        .collect();
     for id in dead {
         program.graph.remove(id);
     }
@@ -41,7 +49,12 @@ mod tests {
         let one = g.constant(1.0, loc);
         let d = g.binary(Op::Sub, w, one, loc).unwrap();
         let cost = g.push(Op::Sum(crate::ir::Axes::All), &[d], loc).unwrap();
-        let decl = |name: &str, node| Decl { name: name.into(), node, loc, fill: 0.0 };
+        let decl = |name: &str, node| Decl {
+            name: name.into(),
+            node,
+            loc,
+            fill: 0.0,
+        };
         let mut program = Program {
             graph: g,
             placeholders: vec![],
