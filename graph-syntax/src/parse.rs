@@ -148,6 +148,11 @@ impl Parse for TypeSpec {
             );
             return Err(syn::Error::new(brackets.span.join(), message));
         }
+        let elements = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        if elements.is_none_or(|n| n > isize::MAX as usize / 8) {
+            let message = "this tensor has too many elements for memory to hold";
+            return Err(syn::Error::new(brackets.span.join(), message));
+        }
         Ok(TypeSpec {
             dtype,
             dtype_span,
