@@ -107,6 +107,10 @@
 //! `d_logits = y * (d_y - sum(d_y * y))`, and `cargo expand` shows the fused loops with the
 //! same formulas beside the loops that compute them.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub use graph_macros::graph;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;

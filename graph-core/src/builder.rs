@@ -5,7 +5,7 @@
 
 use crate::check::shapes;
 use crate::diag::{Diagnostic, Loc};
-use crate::ir::{Graph, NodeId, Op, Shape};
+use crate::ir::{Dim, Graph, NodeId, Op, Shape, Size};
 
 impl Graph {
     /// A leaf fed from outside: `Op::Placeholder` or `Op::Variable`.
@@ -51,10 +51,28 @@ impl Graph {
         self.push_with_shape(Op::SumTo, shape.clone(), &[a], loc)
     }
 
-    /// `a` with a new axis at `axis` of length `len`.
-    pub fn expand(&mut self, a: NodeId, axis: usize, len: usize, loc: Loc) -> Result<NodeId, Diagnostic> {
-        let shape = self.shape(a).with_axis(axis, len);
+    /// `a` with a new axis `dim` at position `axis`, repeating it along that axis.
+    pub fn expand(&mut self, a: NodeId, axis: usize, dim: Dim, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let shape = self.shape(a).with_axis(axis, dim);
         self.push_with_shape(Op::Expand(axis), shape, &[a], loc)
+    }
+
+    /// `a` with a new last axis like the last axis of `like`.
+    pub fn expand_last(&mut self, a: NodeId, like: NodeId, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let shape = self.shape(like);
+        let (axis, dim) = (shape.rank() - 1, shape.dims()[shape.rank() - 1]);
+        self.expand(a, axis, dim, loc)
+    }
+
+    /// `a` divided by a number of elements, which may be known only at run time.
+    pub fn div_size(&mut self, a: NodeId, size: Size, loc: Loc) -> Result<NodeId, Diagnostic> {
+        match size.known() {
+            Some(n) => self.div_constant(a, n as f64, loc),
+            None => {
+                let count = self.push_with_shape(Op::Count(size), Shape::scalar(), &[], loc)?;
+                self.binary(Op::Div, a, count, loc)
+            }
+        }
     }
 
     /// `a * c` for a constant `c`.

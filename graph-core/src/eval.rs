@@ -1,35 +1,33 @@
 //! The reference interpreter: evaluates every node of a graph in f64, one op at a time,
-//! written for clarity rather than speed. Tests use it as an oracle for the generated code,
-//! and to check that every pass preserves meaning.
+//! written for clarity rather than speed and independently of the emitter. Tests use it as
+//! an oracle for the generated code, and to check that every pass preserves meaning.
 
-use crate::ir::{Axes, Graph, IndexMap, NodeId, Op};
+use crate::ir::{Axes, Graph, IndexMap, NodeId, Op, Shape};
 use std::collections::BTreeMap;
 
 /// The value of every node, flat in row-major order.
 pub type Values = BTreeMap<NodeId, Vec<f64>>;
 
-/// Evaluates `graph`, taking the value of each placeholder and variable from `leaf`.
+/// Evaluates `graph` with the named dimension equal to `batch`, taking the value of each
+/// placeholder and variable from `leaf`.
 ///
 /// Returns an error naming the leaf whose value has the wrong length.
-pub fn evaluate(graph: &Graph, mut leaf: impl FnMut(NodeId) -> Vec<f64>) -> Result<Values, String> {
+pub fn evaluate(graph: &Graph, batch: usize, mut leaf: impl FnMut(NodeId) -> Vec<f64>) -> Result<Values, String> {
     let mut values = Values::new();
     for id in graph.topological_order() {
         let value = match graph.op(id) {
             Op::Placeholder | Op::Variable => {
                 let value = leaf(id);
-                if value.len() != graph.shape(id).len() {
+                let want = graph.shape(id).size().eval(batch);
+                if value.len() != want {
                     let name = graph.node(id).name.clone().unwrap_or_else(|| id.to_string());
-                    return Err(format!(
-                        "`{name}` needs {} values, got {}",
-                        graph.shape(id).len(),
-                        value.len()
-                    ));
+                    return Err(format!("`{name}` needs {want} values, got {}", value.len()));
                 }
                 value
             }
             _ => {
                 let operands: Vec<&[f64]> = graph.operands(id).iter().map(|o| values[o].as_slice()).collect();
-                compute(graph, id, &operands)
+                Evaluator { graph, batch }.compute(id, &operands)
             }
         };
         values.insert(id, value);
@@ -37,84 +35,148 @@ pub fn evaluate(graph: &Graph, mut leaf: impl FnMut(NodeId) -> Vec<f64>) -> Resu
     Ok(values)
 }
 
-/// The value of one non-leaf node from its operands' values.
-fn compute(graph: &Graph, id: NodeId, x: &[&[f64]]) -> Vec<f64> {
-    let shape = graph.shape(id);
-    let zip = |f: fn(f64, f64) -> f64| x[0].iter().zip(x[1]).map(|(&a, &b)| f(a, b)).collect();
-    let map = |f: &dyn Fn(f64) -> f64| x[0].iter().map(|&a| f(a)).collect();
-    match *graph.op(id) {
-        Op::Placeholder | Op::Variable => unreachable!("leaves are fed, not computed"),
-        Op::Constant(c) => vec![c],
-        Op::Add => zip(|a, b| a + b),
-        Op::Sub => zip(|a, b| a - b),
-        Op::Mul => zip(|a, b| a * b),
-        Op::Div => zip(|a, b| a / b),
-        Op::Neg => map(&|a| -a),
-        Op::Pow(e) => map(&|a| a.powf(e)),
-        Op::Exp => map(&f64::exp),
-        Op::Log => map(&f64::ln),
-        Op::Softmax => softmax(x[0], shape.dims()[shape.rank() - 1]),
-        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => {
-            let operand = graph.shape(graph.operands(id)[0]);
-            let index = IndexMap::reduction(operand, axes);
-            let count = match axes {
-                Axes::All => operand.len(),
-                Axes::One(k) => operand.dims()[k],
+struct Evaluator<'a> {
+    graph: &'a Graph,
+    batch: usize,
+}
+
+impl Evaluator<'_> {
+    fn len(&self, shape: &Shape) -> usize {
+        shape.size().eval(self.batch)
+    }
+
+    fn dim(&self, shape: &Shape, axis: usize) -> usize {
+        shape.dim(axis).eval(self.batch)
+    }
+
+    /// The value of one non-leaf node from its operands' values.
+    fn compute(&self, id: NodeId, x: &[&[f64]]) -> Vec<f64> {
+        let graph = self.graph;
+        let shape = graph.shape(id);
+        let operand = |k: usize| graph.shape(graph.operands(id)[k]);
+        let zip = |f: fn(f64, f64) -> f64| x[0].iter().zip(x[1]).map(|(&a, &b)| f(a, b)).collect();
+        let map = |f: &dyn Fn(f64) -> f64| x[0].iter().map(|&a| f(a)).collect();
+        match *graph.op(id) {
+            Op::Placeholder | Op::Variable => unreachable!("leaves are fed, not computed"),
+            Op::Constant(c) => vec![c],
+            Op::Count(size) => vec![size.eval(self.batch) as f64],
+            Op::Add => zip(|a, b| a + b),
+            Op::Sub => zip(|a, b| a - b),
+            Op::Mul => zip(|a, b| a * b),
+            Op::Div => zip(|a, b| a / b),
+            Op::Neg => map(&|a| -a),
+            Op::Pow(e) => map(&|a| a.powf(e)),
+            Op::Exp => map(&f64::exp),
+            Op::Log => map(&f64::ln),
+            Op::Sqrt => map(&f64::sqrt),
+            Op::Tanh => map(&f64::tanh),
+            Op::Sigmoid => map(&|a| 1.0 / (1.0 + (-a).exp())),
+            Op::Relu => map(&|a| if a > 0.0 { a } else if a.is_nan() { a } else { 0.0 }),
+            Op::Step => map(&|a| if a > 0.0 { 1.0 } else { 0.0 }),
+            Op::Softmax => rows(x[0], self.dim(shape, shape.rank() - 1), softmax),
+            Op::LogSoftmax => rows(x[0], self.dim(shape, shape.rank() - 1), log_softmax),
+            Op::SoftmaxCrossEntropy => {
+                let row = self.dim(operand(0), operand(0).rank() - 1);
+                let log_p = rows(x[0], row, log_softmax);
+                log_p.chunks(row).zip(x[1].chunks(row)).map(|(lp, t)| -lp.iter().zip(t).map(|(l, t)| l * t).sum::<f64>()).collect()
+            }
+            Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => {
+                let index = IndexMap::reduction(operand(0), axes);
+                let count = match axes {
+                    Axes::All => self.len(operand(0)),
+                    Axes::One(k) => self.dim(operand(0), k),
+                };
+                self.reduce(graph.op(id), x[0], &index, self.len(shape), count)
+            }
+            Op::SumTo => self.reduce(&Op::Sum(Axes::All), x[0], &IndexMap::broadcast(shape, operand(0)), self.len(shape), 1),
+            Op::ArgMaxMask(axes) => self.argmax_mask(x[0], &IndexMap::reduction(shape, axes), shape, axes),
+            Op::Broadcast => self.gather(x[0], &IndexMap::broadcast(operand(0), shape), self.len(shape)),
+            Op::Expand(axis) => self.gather(x[0], &IndexMap::expansion(shape, axis), self.len(shape)),
+            Op::MatMul { ta, tb } => self.matmul(x[0], operand(0), ta, x[1], operand(1), tb),
+            Op::Transpose => {
+                let (r, c) = (self.dim(operand(0), 0), self.dim(operand(0), 1));
+                (0..r * c).map(|i| x[0][(i % r) * c + i / r]).collect()
+            }
+        }
+    }
+
+    fn gather(&self, x: &[f64], index: &IndexMap, len: usize) -> Vec<f64> {
+        (0..len).map(|i| x[index.apply(i, self.batch)]).collect()
+    }
+
+    /// Folds `x` into `len` results, element `i` going to `index.apply(i)`.
+    fn reduce(&self, op: &Op, x: &[f64], index: &IndexMap, len: usize, count: usize) -> Vec<f64> {
+        let start = if matches!(op, Op::Max(_)) { f64::NEG_INFINITY } else { 0.0 };
+        let mut out = vec![start; len];
+        for (i, &v) in x.iter().enumerate() {
+            let slot = &mut out[index.apply(i, self.batch)];
+            *slot = match op {
+                Op::Max(_) if v > *slot || v.is_nan() => v,
+                Op::Max(_) => *slot,
+                _ => *slot + v,
             };
-            reduce(graph.op(id), x[0], &index, shape.len(), count)
         }
-        Op::SumTo => {
-            let operand = graph.shape(graph.operands(id)[0]);
-            reduce(
-                &Op::Sum(Axes::All),
-                x[0],
-                &IndexMap::broadcast(shape, operand),
-                shape.len(),
-                1,
-            )
+        if matches!(op, Op::Mean(_)) {
+            out.iter_mut().for_each(|v| *v /= count as f64);
         }
-        Op::Broadcast => {
-            let index = IndexMap::broadcast(graph.shape(graph.operands(id)[0]), shape);
-            (0..shape.len()).map(|i| x[0][index.apply(i)]).collect()
-        }
-        Op::Expand(axis) => {
-            let kept: Vec<bool> = (0..shape.rank()).map(|k| k != axis).collect();
-            let index = IndexMap::keeping(shape, &kept);
-            (0..shape.len()).map(|i| x[0][index.apply(i)]).collect()
-        }
+        out
     }
-}
 
-/// Softmax over rows of length `row`, shifted by each row's maximum so that it cannot overflow.
-fn softmax(x: &[f64], row: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(x.len());
-    for chunk in x.chunks(row) {
-        let max = chunk.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let exps: Vec<f64> = chunk.iter().map(|&v| (v - max).exp()).collect();
-        let total: f64 = exps.iter().sum();
-        out.extend(exps.iter().map(|e| e / total));
-    }
-    out
-}
-
-/// Folds `x` into `len` results, element `i` going to `index.apply(i)`.
-fn reduce(op: &Op, x: &[f64], index: &IndexMap, len: usize, count: usize) -> Vec<f64> {
-    let start = if matches!(op, Op::Max(_)) {
-        f64::NEG_INFINITY
-    } else {
-        0.0
-    };
-    let mut out = vec![start; len];
-    for (i, &v) in x.iter().enumerate() {
-        let slot = &mut out[index.apply(i)];
-        *slot = match op {
-            Op::Max(_) if v > *slot || v.is_nan() => v,
-            Op::Max(_) => *slot,
-            _ => *slot + v,
+    /// 1 at the first maximum of each reduced slice (in row-major order), 0 elsewhere.
+    fn argmax_mask(&self, x: &[f64], index: &IndexMap, shape: &Shape, axes: Axes) -> Vec<f64> {
+        let slices = match axes {
+            Axes::All => 1,
+            Axes::One(k) => self.len(shape) / self.dim(shape, k),
         };
+        let mut best: Vec<Option<usize>> = vec![None; slices];
+        for (i, &v) in x.iter().enumerate() {
+            let slot = &mut best[index.apply(i, self.batch)];
+            if slot.is_none_or(|b| v > x[b] || (v.is_nan() && !x[b].is_nan())) {
+                *slot = Some(i);
+            }
+        }
+        let mut out = vec![0.0; x.len()];
+        for i in best.into_iter().flatten() {
+            out[i] = 1.0;
+        }
+        out
     }
-    if matches!(op, Op::Mean(_)) {
-        out.iter_mut().for_each(|v| *v /= count as f64);
+
+    fn matmul(&self, a: &[f64], sa: &Shape, ta: bool, b: &[f64], sb: &Shape, tb: bool) -> Vec<f64> {
+        let matrix = |s: &Shape| match s.rank() {
+            1 => (1, self.dim(s, 0)),
+            _ => (self.dim(s, 0), self.dim(s, 1)),
+        };
+        let ((ar, ac), (br, bc)) = (matrix(sa), matrix(sb));
+        let at = |i: usize, k: usize| if ta { a[k * ac + i] } else { a[i * ac + k] };
+        let bt = |k: usize, j: usize| if tb { b[j * bc + k] } else { b[k * bc + j] };
+        let (n, inner, m) = (if ta { ac } else { ar }, if ta { ar } else { ac }, if tb { br } else { bc });
+        let mut out = vec![0.0; n * m];
+        for i in 0..n {
+            for j in 0..m {
+                out[i * m + j] = (0..inner).map(|k| at(i, k) * bt(k, j)).sum();
+            }
+        }
+        out
     }
-    out
+}
+
+/// `f` applied to each row of length `row`.
+fn rows(x: &[f64], row: usize, f: fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
+    x.chunks(row).flat_map(f).collect()
+}
+
+/// Softmax of one row, shifted by its maximum so that it cannot overflow.
+fn softmax(row: &[f64]) -> Vec<f64> {
+    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = row.iter().map(|&v| (v - max).exp()).collect();
+    let total: f64 = exps.iter().sum();
+    exps.iter().map(|e| e / total).collect()
+}
+
+/// Log-softmax of one row: `x - max - log(sum(exp(x - max)))`.
+fn log_softmax(row: &[f64]) -> Vec<f64> {
+    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = row.iter().map(|&v| (v - max).exp()).sum();
+    row.iter().map(|&v| v - max - total.ln()).collect()
 }

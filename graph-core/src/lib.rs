@@ -14,6 +14,8 @@
 //! [`eval`] is a reference interpreter over the same graph, the oracle of the tests.
 //! [`compile`] runs stages 2 to 5.
 
+#![forbid(unsafe_code)]
+
 pub mod autodiff;
 mod builder;
 pub mod check;
@@ -25,8 +27,8 @@ pub mod opt;
 mod program;
 
 pub use diag::{Diagnostic, Loc};
-pub use ir::{Axes, DType, Graph, NodeId, Op, Shape};
-pub use program::{Decl, Program};
+pub use ir::{Axes, DType, Dim, Graph, NodeId, Op, Shape, Size};
+pub use program::{Decl, Init, Program};
 
 use proc_macro2::TokenStream;
 

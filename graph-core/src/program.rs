@@ -14,8 +14,22 @@ pub struct Decl {
     pub node: NodeId,
     /// Where the name was declared.
     pub loc: Loc,
-    /// The value a fresh instance holds (`variable w: [f32; 5] = 0.5;`): 0 unless given.
-    pub fill: f64,
+    /// How a fresh instance is filled (`variable w: [f32; 5] = 0.5;`): zeros unless given.
+    pub init: Init,
+}
+
+/// How a variable starts (`Variables::init(seed)`; `Default` is `init(0)`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Init {
+    /// Every element the same number (zeros by default).
+    Fill(f64),
+    /// Uniform in `[lo, hi)`.
+    Uniform(f64, f64),
+    /// Normal with this mean and standard deviation.
+    Normal(f64, f64),
+    /// Glorot (Xavier) uniform: uniform in `±sqrt(6 / (fan_in + fan_out))`, with the fans of
+    /// Keras (a matrix `[in, out]`; a vector `[n]` has both fans `n`).
+    GlorotUniform,
 }
 
 /// The compiler's input and working state for one `graph!` module.

@@ -3,6 +3,8 @@
 //! This crate is a thin entry point: the parsing, lowering and code generation live in
 //! `graph-syntax` and `graph-core`, where they can be tested without a compiler in the loop.
 
+#![forbid(unsafe_code)]
+
 use proc_macro::TokenStream;
 
 /// Compiles a declarative graph into a module of fused forward and backward functions.

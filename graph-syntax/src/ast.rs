@@ -31,8 +31,8 @@ pub enum Item {
         name: Ident,
         /// The declared type.
         ty: TypeSpec,
-        /// The fill value, if given.
-        init: Option<Number>,
+        /// The initialiser, if given.
+        init: Option<InitSpec>,
     },
     /// `let NAME = EXPR;`
     Let {
@@ -57,9 +57,33 @@ pub struct TypeSpec {
     /// The span of the float type's token.
     pub dtype_span: Span,
     /// The dimensions, outermost first.
-    pub dims: Vec<usize>,
+    pub dims: Vec<DimSpec>,
     /// From the first to the last token of the type.
     pub loc: Loc,
+}
+
+/// One dimension of a type: a number, or a name (`batch`) that the generated code takes as
+/// a const generic parameter.
+pub enum DimSpec {
+    /// `5`
+    Fixed(usize),
+    /// `batch`
+    Named(Ident),
+}
+
+/// What follows `=` in a `variable` declaration.
+pub enum InitSpec {
+    /// `= 0.5`
+    Number(Number),
+    /// `= zeros`, `= glorot_uniform`, `= uniform(-0.1, 0.1)`, `= normal(0, 0.01)`.
+    Named {
+        /// The initialiser's name.
+        name: Ident,
+        /// Its numeric arguments, if it was called.
+        args: Vec<Number>,
+        /// From the name to the closing parenthesis.
+        loc: Loc,
+    },
 }
 
 /// A numeric literal, possibly negated: `2`, `0.5`, `-1e-3`.
@@ -95,12 +119,14 @@ pub enum Expr {
         /// The right operand.
         rhs: Box<Expr>,
     },
-    /// `NAME(ARGS)`.
+    /// `NAME(ARGS)`, `NAME(ARGS, axis = K)`.
     Call {
         /// The function's name.
         func: Ident,
-        /// The arguments.
+        /// The positional arguments.
         args: Vec<Expr>,
+        /// The keyword arguments (`axis = 1`), with their names.
+        keywords: Vec<(Ident, Expr)>,
         /// The span of the closing parenthesis.
         close: Span,
     },

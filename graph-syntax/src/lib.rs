@@ -5,6 +5,8 @@
 //! whole expansion ([`expand`]) and the lowering ([`lower()`]) directly; `graph-macros` is a
 //! one-line wrapper around [`expand`].
 
+#![forbid(unsafe_code)]
+
 pub mod ast;
 mod expand;
 pub mod lower;

@@ -1,49 +1,59 @@
 //! Lowering: a [`GraphDef`] becomes a graph-core [`Program`], resolving names and building
-//! nodes. Every independent mistake is reported at once; an expression that failed yields no
-//! node, and its users stay silent, so one mistake gives one error.
+//! nodes. Every independent mistake is reported at once; a definition that failed yields no
+//! node and "poisons" its name, so its users stay silent: one mistake gives one error.
 
-use crate::ast::{BinOp, Expr, GraphDef, Item, Number, TypeSpec};
+use crate::ast::{BinOp, DimSpec, Expr, GraphDef, InitSpec, Item, Number, TypeSpec};
 use graph_core::diag::Diagnostics;
-use graph_core::{Axes, DType, Decl, Diagnostic, Graph, Loc, NodeId, Op, Program, Shape};
-use proc_macro2::Span;
+use graph_core::{Axes, DType, Decl, Diagnostic, Dim, Graph, Init, Loc, NodeId, Op, Program, Shape};
+use proc_macro2::{Ident, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The calls the language knows, with how many arguments each takes.
-const FUNCTIONS: &[(&str, usize)] = &[
-    ("add", 2),
-    ("subtract", 2),
-    ("multiply", 2),
-    ("divide", 2),
-    ("pow", 2),
-    ("softmax", 1),
-    ("exp", 1),
-    ("log", 1),
-    ("sum", 1),
-    ("mean", 1),
+/// The calls the language knows: name, number of arguments, whether it takes `axis = K`.
+const FUNCTIONS: &[(&str, usize, bool)] = &[
+    ("add", 2, false),
+    ("subtract", 2, false),
+    ("multiply", 2, false),
+    ("divide", 2, false),
+    ("pow", 2, false),
+    ("matmul", 2, false),
+    ("transpose", 1, false),
+    ("exp", 1, false),
+    ("log", 1, false),
+    ("sqrt", 1, false),
+    ("tanh", 1, false),
+    ("sigmoid", 1, false),
+    ("relu", 1, false),
+    ("softmax", 1, false),
+    ("log_softmax", 1, false),
+    ("softmax_cross_entropy", 2, false),
+    ("sum", 1, true),
+    ("mean", 1, true),
+    ("max", 1, true),
 ];
+
+/// The variable initialisers: name and number of arguments.
+const INITIALISERS: &[(&str, usize)] = &[("zeros", 0), ("uniform", 2), ("normal", 2), ("glorot_uniform", 0)];
 
 /// Builds the program `def` describes, or every error found in it.
 pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
     let mut errors = Diagnostics::default();
     let dtype = float_type(def, &mut errors);
-    let mut l = Lowering {
-        graph: Graph::new(dtype),
-        scope: BTreeMap::new(),
-        poisoned: BTreeSet::new(),
-        later: later_names(def),
-        errors,
-    };
+    let mut graph = Graph::new(dtype);
+    if let Some(name) = batch_name(def, &mut errors) {
+        graph.set_batch_name(&name);
+    }
+    let mut l = Lowering { graph, scope: BTreeMap::new(), poisoned: BTreeSet::new(), later: later_names(def), errors };
     let (mut placeholders, mut variables, mut lets) = (Vec::new(), Vec::new(), Vec::new());
-    let mut objective: Option<(Span, Decl)> = None;
+    let mut objective: Option<Decl> = None;
     let mut minimize_seen = false;
     for (position, item) in def.items.iter().enumerate() {
         l.later.retain(|_, &mut p| p > position);
         match item {
             Item::Placeholder { name, ty } => placeholders.extend(l.leaf(Op::Placeholder, name, ty, None)),
-            Item::Variable { name, ty, init } => variables.extend(l.leaf(Op::Variable, name, ty, *init)),
+            Item::Variable { name, ty, init } => variables.extend(l.leaf(Op::Variable, name, ty, init.as_ref())),
             Item::Let { name, expr } => {
                 let node = l.expr(expr);
-                lets.extend(l.bind(name, node, 0.0));
+                lets.extend(l.bind(name, node, Init::Fill(0.0)));
             }
             Item::Minimize { keyword, name } => {
                 minimize_seen = true;
@@ -51,28 +61,18 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
             }
         }
     }
-    let Some((_, objective)) = objective else {
-        if minimize_seen {
-            // The `minimize` statement was wrong, and said so.
-            return Err(l.errors.finish(()).unwrap_err());
-        }
-        l.errors.push(Diagnostic::new(
-            Loc::at(def.name.span()),
-            format!(
+    let Some(objective) = objective else {
+        if !minimize_seen {
+            let message = format!(
                 "graph `{}` has no objective: add `minimize NAME;` naming the scalar to minimize, e.g. `minimize cost;`",
                 def.name
-            ),
-        ));
-        return Err(l.errors.finish(()).unwrap_err());
+            );
+            l.errors.push(Diagnostic::new(Loc::at(def.name.span()), message));
+        }
+        // Otherwise the `minimize` statement was wrong, and said so.
+        return Err(l.errors.finish(()).err().unwrap_or_default());
     };
-    let program = Program {
-        graph: l.graph,
-        placeholders,
-        variables,
-        lets,
-        objective,
-        adjoints: BTreeMap::new(),
-    };
+    let program = Program { graph: l.graph, placeholders, variables, lets, objective, adjoints: BTreeMap::new() };
     l.errors.finish(program)
 }
 
@@ -87,13 +87,18 @@ struct Lowering {
     errors: Diagnostics,
 }
 
+/// The placeholder and variable declarations, with their types.
+fn declarations(def: &GraphDef) -> impl Iterator<Item = (&Ident, &TypeSpec)> {
+    def.items.iter().filter_map(|item| match item {
+        Item::Placeholder { name, ty } | Item::Variable { name, ty, .. } => Some((name, ty)),
+        _ => None,
+    })
+}
+
 /// The graph's float type: that of its first declaration. Every other must agree.
 fn float_type(def: &GraphDef, errors: &mut Diagnostics) -> DType {
-    let mut first: Option<(DType, &proc_macro2::Ident)> = None;
-    for item in &def.items {
-        let (Item::Placeholder { name, ty } | Item::Variable { name, ty, .. }) = item else {
-            continue;
-        };
+    let mut first: Option<(DType, &Ident)> = None;
+    for (name, ty) in declarations(def) {
         match first {
             None => first = Some((ty.dtype, name)),
             Some((dtype, first_name)) if dtype != ty.dtype => errors.push(Diagnostic::new(
@@ -110,6 +115,25 @@ fn float_type(def: &GraphDef, errors: &mut Diagnostics) -> DType {
     first.map_or(DType::F32, |(dtype, _)| dtype)
 }
 
+/// The graph's named dimension, if any: one name, used wherever the size varies.
+fn batch_name(def: &GraphDef, errors: &mut Diagnostics) -> Option<String> {
+    let mut first: Option<&Ident> = None;
+    for (_, ty) in declarations(def) {
+        for dim in &ty.dims {
+            let DimSpec::Named(name) = dim else { continue };
+            match first {
+                None => first = Some(name),
+                Some(f) if f != name => errors.push(Diagnostic::new(
+                    Loc::at(name.span()),
+                    format!("a graph has one named dimension, but `{name}` differs from `{f}`: use `{f}` here, or a number"),
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    first.map(Ident::to_string)
+}
+
 fn later_names(def: &GraphDef) -> BTreeMap<String, usize> {
     let mut later = BTreeMap::new();
     for (position, item) in def.items.iter().enumerate() {
@@ -123,24 +147,60 @@ fn later_names(def: &GraphDef) -> BTreeMap<String, usize> {
 }
 
 impl Lowering {
-    fn leaf(&mut self, op: Op, name: &proc_macro2::Ident, ty: &TypeSpec, init: Option<Number>) -> Option<Decl> {
-        let shape = Shape::new(ty.dims.clone());
-        let fill = match init {
-            Some(number) => self.number(number),
-            None => Some(0.0),
-        };
-        let node = fill.and_then(|_| {
-            self.errors
-                .check(self.graph.leaf(op, shape, &name.to_string(), Loc::at(name.span())))
+    fn leaf(&mut self, op: Op, name: &Ident, ty: &TypeSpec, init: Option<&InitSpec>) -> Option<Decl> {
+        let dims = ty.dims.iter().map(|d| match d {
+            DimSpec::Fixed(n) => Dim::Fixed(*n),
+            DimSpec::Named(_) => Dim::Batch,
         });
-        self.bind(name, node, fill.unwrap_or(0.0))
+        let shape = Shape::of(dims.collect());
+        let init = match init {
+            Some(spec) => self.init(spec),
+            None => Some(Init::Fill(0.0)),
+        };
+        let node = init.and_then(|_| self.errors.check(self.graph.leaf(op, shape, &name.to_string(), Loc::at(name.span()))));
+        self.bind(name, node, init.unwrap_or(Init::Fill(0.0)))
+    }
+
+    fn init(&mut self, spec: &InitSpec) -> Option<Init> {
+        let (name, args, loc) = match spec {
+            InitSpec::Number(n) => return self.number(*n).map(Init::Fill),
+            InitSpec::Named { name, args, loc } => (name, args, *loc),
+        };
+        let key = name.to_string();
+        let Some(&(_, arity)) = INITIALISERS.iter().find(|(n, _)| *n == key) else {
+            let known: Vec<String> = INITIALISERS.iter().map(|(n, a)| if *a == 0 { format!("`{n}`") } else { format!("`{n}(a, b)`") }).collect();
+            let message = format!("unknown initialiser `{key}`; the known ones are a number, {}", known.join(", "));
+            self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
+            return None;
+        };
+        if args.len() != arity {
+            let message = match key.as_str() {
+                "uniform" => "`uniform` takes the bounds of its range: `uniform(-0.1, 0.1)`".to_owned(),
+                "normal" => "`normal` takes a mean and a standard deviation: `normal(0, 0.01)`".to_owned(),
+                _ => format!("`{key}` takes no arguments"),
+            };
+            self.errors.push(Diagnostic::new(loc, message));
+            return None;
+        }
+        let values: Vec<f64> = args.iter().map(|a| a.value).collect();
+        Some(match key.as_str() {
+            "zeros" => Init::Fill(0.0),
+            "uniform" => Init::Uniform(values[0], values[1]),
+            "normal" => Init::Normal(values[0], values[1]),
+            _ => Init::GlorotUniform,
+        })
     }
 
     /// Declares `name` for `node` (`None` if its definition failed); an error if the name is taken.
-    fn bind(&mut self, name: &proc_macro2::Ident, node: Option<NodeId>, fill: f64) -> Option<Decl> {
+    fn bind(&mut self, name: &Ident, node: Option<NodeId>, init: Init) -> Option<Decl> {
         let key = name.to_string();
         if self.scope.contains_key(&key) || self.poisoned.contains(&key) {
             let message = format!("`{key}` is defined twice: give the second one another name");
+            self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
+            return None;
+        }
+        if self.graph.has_batch() && key == self.graph.batch_name() {
+            let message = format!("`{key}` names the graph's named dimension: give this tensor another name");
             self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
             return None;
         }
@@ -152,17 +212,12 @@ impl Lowering {
         if node_ref.name.is_none() && !node_ref.op.is_leaf() {
             node_ref.name = Some(key.clone());
         }
-        let decl = Decl {
-            name: key.clone(),
-            node,
-            loc: Loc::at(name.span()),
-            fill,
-        };
+        let decl = Decl { name: key.clone(), node, loc: Loc::at(name.span()), init };
         self.scope.insert(key, decl.clone());
         Some(decl)
     }
 
-    fn minimize(&mut self, keyword: Span, name: &proc_macro2::Ident, objective: &mut Option<(Span, Decl)>) {
+    fn minimize(&mut self, keyword: Span, name: &Ident, objective: &mut Option<Decl>) {
         let loc = Loc::at(keyword).to(Loc::at(name.span()));
         if objective.is_some() {
             let message = "`minimize` appears more than once: a graph has exactly one objective";
@@ -174,22 +229,16 @@ impl Lowering {
         if !shape.is_scalar() {
             let message = format!(
                 "`minimize` needs a scalar, but `{name}` is {}\nhelp: reduce it to one number first, e.g. `let cost = mean({name});`",
-                shape.describe(self.graph.dtype())
+                self.graph.describe(shape)
             );
             self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
             return;
         }
-        let decl = Decl {
-            name: name.to_string(),
-            node,
-            loc,
-            fill: 0.0,
-        };
-        *objective = Some((keyword, decl));
+        *objective = Some(Decl { name: name.to_string(), node, loc, init: Init::Fill(0.0) });
     }
 
     /// The node a name refers to, or an error saying why there is none.
-    fn name(&mut self, name: &proc_macro2::Ident) -> Option<NodeId> {
+    fn name(&mut self, name: &Ident) -> Option<NodeId> {
         let key = name.to_string();
         if let Some(decl) = self.scope.get(&key) {
             return Some(decl.node);
@@ -199,6 +248,8 @@ impl Lowering {
         }
         let message = if self.later.contains_key(&key) {
             format!("`{key}` is used before it is defined: move its definition above this line")
+        } else if self.graph.has_batch() && key == self.graph.batch_name() {
+            format!("`{key}` is a dimension, not a tensor: it can only appear in types")
         } else {
             format!("cannot find `{key}` in this graph: declare it with `placeholder`, `variable` or `let`")
         };
@@ -244,14 +295,14 @@ impl Lowering {
                 let result = self.graph.binary(op, a?, b?, expr.loc());
                 self.errors.check(result)
             }
-            Expr::Call { func, args, .. } => self.call(func, args, expr.loc()),
+            Expr::Call { func, args, keywords, .. } => self.call(func, args, keywords, expr.loc()),
         }
     }
 
-    fn call(&mut self, func: &proc_macro2::Ident, args: &[Expr], loc: Loc) -> Option<NodeId> {
+    fn call(&mut self, func: &Ident, args: &[Expr], keywords: &[(Ident, Expr)], loc: Loc) -> Option<NodeId> {
         let name = func.to_string();
-        let Some(&(_, arity)) = FUNCTIONS.iter().find(|(f, _)| *f == name) else {
-            let known: Vec<String> = FUNCTIONS.iter().map(|(f, _)| format!("`{f}`")).collect();
+        let Some(&(_, arity, takes_axis)) = FUNCTIONS.iter().find(|(f, _, _)| *f == name) else {
+            let known: Vec<String> = FUNCTIONS.iter().map(|(f, _, _)| format!("`{f}`")).collect();
             let message = format!("unknown operation `{name}`; the known ones are {}", known.join(", "));
             self.errors.push(Diagnostic::new(Loc::at(func.span()), message));
             return None;
@@ -262,38 +313,103 @@ impl Lowering {
             self.errors.push(Diagnostic::new(loc, message));
             return None;
         }
+        let axis = self.axis_keyword(&name, takes_axis, keywords)?;
         if name == "pow" {
             return self.pow(&args[0], &args[1], loc);
         }
         let operands: Vec<Option<NodeId>> = args.iter().map(|a| self.expr(a)).collect();
-        let operands: Vec<NodeId> = operands.into_iter().collect::<Option<_>>()?;
+        let x: Vec<NodeId> = operands.into_iter().collect::<Option<_>>()?;
+        let axes = match axis {
+            None => Axes::All,
+            Some((k, k_loc)) => Axes::One(self.axis_index(x[0], k, k_loc)?),
+        };
+        let g = &mut self.graph;
         let result = match name.as_str() {
-            "add" => self.graph.binary(Op::Add, operands[0], operands[1], loc),
-            "subtract" => self.graph.binary(Op::Sub, operands[0], operands[1], loc),
-            "multiply" => self.graph.binary(Op::Mul, operands[0], operands[1], loc),
-            "divide" => self.graph.binary(Op::Div, operands[0], operands[1], loc),
-            "softmax" => self.graph.push(Op::Softmax, &operands, loc),
-            "exp" => self.graph.push(Op::Exp, &operands, loc),
-            "log" => self.graph.push(Op::Log, &operands, loc),
-            "sum" => self.graph.push(Op::Sum(Axes::All), &operands, loc),
-            "mean" => self.graph.push(Op::Mean(Axes::All), &operands, loc),
+            "add" => g.binary(Op::Add, x[0], x[1], loc),
+            "subtract" => g.binary(Op::Sub, x[0], x[1], loc),
+            "multiply" => g.binary(Op::Mul, x[0], x[1], loc),
+            "divide" => g.binary(Op::Div, x[0], x[1], loc),
+            "matmul" => g.push(Op::MatMul { ta: false, tb: false }, &x, loc).and_then(|n| self.check_matmul(n, &x, loc)),
+            "transpose" => g.push(Op::Transpose, &x, loc),
+            "exp" => g.push(Op::Exp, &x, loc),
+            "log" => g.push(Op::Log, &x, loc),
+            "sqrt" => g.push(Op::Sqrt, &x, loc),
+            "tanh" => g.push(Op::Tanh, &x, loc),
+            "sigmoid" => g.push(Op::Sigmoid, &x, loc),
+            "relu" => g.push(Op::Relu, &x, loc),
+            "softmax" => g.push(Op::Softmax, &x, loc),
+            "log_softmax" => g.push(Op::LogSoftmax, &x, loc),
+            "softmax_cross_entropy" => g.push(Op::SoftmaxCrossEntropy, &x, loc),
+            "sum" => g.push(Op::Sum(axes), &x, loc),
+            "mean" => g.push(Op::Mean(axes), &x, loc),
+            "max" => g.push(Op::Max(axes), &x, loc),
             _ => unreachable!("every name in FUNCTIONS is lowered above"),
         };
         self.errors.check(result)
     }
 
+    /// The user's `matmul` takes `[N, K] x [K, M]` or `[K] x [K, M]`: the transposed and
+    /// outer-product forms exist for gradients only.
+    fn check_matmul(&self, node: NodeId, x: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
+        if self.graph.shape(x[1]).rank() == 2 {
+            return Ok(node);
+        }
+        let message = format!(
+            "`matmul` takes a matrix or a vector times a matrix ([N, K] x [K, M] or [K] x [K, M]), found {} x {}",
+            self.graph.describe(self.graph.shape(x[0])),
+            self.graph.describe(self.graph.shape(x[1]))
+        );
+        Err(Diagnostic::new(loc, message))
+    }
+
+    /// The `axis = K` keyword argument, if given and allowed.
+    fn axis_keyword(&mut self, name: &str, takes_axis: bool, keywords: &[(Ident, Expr)]) -> Option<Option<(f64, Loc)>> {
+        let mut axis = None;
+        for (key, value) in keywords {
+            let loc = Loc::at(key.span()).to(value.loc());
+            let message = if key != "axis" {
+                format!("`{name}` has no argument `{key}`")
+            } else if !takes_axis {
+                format!("`{name}` takes no `axis`: only `sum`, `mean` and `max` reduce along an axis")
+            } else if axis.is_some() {
+                "`axis` is given twice".to_owned()
+            } else if let Some(k) = value.constant() {
+                axis = Some((k, value.loc()));
+                continue;
+            } else {
+                "`axis` must be a number written in the graph, like `axis = 1` or `axis = -1`".to_owned()
+            };
+            self.errors.push(Diagnostic::new(loc, message));
+            return None;
+        }
+        Some(axis)
+    }
+
+    /// Axis `k` of `node`, counting from the end when negative (`-1` is the last axis).
+    fn axis_index(&mut self, node: NodeId, k: f64, loc: Loc) -> Option<usize> {
+        let rank = self.graph.shape(node).rank() as f64;
+        let index = if k < 0.0 { rank + k } else { k };
+        if k.fract() == 0.0 && index >= 0.0 && index < rank {
+            return Some(index as usize);
+        }
+        let shape = self.graph.describe(self.graph.shape(node));
+        let message = if k.fract() != 0.0 {
+            format!("`axis` must be a whole number, found `{k}`")
+        } else {
+            format!("{shape} has no axis {k}: its axes are 0 to {} (or -1 for the last)", rank as isize - 1)
+        };
+        self.errors.push(Diagnostic::new(loc, message));
+        None
+    }
+
     fn pow(&mut self, base: &Expr, exponent: &Expr, loc: Loc) -> Option<NodeId> {
         let base = self.expr(base);
         let Some(e) = exponent.constant() else {
-            let message =
-                "the exponent of `pow` must be a number written in the graph, like `pow(x, 2)` or `pow(x, 0.5)`";
+            let message = "the exponent of `pow` must be a number written in the graph, like `pow(x, 2)` or `pow(x, 0.5)`";
             self.errors.push(Diagnostic::new(exponent.loc(), message));
             return None;
         };
-        let e = self.number(Number {
-            value: e,
-            loc: exponent.loc(),
-        })?;
+        let e = self.number(Number { value: e, loc: exponent.loc() })?;
         let result = self.graph.push(Op::Pow(e), &[base?], loc);
         self.errors.check(result)
     }

@@ -5,18 +5,21 @@
 //! ```text
 //! graph  := attr* vis "mod" IDENT "{" item* "}"
 //! item   := "placeholder" IDENT ":" type ";"
-//!         | "variable" IDENT ":" type ("=" number)? ";"
+//!         | "variable" IDENT ":" type ("=" init)? ";"
 //!         | "let" IDENT "=" expr ";"
 //!         | "minimize" IDENT ";"
-//! type   := ("f32" | "f64") | "[" ("f32" | "f64") ";" INT ("," INT)* "]"
+//! type   := ("f32" | "f64") | "[" ("f32" | "f64") ";" dim ("," dim)* "]"
+//! dim    := INT | IDENT
+//! init   := number | IDENT | IDENT "(" number ("," number)* ")"
 //! expr   := term (("+" | "-") term)*
 //! term   := unary (("*" | "/") unary)*
 //! unary  := "-" unary | atom
-//! atom   := number | IDENT | IDENT "(" (expr ("," expr)*)? ")" | "(" expr ")"
+//! atom   := number | IDENT | IDENT "(" (arg ("," arg)*)? ")" | "(" expr ")"
+//! arg    := expr | IDENT "=" expr
 //! number := "-"? (INT | FLOAT)
 //! ```
 
-use crate::ast::{BinOp, Expr, GraphDef, Item, Number, TypeSpec};
+use crate::ast::{BinOp, DimSpec, Expr, GraphDef, InitSpec, Item, Number, TypeSpec};
 use graph_core::{DType, Loc, Shape};
 use syn::parse::{Parse, ParseStream};
 use syn::{braced, bracketed, parenthesized, Attribute, Ident, Lit, Token, Visibility};
@@ -70,9 +73,7 @@ impl Parse for Item {
                 let (name, ty) = parse_declaration(input)?;
                 let init = if input.peek(Token![=]) {
                     input.parse::<Token![=]>()?;
-                    Some(parse_number(input).map_err(|e| {
-                        syn::Error::new(e.span(), "a variable's initial value must be a number, like `= 0.5`")
-                    })?)
+                    Some(parse_init(input)?)
                 } else {
                     None
                 };
@@ -126,14 +127,18 @@ impl Parse for TypeSpec {
         content.parse::<Token![;]>()?;
         let mut dims = Vec::new();
         loop {
-            let lit: syn::LitInt = content
-                .parse()
-                .map_err(|e| syn::Error::new(e.span(), "expected a dimension: a whole number such as `5`"))?;
-            let dim: usize = lit.base10_parse()?;
-            if dim == 0 {
-                return Err(syn::Error::new(lit.span(), "a dimension must be at least 1"));
+            if content.peek(Ident) {
+                dims.push(DimSpec::Named(content.parse()?));
+            } else {
+                let lit: syn::LitInt = content.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "expected a dimension: a whole number such as `5`, or a name such as `batch`")
+                })?;
+                let dim: usize = lit.base10_parse()?;
+                if dim == 0 {
+                    return Err(syn::Error::new(lit.span(), "a dimension must be at least 1"));
+                }
+                dims.push(DimSpec::Fixed(dim));
             }
-            dims.push(dim);
             if content.is_empty() {
                 break;
             }
@@ -148,7 +153,10 @@ impl Parse for TypeSpec {
             );
             return Err(syn::Error::new(brackets.span.join(), message));
         }
-        let elements = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        let elements = dims.iter().try_fold(1usize, |n, d| match d {
+            DimSpec::Fixed(d) => n.checked_mul(*d),
+            DimSpec::Named(_) => Some(n),
+        });
         if elements.is_none_or(|n| n > isize::MAX as usize / 8) {
             let message = "this tensor has too many elements for memory to hold";
             return Err(syn::Error::new(brackets.span.join(), message));
@@ -174,6 +182,25 @@ fn parse_dtype(input: ParseStream) -> syn::Result<(DType, proc_macro2::Span)> {
             format!("expected a float type `f32` or `f64`, found `{other}`"),
         )),
     }
+}
+
+/// `= 0.5`, `= zeros`, `= uniform(-0.1, 0.1)`.
+fn parse_init(input: ParseStream) -> syn::Result<InitSpec> {
+    if !input.peek(Ident) {
+        return parse_number(input).map(InitSpec::Number).map_err(|e| {
+            syn::Error::new(e.span(), "expected an initial value: a number such as `0.5`, or an initialiser such as `glorot_uniform`")
+        });
+    }
+    let name: Ident = input.parse()?;
+    let mut loc = Loc::at(name.span());
+    let mut args = Vec::new();
+    if input.peek(syn::token::Paren) {
+        let content;
+        let parens = parenthesized!(content in input);
+        args = content.parse_terminated(parse_number, Token![,])?.into_iter().collect();
+        loc = loc.to(Loc::at(parens.span.close()));
+    }
+    Ok(InitSpec::Named { name, args, loc })
 }
 
 /// `-`? then an integer or float literal.
@@ -266,12 +293,21 @@ fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
         }
         let content;
         let parens = parenthesized!(content in input);
-        let args = content.parse_terminated(parse_expr, Token![,])?;
-        return Ok(Expr::Call {
-            func: name,
-            args: args.into_iter().collect(),
-            close: parens.span.close(),
-        });
+        let (mut args, mut keywords) = (Vec::new(), Vec::new());
+        while !content.is_empty() {
+            if content.peek(Ident) && content.peek2(Token![=]) && !content.peek2(Token![==]) {
+                let key: Ident = content.parse()?;
+                content.parse::<Token![=]>()?;
+                keywords.push((key, parse_expr(&content)?));
+            } else {
+                args.push(parse_expr(&content)?);
+            }
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<Token![,]>()?;
+        }
+        return Ok(Expr::Call { func: name, args, keywords, close: parens.span.close() });
     }
     Err(input.error("expected an expression: a name, a number, a call such as `softmax(x)`, or `(...)`"))
 }
@@ -299,8 +335,9 @@ mod tests {
 
     #[test]
     fn types() {
-        let t: TypeSpec = syn::parse2(quote!([f64; 2, 3])).unwrap();
-        assert_eq!((t.dtype, t.dims), (DType::F64, vec![2, 3]));
+        let t: TypeSpec = syn::parse2(quote!([f64; batch, 3])).unwrap();
+        assert_eq!(t.dtype, DType::F64);
+        assert!(matches!(t.dims.as_slice(), [DimSpec::Named(n), DimSpec::Fixed(3)] if n == "batch"));
         assert!(syn::parse2::<TypeSpec>(quote!([f32; 0])).is_err());
         assert!(syn::parse2::<TypeSpec>(quote!([i32; 2])).is_err());
     }

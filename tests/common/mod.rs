@@ -60,12 +60,17 @@ pub struct Interpreted {
 /// graph with the interpreter, both before and after the optimisation passes (which must
 /// agree to 1e-12).
 pub fn interpret(source: &str, inputs: &Tensors) -> Interpreted {
+    interpret_batch(source, inputs, 1)
+}
+
+/// [`interpret`] with the named dimension equal to `batch`.
+pub fn interpret_batch(source: &str, inputs: &Tensors, batch: usize) -> Interpreted {
     let tokens: proc_macro2::TokenStream = source.parse().expect("the source re-lexes");
     let mut program = graph_syntax::program(tokens).expect("the source lowers");
     autodiff::differentiate(&mut program).expect("the graph differentiates");
-    let before = run(&program, inputs);
+    let before = run(&program, inputs, batch);
     opt::run(&mut program).expect("the passes run");
-    let after = run(&program, inputs);
+    let after = run(&program, inputs, batch);
     for (name, a) in &before.values {
         assert_close(
             &format!("value of `{name}` after the passes"),
@@ -85,7 +90,7 @@ pub fn interpret(source: &str, inputs: &Tensors) -> Interpreted {
     before
 }
 
-fn run(program: &Program, inputs: &Tensors) -> Interpreted {
+fn run(program: &Program, inputs: &Tensors, batch: usize) -> Interpreted {
     let by_node: BTreeMap<_, _> = program
         .placeholders
         .iter()
@@ -102,7 +107,7 @@ fn run(program: &Program, inputs: &Tensors) -> Interpreted {
             )
         })
         .collect();
-    let values = eval::evaluate(&program.graph, |id| by_node[&id].clone()).expect("inputs fit");
+    let values = eval::evaluate(&program.graph, batch, |id| by_node[&id].clone()).expect("inputs fit");
     let lets = program
         .lets
         .iter()
@@ -113,7 +118,7 @@ fn run(program: &Program, inputs: &Tensors) -> Interpreted {
         .map(|d| {
             let value = match program.adjoints.get(&d.node) {
                 Some(adjoint) => values[adjoint].clone(),
-                None => vec![0.0; program.graph.shape(d.node).len()],
+                None => vec![0.0; program.graph.shape(d.node).size().eval(batch)],
             };
             (d.name.clone(), value)
         })

@@ -15,7 +15,9 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
     let op = *g.op(node);
     let one = |id| Ok(vec![Some(id)]);
     match op {
-        Op::Placeholder | Op::Variable | Op::Constant(_) => Ok(vec![]),
+        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => Ok(vec![]),
+        // Piecewise-constant ops: zero gradient almost everywhere.
+        Op::Step | Op::ArgMaxMask(_) => Ok(vec![None]),
         Op::Add => Ok(vec![Some(grad), Some(grad)]),
         Op::Sub => {
             let minus = g.push(Op::Neg, &[grad], loc)?;
@@ -40,31 +42,76 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
         Op::Pow(e) => pow_rule(g, operands[0], e, grad, node),
         Op::Exp => one(g.binary(Op::Mul, grad, node, loc)?),
         Op::Log => one(g.binary(Op::Div, grad, operands[0], loc)?),
+        Op::Sqrt => {
+            // d sqrt(a) = g / (2 * sqrt(a)), reusing the forward root.
+            let two = g.constant(2.0, loc);
+            let twice = g.binary(Op::Mul, two, node, loc)?;
+            one(g.binary(Op::Div, grad, twice, loc)?)
+        }
+        Op::Tanh => {
+            // d tanh(a) = g * (1 - y * y)
+            let yy = g.binary(Op::Mul, node, node, loc)?;
+            let unit = g.constant(1.0, loc);
+            let slope = g.binary(Op::Sub, unit, yy, loc)?;
+            one(g.binary(Op::Mul, grad, slope, loc)?)
+        }
+        Op::Sigmoid => {
+            // d sigmoid(a) = g * y * (1 - y)
+            let unit = g.constant(1.0, loc);
+            let rest = g.binary(Op::Sub, unit, node, loc)?;
+            let gy = g.binary(Op::Mul, grad, node, loc)?;
+            one(g.binary(Op::Mul, gy, rest, loc)?)
+        }
+        Op::Relu => {
+            let step = g.push(Op::Step, &[operands[0]], loc)?;
+            one(g.binary(Op::Mul, grad, step, loc)?)
+        }
         Op::Softmax => {
             // d_x = y * (g - sum(g * y)), the sum over the last axis: the full Jacobian
             // diag(y) - y y^T applied to g, without forming it.
-            let last = g.shape(node).rank() - 1;
-            let len = g.shape(node).dims()[last];
             let gy = g.binary(Op::Mul, grad, node, loc)?;
-            let total = g.push(Op::Sum(Axes::One(last)), &[gy], loc)?;
-            let total = g.expand(total, last, len, loc)?;
+            let total = sum_last(g, gy)?;
+            let total = g.expand_last(total, node, loc)?;
             let centred = g.binary(Op::Sub, grad, total, loc)?;
             one(g.binary(Op::Mul, node, centred, loc)?)
+        }
+        Op::LogSoftmax => {
+            // d_x = g - exp(y) * sum(g), where exp(y) is the softmax.
+            let total = sum_last(g, grad)?;
+            let total = g.expand_last(total, node, loc)?;
+            let probabilities = g.push(Op::Exp, &[node], loc)?;
+            let share = g.binary(Op::Mul, probabilities, total, loc)?;
+            one(g.binary(Op::Sub, grad, share, loc)?)
+        }
+        Op::SoftmaxCrossEntropy => {
+            // d_logits = g * (softmax(logits) - labels): no division by a probability.
+            // d_labels = -g * log_softmax(logits).
+            let (logits, labels) = (operands[0], operands[1]);
+            let spread = g.expand_last(grad, logits, loc)?;
+            let probabilities = g.push(Op::Softmax, &[logits], loc)?;
+            let error = g.binary(Op::Sub, probabilities, labels, loc)?;
+            let d_logits = g.binary(Op::Mul, spread, error, loc)?;
+            let log_probabilities = g.push(Op::LogSoftmax, &[logits], loc)?;
+            let weighted = g.binary(Op::Mul, spread, log_probabilities, loc)?;
+            let d_labels = g.push(Op::Neg, &[weighted], loc)?;
+            Ok(vec![Some(d_logits), Some(d_labels)])
         }
         Op::Sum(axes) => one(spread(g, grad, operands[0], axes)?),
         Op::Mean(axes) => {
             let shape = g.shape(operands[0]).clone();
             let count = match axes {
-                Axes::All => shape.len(),
-                Axes::One(k) => shape.dims()[k],
+                Axes::All => shape.size(),
+                Axes::One(k) => shape.dim(k),
             };
-            let share = g.div_constant(grad, count as f64, loc)?;
+            let share = g.div_size(grad, count, loc)?;
             one(spread(g, share, operands[0], axes)?)
         }
-        Op::Max(_) => Err(Diagnostic::new(
-            loc,
-            "internal error: `max` is only made after differentiation and has no gradient rule yet",
-        )),
+        Op::Max(axes) => {
+            // The gradient goes to the first maximum of each slice.
+            let mask = g.push(Op::ArgMaxMask(axes), &[operands[0]], loc)?;
+            let spread = spread(g, grad, operands[0], axes)?;
+            one(g.binary(Op::Mul, spread, mask, loc)?)
+        }
         Op::Broadcast => {
             let shape = g.shape(operands[0]).clone();
             one(g.sum_to(grad, &shape, loc)?)
@@ -74,6 +121,23 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
             one(g.broadcast_to(grad, &shape, loc)?)
         }
         Op::Expand(axis) => one(g.push(Op::Sum(Axes::One(axis)), &[grad], loc)?),
+        Op::MatMul { ta, tb } => {
+            // C = op(A) op(B): d op(A) = G op(B)^T and d op(B) = op(A)^T G, transposed back
+            // where the operand was used transposed. Transposes stay flags of the product.
+            let (a, b) = (operands[0], operands[1]);
+            let da = if ta {
+                g.push(Op::MatMul { ta: tb, tb: true }, &[b, grad], loc)?
+            } else {
+                g.push(Op::MatMul { ta: false, tb: !tb }, &[grad, b], loc)?
+            };
+            let db = if tb {
+                g.push(Op::MatMul { ta: true, tb: ta }, &[grad, a], loc)?
+            } else {
+                g.push(Op::MatMul { ta: !ta, tb: false }, &[a, grad], loc)?
+            };
+            Ok(vec![Some(da), Some(db)])
+        }
+        Op::Transpose => one(g.push(Op::Transpose, &[grad], loc)?),
     }
 }
 
@@ -86,18 +150,21 @@ fn pow_rule(g: &mut Graph, a: NodeId, e: f64, grad: NodeId, node: NodeId) -> Res
     if e == 1.0 {
         return Ok(vec![Some(grad)]);
     }
-    let base = if e == 2.0 {
-        a
-    } else {
-        g.push(Op::Pow(e - 1.0), &[a], loc)?
-    };
+    let base = if e == 2.0 { a } else { g.push(Op::Pow(e - 1.0), &[a], loc)? };
     let scaled = g.mul_constant(grad, e, loc)?;
     Ok(vec![Some(g.binary(Op::Mul, scaled, base, loc)?)])
 }
 
+/// The sum of `a` over its last axis.
+fn sum_last(g: &mut Graph, a: NodeId) -> Result<NodeId, Diagnostic> {
+    let last = g.shape(a).rank() - 1;
+    let loc = g.node(a).loc;
+    g.push(Op::Sum(Axes::One(last)), &[a], loc)
+}
+
 /// The adjoint of a reduction's result spread back over the reduced operand's shape.
 fn spread(g: &mut Graph, grad: NodeId, operand: NodeId, axes: Axes) -> Result<NodeId, Diagnostic> {
-    let loc = g.node(operand).loc;
+    let loc = g.node(grad).loc;
     let shape = g.shape(operand).clone();
     match axes {
         Axes::All => g.broadcast_to(grad, &shape, loc),

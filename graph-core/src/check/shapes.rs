@@ -1,39 +1,51 @@
 //! Shape inference: the shape rule of every op, and the messages when one does not hold.
 
-use crate::ir::{Axes, DType, Op, Shape};
+use crate::ir::{Axes, Dim, Op, Shape};
+
+/// Writes a shape the way the user does (`[f32; batch, 10]`), for messages.
+pub type Describe<'a> = &'a dyn Fn(&Shape) -> String;
 
 /// The shape of `op` applied to operands of `operands` shapes, or why it cannot be applied.
 ///
 /// Leaves, [`Op::Broadcast`], [`Op::SumTo`] and [`Op::Expand`] have a shape given by whoever
 /// makes them (see [`check_given`]); asking for theirs here is an internal error.
-pub fn infer(op: &Op, operands: &[&Shape], dtype: DType) -> Result<Shape, String> {
+pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, String> {
     let arity = match op {
-        Op::Placeholder | Op::Variable | Op::Constant(_) => 0,
-        Op::Add | Op::Sub | Op::Mul | Op::Div => 2,
+        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => 0,
+        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::SoftmaxCrossEntropy | Op::MatMul { .. } => 2,
         _ => 1,
     };
     if operands.len() != arity {
-        return Err(format!(
-            "internal error: {} takes {arity} operands, got {}",
-            op.name(),
-            operands.len()
-        ));
+        return Err(format!("internal error: {} takes {arity} operands, got {}", op.name(), operands.len()));
     }
+    let a = operands[0];
     match op {
-        Op::Add | Op::Sub | Op::Mul | Op::Div => same_shapes(op, operands[0], operands[1], dtype),
-        Op::Neg | Op::Pow(_) | Op::Exp | Op::Log => Ok(operands[0].clone()),
-        Op::Softmax => {
-            if operands[0].is_scalar() {
-                Err("`softmax` needs a tensor with at least one axis, found a scalar".to_owned())
-            } else {
-                Ok(operands[0].clone())
-            }
+        Op::Add | Op::Sub | Op::Mul | Op::Div => same_shapes(op, a, operands[1], describe),
+        Op::Neg | Op::Pow(_) | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => {
+            Ok(a.clone())
         }
-        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => reduced(op, *axes, operands[0], dtype),
-        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => Err(format!(
-            "internal error: the shape of `{}` is given, not inferred",
-            op.name()
-        )),
+        Op::Softmax | Op::LogSoftmax => with_an_axis(op, a).map(|()| a.clone()),
+        Op::SoftmaxCrossEntropy => {
+            with_an_axis(op, a)?;
+            if a != operands[1] {
+                return Err(format!(
+                    "`softmax_cross_entropy` needs logits and labels of one shape, found {} and {}",
+                    describe(a),
+                    describe(operands[1])
+                ));
+            }
+            Ok(a.without_axis(a.rank() - 1))
+        }
+        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => reduced(op, *axes, a, describe),
+        Op::ArgMaxMask(axes) => reduced(op, *axes, a, describe).map(|_| a.clone()),
+        Op::MatMul { ta, tb } => matmul(a, *ta, operands[1], *tb, describe),
+        Op::Transpose => match a.dims() {
+            [rows, cols] => Ok(Shape::of(vec![*cols, *rows])),
+            _ => Err(format!("`transpose` needs a matrix (two dimensions), found {}", describe(a))),
+        },
+        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
+            Err(format!("internal error: the shape of `{}` is given, not inferred", op.name()))
+        }
     }
 }
 
@@ -41,7 +53,7 @@ pub fn infer(op: &Op, operands: &[&Shape], dtype: DType) -> Result<Shape, String
 pub fn check_given(op: &Op, operands: &[&Shape], given: &Shape) -> Result<(), String> {
     let fits = match op {
         Op::Placeholder | Op::Variable => operands.is_empty(),
-        Op::Constant(_) => operands.is_empty() && given.is_scalar(),
+        Op::Constant(_) | Op::Count(_) => operands.is_empty() && given.is_scalar(),
         Op::Broadcast => operands.len() == 1 && broadcast(operands[0], given).as_ref() == Some(given),
         Op::SumTo => operands.len() == 1 && broadcast(given, operands[0]).as_ref() == Some(operands[0]),
         Op::Expand(axis) => operands.len() == 1 && *axis < given.rank() && given.without_axis(*axis) == *operands[0],
@@ -61,7 +73,7 @@ pub fn broadcast(a: &Shape, b: &Shape) -> Option<Shape> {
     let dim = |s: &Shape, k: usize| {
         let pad = rank - s.rank();
         if k < pad {
-            1
+            Dim::Fixed(1)
         } else {
             s.dims()[k - pad]
         }
@@ -71,20 +83,20 @@ pub fn broadcast(a: &Shape, b: &Shape) -> Option<Shape> {
         let (x, y) = (dim(a, k), dim(b, k));
         dims.push(match (x, y) {
             _ if x == y => x,
-            (1, _) => y,
-            (_, 1) => x,
+            _ if x.is_one() => y,
+            _ if y.is_one() => x,
             _ => return None,
         });
     }
-    Some(Shape::new(dims))
+    Some(Shape::of(dims))
 }
 
 /// Elementwise binary ops take operands of one shape (the builder inserts broadcasts first).
-fn same_shapes(op: &Op, a: &Shape, b: &Shape, dtype: DType) -> Result<Shape, String> {
+fn same_shapes(op: &Op, a: &Shape, b: &Shape, describe: Describe) -> Result<Shape, String> {
     if a == b {
         return Ok(a.clone());
     }
-    let (a, b) = (a.describe(dtype), b.describe(dtype));
+    let (a, b) = (describe(a), describe(b));
     let what = match op {
         Op::Add => format!("cannot add {a} and {b}"),
         Op::Sub => format!("cannot subtract {b} from {a}"),
@@ -92,20 +104,51 @@ fn same_shapes(op: &Op, a: &Shape, b: &Shape, dtype: DType) -> Result<Shape, Str
         _ => format!("cannot divide {a} by {b}"),
     };
     Err(format!(
-        "{what}: shapes differ (elementwise operations need equal shapes, or shapes that broadcast, such as a scalar)"
+        "{what}: the shapes do not broadcast (aligned from the right, each pair of dimensions must be equal or contain a 1)"
     ))
 }
 
-fn reduced(op: &Op, axes: Axes, operand: &Shape, dtype: DType) -> Result<Shape, String> {
+fn with_an_axis(op: &Op, a: &Shape) -> Result<(), String> {
+    if a.is_scalar() {
+        Err(format!("`{}` needs a tensor with at least one axis, found a scalar", op.name()))
+    } else {
+        Ok(())
+    }
+}
+
+fn reduced(op: &Op, axes: Axes, operand: &Shape, describe: Describe) -> Result<Shape, String> {
     match axes {
         Axes::All => Ok(Shape::scalar()),
         Axes::One(axis) if axis < operand.rank() => Ok(operand.without_axis(axis)),
         Axes::One(axis) => Err(format!(
-            "`{}` over axis {axis} needs a tensor with more than {axis} axes, found {}",
+            "`{}` over axis {axis}: {} has no axis {axis} (its axes are numbered from 0 to {})",
             op.name(),
-            operand.describe(dtype)
+            describe(operand),
+            operand.rank() as isize - 1
         )),
     }
+}
+
+/// `a` (or its transpose) times `b` (or its transpose); rank-1 operands are rows.
+fn matmul(a: &Shape, ta: bool, b: &Shape, tb: bool, describe: Describe) -> Result<Shape, String> {
+    let as_matrix = |s: &Shape, t: bool, which: &str| -> Result<(Dim, Dim), String> {
+        let (r, c) = match s.dims() {
+            [k] => (Dim::Fixed(1), *k),
+            [r, c] => (*r, *c),
+            _ => return Err(format!("`matmul` needs vectors or matrices, but {which} is {}", describe(s))),
+        };
+        Ok(if t { (c, r) } else { (r, c) })
+    };
+    let (n, k) = as_matrix(a, ta, "its first operand")?;
+    let (k2, m) = as_matrix(b, tb, "its second operand")?;
+    if k != k2 {
+        return Err(format!(
+            "cannot multiply matrices {} and {}: the inner dimensions differ (`matmul` takes [N, K] and [K, M])",
+            describe(a),
+            describe(b)
+        ));
+    }
+    Ok(if a.rank() == 1 && !ta { Shape::of(vec![m]) } else { Shape::of(vec![n, m]) })
 }
 
 #[cfg(test)]
@@ -116,27 +159,42 @@ mod tests {
         Shape::new(dims.to_vec())
     }
 
+    fn describe(s: &Shape) -> String {
+        s.describe(crate::ir::DType::F32, "batch")
+    }
+
     #[test]
     fn broadcasting_follows_numpy() {
         assert_eq!(broadcast(&s(&[64, 10]), &s(&[10])), Some(s(&[64, 10])));
         assert_eq!(broadcast(&s(&[]), &s(&[5])), Some(s(&[5])));
         assert_eq!(broadcast(&s(&[3, 1]), &s(&[1, 4])), Some(s(&[3, 4])));
         assert_eq!(broadcast(&s(&[5]), &s(&[4])), None);
+        let batch = Shape::of(vec![Dim::Batch, Dim::Fixed(10)]);
+        assert_eq!(broadcast(&batch, &s(&[10])), Some(batch.clone()));
     }
 
     #[test]
     fn mismatch_names_both_shapes() {
-        let err = infer(&Op::Mul, &[&s(&[5]), &s(&[4])], DType::F32).unwrap_err();
-        assert!(
-            err.starts_with("cannot multiply [f32; 5] by [f32; 4]: shapes differ"),
-            "{err}"
-        );
+        let err = infer(&Op::Mul, &[&s(&[5]), &s(&[4])], &describe).unwrap_err();
+        assert!(err.starts_with("cannot multiply [f32; 5] by [f32; 4]: the shapes do not broadcast"), "{err}");
     }
 
     #[test]
     fn reductions_drop_axes() {
-        assert_eq!(infer(&Op::Sum(Axes::All), &[&s(&[2, 3])], DType::F32), Ok(s(&[])));
-        assert_eq!(infer(&Op::Max(Axes::One(1)), &[&s(&[2, 3])], DType::F32), Ok(s(&[2])));
-        assert!(infer(&Op::Mean(Axes::One(2)), &[&s(&[2, 3])], DType::F32).is_err());
+        assert_eq!(infer(&Op::Sum(Axes::All), &[&s(&[2, 3])], &describe), Ok(s(&[])));
+        assert_eq!(infer(&Op::Max(Axes::One(1)), &[&s(&[2, 3])], &describe), Ok(s(&[2])));
+        assert!(infer(&Op::Mean(Axes::One(2)), &[&s(&[2, 3])], &describe).is_err());
+    }
+
+    #[test]
+    fn matmul_shapes() {
+        let mm = |a: &[usize], ta, b: &[usize], tb| infer(&Op::MatMul { ta, tb }, &[&s(a), &s(b)], &describe);
+        assert_eq!(mm(&[64, 784], false, &[784, 256], false), Ok(s(&[64, 256])));
+        assert_eq!(mm(&[784], false, &[784, 256], false), Ok(s(&[256])));
+        assert_eq!(mm(&[64, 784], true, &[64, 256], false), Ok(s(&[784, 256])));
+        assert_eq!(mm(&[784], true, &[256], false), Ok(s(&[784, 256])));
+        assert_eq!(mm(&[256], false, &[784, 256], true), Ok(s(&[784])));
+        let err = mm(&[64, 784], false, &[10, 256], false).unwrap_err();
+        assert!(err.contains("[f32; 64, 784] and [f32; 10, 256]"), "{err}");
     }
 }

@@ -1,17 +1,17 @@
 //! Function bodies: walks a [`Schedule`] level by level and writes scalar statements, fused
-//! loops and the final stores.
+//! loops, kernel calls and the final stores.
 //!
-//! Inside a loop every node is one of three things: stored into a buffer (it is an output, or
-//! something outside this loop reads it), bound with `let` (named, or read more than once
-//! here), or inlined into its one reader's expression.
+//! Inside a loop every node is one of three things: stored into a buffer (it is an output,
+//! or something outside this loop reads it), bound with `let` (named, or read more than once
+//! here), or inlined into its one reader's expression. Buffers are the returned structs'
+//! fields or, for intermediates, fields of the caller's `Workspace`.
 
-use super::formula;
-use super::names::Names;
 use super::ops::{self, Expr};
 use super::schedule::{self, LoopGroup, Place, Schedule};
-use crate::ir::{Graph, IndexMap, NodeId, Op, Role};
-use crate::program::Program;
-use proc_macro2::{Literal, TokenStream};
+use super::structs::{flat, len};
+use super::{formula, Ctx};
+use crate::ir::{IndexMap, NodeId, Op, Role};
+use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,25 +39,33 @@ pub struct Spec {
     pub updates: Vec<Update>,
 }
 
-/// The statements of a function that computes `spec`, given `p`, `v` and the output locals.
-pub fn body(program: &Program, spec: &Spec) -> TokenStream {
-    let graph = &program.graph;
+/// A written function body, and the intermediates it keeps in the `Workspace`.
+pub struct Body {
+    /// The statements.
+    pub tokens: TokenStream,
+    /// Nodes stored in `workspace.NAME`.
+    pub scratch: Vec<NodeId>,
+}
+
+/// The statements of a function that computes `spec`, given `p`, `v`, the output places and
+/// `workspace`.
+pub fn body(ctx: &Ctx, spec: &Spec) -> Body {
+    let graph = ctx.graph;
     let outputs: Vec<NodeId> = spec.outputs.iter().map(|o| o.node).collect();
     let updates: Vec<(NodeId, NodeId)> = spec.updates.iter().map(|u| (u.variable, u.gradient)).collect();
     let sched = schedule::schedule(graph, &outputs, &updates);
-    let names = Names::new(graph, &sched.order);
     let mut e = Emitter {
-        program,
-        graph,
-        names,
+        ctx,
         homes: BTreeMap::new(),
         kinds: BTreeMap::new(),
         pending: BTreeMap::new(),
-        updated: spec.updates.iter().map(|u| u.variable).collect(),
+        updates: updates.iter().copied().collect(),
+        scratch: Vec::new(),
         sched,
     };
     e.choose_homes(spec);
-    e.function(spec)
+    let tokens = e.function(spec);
+    Body { tokens, scratch: e.scratch }
 }
 
 /// How a loop node's element is kept within its loop.
@@ -69,27 +77,32 @@ enum Kind {
 }
 
 struct Emitter<'a> {
-    program: &'a Program,
-    graph: &'a Graph,
+    ctx: &'a Ctx<'a>,
     sched: Schedule,
-    names: Names,
     /// Output nodes stored straight into a returned struct's field: node to that place.
     homes: BTreeMap<NodeId, TokenStream>,
     kinds: BTreeMap<NodeId, Kind>,
     /// Inlined elements waiting for their one reader, in the loop being written.
     pending: BTreeMap<NodeId, Expr>,
-    updated: BTreeSet<NodeId>,
+    /// Updated variables and their gradients.
+    updates: BTreeMap<NodeId, NodeId>,
+    scratch: Vec<NodeId>,
 }
 
 impl Emitter<'_> {
+    fn name(&self, id: NodeId) -> &proc_macro2::Ident {
+        self.ctx.names.of(id)
+    }
+
     fn choose_homes(&mut self, spec: &Spec) {
+        let graph = self.ctx.graph;
         for out in &spec.outputs {
-            let stored_in_loop = match self.sched.place[&out.node] {
-                Place::Loop(_) => true,
-                Place::Accumulate(_) => !self.graph.shape(out.node).is_scalar(),
+            let stored = match self.sched.place[&out.node] {
+                Place::Loop(_) | Place::Kernel(_) => true,
+                Place::Accumulate(_) => !graph.shape(out.node).is_scalar(),
                 Place::Leaf | Place::Scalar(_) | Place::View => false,
             };
-            if stored_in_loop && !self.homes.contains_key(&out.node) {
+            if stored && !self.homes.contains_key(&out.node) {
                 self.homes.insert(out.node, out.place.clone());
             }
         }
@@ -102,37 +115,32 @@ impl Emitter<'_> {
     }
 
     fn kind(&self, group: &LoopGroup, id: NodeId) -> Kind {
+        let graph = self.ctx.graph;
         if self.homes.contains_key(&id) || matches!(self.sched.place[&id], Place::Accumulate(_)) {
             return Kind::Stored;
         }
         let mut uses_here = 0;
-        for user in self.graph.users(id) {
-            let Some(&place) = self.sched.place.get(&user) else {
-                continue;
-            };
-            let in_this_loop = group.nodes.contains(&user) && !self.graph.op(user).is_view() && place != Place::View;
+        for user in graph.users(id) {
+            let Some(&place) = self.sched.place.get(&user) else { continue };
+            let in_this_loop = group.nodes.contains(&user) && place != Place::View && !graph.op(user).is_view();
             if !in_this_loop {
                 return Kind::Stored;
             }
-            uses_here += self.graph.operands(user).iter().filter(|&&o| o == id).count();
+            uses_here += graph.operands(user).iter().filter(|&&o| o == id).count();
         }
-        for &variable in &self.updated {
-            if self.gradient_of(variable) == Some(id) {
-                if !group.updates.contains(&variable) {
+        for (variable, &gradient) in &self.updates {
+            if gradient == id {
+                if !group.updates.contains(variable) {
                     return Kind::Stored;
                 }
                 uses_here += 1;
             }
         }
-        if uses_here == 1 && self.graph.node(id).name.is_none() {
+        if uses_here == 1 && graph.node(id).name.is_none() {
             Kind::Inline
         } else {
             Kind::Let
         }
-    }
-
-    fn gradient_of(&self, variable: NodeId) -> Option<NodeId> {
-        self.program.adjoints.get(&variable).copied()
     }
 
     fn function(&mut self, spec: &Spec) -> TokenStream {
@@ -142,11 +150,15 @@ impl Emitter<'_> {
         for level in 0..=self.sched.last_level {
             if level % 2 == 0 {
                 out.extend(self.scalars(level));
-            } else {
-                let groups: Vec<LoopGroup> = self.sched.loops.iter().filter(|g| g.level == level).cloned().collect();
-                for group in &groups {
-                    out.extend(self.emit_loop(group));
-                }
+                continue;
+            }
+            let kernels: Vec<NodeId> = self.sched.kernels.iter().filter(|k| k.0 == level).map(|k| k.1).collect();
+            for id in kernels {
+                out.extend(self.emit_kernel(id));
+            }
+            let groups: Vec<LoopGroup> = self.sched.loops.iter().filter(|g| g.level == level).cloned().collect();
+            for group in &groups {
+                out.extend(self.emit_loop(group));
             }
         }
         out.extend(self.final_stores(spec));
@@ -155,11 +167,12 @@ impl Emitter<'_> {
 
     /// Outputs that are a placeholder or variable as given: copied before anything changes.
     fn leaf_outputs(&self, spec: &Spec) -> TokenStream {
+        let graph = self.ctx.graph;
         let mut out = TokenStream::new();
         for o in &spec.outputs {
-            if matches!(self.graph.op(o.node), Op::Placeholder | Op::Variable) {
+            if matches!(graph.op(o.node), Op::Placeholder | Op::Variable) {
                 let (place, source) = (&o.place, self.leaf_source(o.node));
-                out.extend(quote!(#place = #source;));
+                out.extend(quote!(#place.clone_from(&#source);));
             }
         }
         out
@@ -167,74 +180,71 @@ impl Emitter<'_> {
 
     /// `p.x` or `v.w`.
     fn leaf_source(&self, id: NodeId) -> TokenStream {
-        let decl = |decls: &[crate::program::Decl]| {
-            decls
-                .iter()
-                .find(|d| d.node == id)
-                .map(|d| super::names::ident(&d.name))
+        let program = self.ctx.program;
+        let field = |decls: &[crate::program::Decl]| {
+            decls.iter().find(|d| d.node == id).map(|d| super::names::ident(&d.name))
         };
-        if let Some(field) = decl(&self.program.placeholders) {
+        if let Some(field) = field(&program.placeholders) {
             quote!(p.#field)
-        } else if let Some(field) = decl(&self.program.variables) {
+        } else if let Some(field) = field(&program.variables) {
             quote!(v.#field)
         } else {
             unreachable!("{id} is not a declared leaf")
         }
     }
 
-    /// `let x = &p.x;` for each leaf some computation reads: flat slices of arrays, copies of scalars.
+    /// `let x = &p.x[..];` for each leaf some computation reads: flat slices of arrays,
+    /// copies of scalars.
     fn leaf_bindings(&self) -> TokenStream {
-        let mut read: BTreeSet<NodeId> = self.updated.clone();
+        let graph = self.ctx.graph;
+        let mut read: BTreeSet<NodeId> = self.updates.keys().copied().collect();
         for &id in &self.sched.order {
-            if !self.graph.op(id).is_leaf() {
-                read.extend(
-                    self.graph
-                        .operands(id)
-                        .into_iter()
-                        .filter(|&o| self.graph.op(o).is_leaf()),
-                );
+            if !graph.op(id).is_leaf() {
+                read.extend(graph.operands(id).into_iter().filter(|&o| graph.op(o).is_leaf()));
             }
         }
         let mut out = TokenStream::new();
         for id in read {
-            if matches!(self.graph.op(id), Op::Constant(_)) {
+            if !matches!(graph.op(id), Op::Placeholder | Op::Variable) {
                 continue;
             }
-            let name = self.names.of(id);
+            let name = self.name(id);
             let source = self.leaf_source(id);
-            let rank = self.graph.shape(id).rank();
-            let binding = if rank == 0 {
-                source
-            } else {
-                flat(&source, rank, self.updated.contains(&id))
-            };
+            let rank = graph.shape(id).rank();
+            let binding = if rank == 0 { source } else { flat(source, rank, self.updates.contains_key(&id)) };
             out.extend(quote!(let #name = #binding;));
         }
         out
     }
 
     fn scalars(&mut self, level: usize) -> TokenStream {
+        let graph = self.ctx.graph;
         let mut out = TokenStream::new();
-        let ids: Vec<NodeId> = self
-            .sched
-            .order
-            .iter()
-            .copied()
-            .filter(|id| self.sched.place[id] == Place::Scalar(level))
-            .collect();
+        let ids: Vec<NodeId> =
+            self.sched.order.iter().copied().filter(|id| self.sched.place[id] == Place::Scalar(level)).collect();
         for id in ids {
-            let args: Vec<Expr> = self
-                .graph
-                .operands(id)
-                .iter()
-                .map(|&o| self.read(o, &quote!(i), None))
-                .collect();
-            let value = ops::elementwise(self.graph, id, &args).tokens;
-            let name = self.names.of(id);
+            let args: Vec<Expr> = graph.operands(id).iter().map(|&o| self.read(o, &quote!(i), None)).collect();
+            let value = ops::elementwise(self.ctx, id, &args).tokens;
+            let name = self.name(id);
             let doc = self.docs(&[id]);
             out.extend(quote!(#doc let #name = #value;));
         }
         out
+    }
+
+    fn emit_kernel(&mut self, id: NodeId) -> TokenStream {
+        let declaration = self.declare(id);
+        let args: Vec<TokenStream> = self.ctx.graph.operands(id).iter().map(|&o| self.slice(o)).collect();
+        let name = self.name(id).clone();
+        let body = ops::kernel(self.ctx, id, &quote!(#name), &args);
+        let doc = self.docs(&[id]);
+        quote!(#declaration #doc { #body })
+    }
+
+    /// The flat slice holding all of `id`, for a kernel to read.
+    fn slice(&self, id: NodeId) -> TokenStream {
+        let name = self.name(id);
+        quote!(#name)
     }
 
     fn emit_loop(&mut self, group: &LoopGroup) -> TokenStream {
@@ -252,12 +262,11 @@ impl Emitter<'_> {
             }
         }
         for &variable in &group.updates {
-            let target = self.names.of(variable).clone();
-            let gradient = self.gradient_of(variable).expect("updated variables have gradients");
-            let step = self.read(gradient, &quote!(i), Some(group)).operand();
+            let target = self.name(variable).clone();
+            let step = self.read(self.updates[&variable], &quote!(i), Some(group)).operand();
             body.extend(quote!(#target[i] -= learning_rate * #step;));
         }
-        let len = Literal::usize_unsuffixed(group.shape.len());
+        let len = len(self.ctx, &group.shape);
         let doc = self.docs(&group.nodes);
         quote! {
             #before
@@ -269,54 +278,47 @@ impl Emitter<'_> {
         }
     }
 
-    /// The buffer or accumulator of `id`, declared before its loop.
-    fn declare(&self, id: NodeId) -> TokenStream {
-        let name = self.names.of(id);
-        let shape = self.graph.shape(id);
-        let start = match self.sched.place[&id] {
-            Place::Accumulate(_) => ops::fold(self.graph, id).start,
-            _ => ops::literal(0.0, self.graph.dtype()),
-        };
-        let start_tokens = &start.tokens;
-        if let Some(place) = self.homes.get(&id) {
-            let binding = flat(place, shape.rank(), true);
-            let fill = matches!(self.graph.op(id), Op::Max(_)).then(|| quote!(#name.fill(#start_tokens);));
-            return quote!(let #name = #binding; #fill);
-        }
-        match self.kinds.get(&id) {
-            Some(Kind::Stored) if shape.is_scalar() => quote!(let mut #name = #start_tokens;),
-            Some(Kind::Stored) => {
-                let len = Literal::usize_unsuffixed(shape.len());
-                quote!(let mut #name = [#start_tokens; #len];)
+    /// Binds the buffer or accumulator of `id` before its loop or kernel: an output field, a
+    /// workspace field, or (for a scalar accumulator) a local.
+    fn declare(&mut self, id: NodeId) -> TokenStream {
+        let graph = self.ctx.graph;
+        let name = self.name(id).clone();
+        let shape = graph.shape(id);
+        let accumulator = matches!(self.sched.place[&id], Place::Accumulate(_));
+        let start = if accumulator { Some(ops::fold(graph, id).start.tokens) } else { None };
+        let place = match self.homes.get(&id) {
+            Some(place) => place.clone(),
+            None if self.kinds.get(&id) == Some(&Kind::Stored) && shape.is_scalar() => {
+                let start = start.unwrap_or_else(|| ops::literal(0.0, graph.dtype()).tokens);
+                return quote!(let mut #name = #start;);
             }
-            _ => TokenStream::new(),
-        }
+            None if self.kinds.get(&id) == Some(&Kind::Stored) || graph.op(id).is_kernel() => {
+                self.scratch.push(id);
+                quote!(workspace.#name)
+            }
+            None => return TokenStream::new(),
+        };
+        let binding = flat(place, shape.rank(), true);
+        // An accumulator starts afresh at every call: outputs and workspaces are reused.
+        let fill = start.map(|start| quote!(#name.fill(#start);));
+        quote!(let #name = #binding; #fill)
     }
 
     fn element(&mut self, group: &LoopGroup, id: NodeId) -> TokenStream {
-        let value = if self.graph.op(id).is_view() {
-            // A view stored because it is returned: copy its operand through the index map.
-            let index = index_tokens(&self.view_map(id), &quote!(i));
-            self.read(self.graph.operands(id)[0], &index, None)
+        let graph = self.ctx.graph;
+        let value = if graph.op(id).is_view() {
+            // A view stored because it is returned or read whole: copy its operand through the map.
+            let index = self.index_tokens(&self.view_map(id), &quote!(i));
+            self.read(graph.operands(id)[0], &index, None)
         } else {
-            let args: Vec<Expr> = self
-                .graph
-                .operands(id)
-                .iter()
-                .map(|&o| self.read(o, &quote!(i), Some(group)))
-                .collect();
-            ops::elementwise(self.graph, id, &args)
+            let args: Vec<Expr> = graph.operands(id).iter().map(|&o| self.read(o, &quote!(i), Some(group))).collect();
+            ops::elementwise(self.ctx, id, &args)
         };
-        let name = self.names.of(id);
+        let name = self.name(id);
+        let tokens = &value.tokens;
         match self.kinds[&id] {
-            Kind::Stored => {
-                let tokens = &value.tokens;
-                quote!(#name[i] = #tokens;)
-            }
-            Kind::Let => {
-                let tokens = &value.tokens;
-                quote!(let #name = #tokens;)
-            }
+            Kind::Stored => quote!(#name[i] = #tokens;),
+            Kind::Let => quote!(let #name = #tokens;),
             Kind::Inline => {
                 self.pending.insert(id, value);
                 TokenStream::new()
@@ -325,23 +327,24 @@ impl Emitter<'_> {
     }
 
     fn accumulate(&mut self, group: &LoopGroup, id: NodeId) -> TokenStream {
-        let operand = self.graph.operands(id)[0];
+        let graph = self.ctx.graph;
+        let operand = graph.operands(id)[0];
         let value = self.read(operand, &quote!(i), Some(group)).tokens;
-        let name = self.names.of(id);
-        let float = ops::float_type(self.graph.dtype());
-        let acc = if self.graph.shape(id).is_scalar() {
+        let name = self.name(id);
+        let acc = if graph.shape(id).is_scalar() {
             quote!(#name)
         } else {
-            let index = index_tokens(&self.reduction_map(id), &quote!(i));
+            let index = self.index_tokens(&self.reduction_map(id), &quote!(i));
             quote!(#name[#index])
         };
-        (ops::fold(self.graph, id).step)(acc, value, &float)
+        (ops::fold(graph, id).step)(acc, value, &self.ctx.float)
     }
 
     fn reduction_map(&self, id: NodeId) -> IndexMap {
-        let operand = self.graph.shape(self.graph.operands(id)[0]);
-        match *self.graph.op(id) {
-            Op::SumTo => IndexMap::broadcast(self.graph.shape(id), operand),
+        let graph = self.ctx.graph;
+        let operand = graph.shape(graph.operands(id)[0]);
+        match *graph.op(id) {
+            Op::SumTo => IndexMap::broadcast(graph.shape(id), operand),
             Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => IndexMap::reduction(operand, axes),
             _ => unreachable!("{id} is not a reduction"),
         }
@@ -349,84 +352,108 @@ impl Emitter<'_> {
 
     /// After its loop: a mean divides its sum by the count.
     fn finish(&self, id: NodeId) -> TokenStream {
-        let Some(count) = ops::fold(self.graph, id).divide_by else {
+        let graph = self.ctx.graph;
+        let Some(count) = ops::fold(graph, id).divide_by else {
             return TokenStream::new();
         };
-        let name = self.names.of(id);
-        let count = ops::literal(count as f64, self.graph.dtype()).tokens;
-        if self.graph.shape(id).is_scalar() {
+        let name = self.name(id);
+        let count = match count.known() {
+            Some(n) => ops::literal(n as f64, graph.dtype()).tokens,
+            None => {
+                let (n, float) = (ops::size(self.ctx, count), &self.ctx.float);
+                quote!(((#n) as #float))
+            }
+        };
+        if graph.shape(id).is_scalar() {
             quote!(#name /= #count;)
         } else {
-            quote!(for x in #name.iter_mut() { *x /= #count; })
+            quote!(for element in #name.iter_mut() { *element /= #count; })
         }
     }
 
     /// The element of `id` at `index`, as read from inside `group` (or a scalar statement).
     fn read(&mut self, id: NodeId, index: &TokenStream, group: Option<&LoopGroup>) -> Expr {
-        let name = self.names.of(id).clone();
-        let scalar = self.graph.shape(id).is_scalar();
+        let graph = self.ctx.graph;
+        let name = self.name(id).clone();
+        let scalar = graph.shape(id).is_scalar();
         match self.sched.place[&id] {
-            Place::Leaf => match *self.graph.op(id) {
-                Op::Constant(c) => ops::literal(c, self.graph.dtype()),
+            Place::Leaf => match *graph.op(id) {
+                Op::Constant(c) => ops::literal(c, graph.dtype()),
+                Op::Count(_) => ops::elementwise(self.ctx, id, &[]),
                 _ if scalar => Expr::atom(quote!(#name)),
                 _ => Expr::atom(quote!(#name[#index])),
             },
             Place::View => {
-                let operand = self.graph.operands(id)[0];
-                let map = self.view_map(id);
-                let inner = index_tokens(&map, index);
+                let operand = graph.operands(id)[0];
+                let inner = self.index_tokens(&self.view_map(id), index);
                 self.read(operand, &inner, None)
             }
             _ if scalar => Expr::atom(quote!(#name)),
             Place::Loop(_) if group.is_some_and(|g| g.nodes.contains(&id)) => match self.kinds[&id] {
                 Kind::Stored => Expr::atom(quote!(#name[i])),
                 Kind::Let => Expr::atom(quote!(#name)),
-                Kind::Inline => self
-                    .pending
-                    .remove(&id)
-                    .expect("an inlined element is read once, after it is made"),
+                Kind::Inline => self.pending.remove(&id).expect("an inlined element is read once, after it is made"),
             },
             _ => Expr::atom(quote!(#name[#index])),
         }
     }
 
     fn view_map(&self, id: NodeId) -> IndexMap {
-        let shape = self.graph.shape(id);
-        match *self.graph.op(id) {
-            Op::Broadcast => IndexMap::broadcast(self.graph.shape(self.graph.operands(id)[0]), shape),
-            Op::Expand(axis) => {
-                let kept: Vec<bool> = (0..shape.rank()).map(|k| k != axis).collect();
-                IndexMap::keeping(shape, &kept)
-            }
+        let graph = self.ctx.graph;
+        let shape = graph.shape(id);
+        match *graph.op(id) {
+            Op::Broadcast => IndexMap::broadcast(graph.shape(graph.operands(id)[0]), shape),
+            Op::Expand(axis) => IndexMap::expansion(shape, axis),
             _ => unreachable!("{id} is not a view"),
         }
     }
 
+    /// The tokens of `map` applied to the index expression `index`.
+    fn index_tokens(&self, map: &IndexMap, index: &TokenStream) -> TokenStream {
+        if map.runs.is_empty() {
+            return quote!(0);
+        }
+        let terms = map.runs.iter().map(|run| {
+            let mut term = index.clone();
+            if !run.div.is_one() {
+                let div = ops::size(self.ctx, run.div);
+                term = quote!((#term / (#div)));
+            }
+            if let Some(m) = run.modulo {
+                let m = ops::size(self.ctx, m);
+                term = quote!((#term % (#m)));
+            }
+            if !run.mul.is_one() {
+                let mul = ops::size(self.ctx, run.mul);
+                term = quote!(#term * (#mul));
+            }
+            term
+        });
+        quote!(#(#terms)+*)
+    }
+
     fn final_stores(&mut self, spec: &Spec) -> TokenStream {
+        let graph = self.ctx.graph;
         let mut out = TokenStream::new();
         for o in &spec.outputs {
             let place = &o.place;
-            if matches!(self.graph.op(o.node), Op::Placeholder | Op::Variable) {
+            if matches!(graph.op(o.node), Op::Placeholder | Op::Variable) {
                 continue;
             }
-            if self.graph.shape(o.node).is_scalar() {
+            if graph.shape(o.node).is_scalar() {
                 let value = self.read(o.node, &quote!(0), None).tokens;
                 out.extend(quote!(#place = #value;));
-            } else if self
-                .homes
-                .get(&o.node)
-                .is_some_and(|home| home.to_string() != place.to_string())
-            {
-                let name = self.names.of(o.node);
-                let mut target = place.clone();
-                for _ in 1..self.graph.shape(o.node).rank() {
-                    target = quote!(#target.as_flattened_mut());
-                }
+            } else if self.homes.get(&o.node).is_some_and(|home| home.to_string() != place.to_string()) {
+                let name = self.name(o.node);
+                let target = match graph.shape(o.node).rank() {
+                    1 => quote!(#place[..]),
+                    rank => flat(place.clone(), rank, true),
+                };
                 out.extend(quote!(#target.copy_from_slice(#name);));
             }
         }
         for u in &spec.updates {
-            if self.graph.shape(u.variable).is_scalar() {
+            if graph.shape(u.variable).is_scalar() {
                 let field = self.leaf_source(u.variable);
                 let step = self.read(u.gradient, &quote!(0), None).operand();
                 out.extend(quote!(#field -= learning_rate * #step;));
@@ -437,55 +464,16 @@ impl Emitter<'_> {
 
     /// `#[doc = "..."]` lines stating the derived gradients computed by these nodes.
     fn docs(&self, ids: &[NodeId]) -> TokenStream {
+        let graph = self.ctx.graph;
         let mut out = TokenStream::new();
         for &id in ids {
-            let node = self.graph.node(id);
+            let node = graph.node(id);
             if node.role != Role::Backward || node.name.is_none() {
                 continue;
             }
-            let line = format!(" {}", formula::derivation(self.graph, id));
+            let line = format!(" {}", formula::derivation(graph, id));
             out.extend(quote!(#[doc = #line]));
         }
         out
     }
-}
-
-/// A flat slice view of an array place: `&x` for rank 1, `x.as_flattened()` for rank 2, ...
-fn flat(place: &TokenStream, rank: usize, mutable: bool) -> TokenStream {
-    if rank <= 1 {
-        return if mutable { quote!(&mut #place) } else { quote!(&#place) };
-    }
-    let mut tokens = place.clone();
-    for _ in 1..rank {
-        tokens = if mutable {
-            quote!(#tokens.as_flattened_mut())
-        } else {
-            quote!(#tokens.as_flattened())
-        };
-    }
-    tokens
-}
-
-/// The tokens of `map` applied to the index expression `index`.
-fn index_tokens(map: &IndexMap, index: &TokenStream) -> TokenStream {
-    if map.runs.is_empty() {
-        return quote!(0);
-    }
-    let terms = map.runs.iter().map(|run| {
-        let mut term = index.clone();
-        if run.div != 1 {
-            let div = Literal::usize_unsuffixed(run.div);
-            term = quote!((#term / #div));
-        }
-        if let Some(m) = run.modulo {
-            let m = Literal::usize_unsuffixed(m);
-            term = quote!((#term % #m));
-        }
-        if run.mul != 1 {
-            let mul = Literal::usize_unsuffixed(run.mul);
-            term = quote!(#term * #mul);
-        }
-        term
-    });
-    quote!(#(#terms)+*)
 }

@@ -53,9 +53,23 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
         Op::Div => (format!("{} / {}", paren(&args[0], 2), paren(&args[1], 3)), 2),
         Op::Neg => (format!("-{}", paren(&args[0], 3)), 2),
         Op::Pow(e) => (format!("pow({}, {})", args[0].0, number(e)), 3),
-        Op::Exp => call("exp"),
-        Op::Log => call("log"),
-        Op::Softmax => call("softmax"),
+        Op::Count(n) => {
+            let batch = graph.batch_name();
+            match (n.factor, n.power) {
+                (f, 0) => (f.to_string(), 3),
+                (1, 1) => (batch.to_owned(), 3),
+                (f, 1) => (format!("{f} * {batch}"), 2),
+                (f, p) => (format!("{f} * {batch}^{p}"), 2),
+            }
+        }
+        Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => call(node.op.name()),
+        Op::Softmax | Op::LogSoftmax | Op::Transpose => call(node.op.name()),
+        Op::SoftmaxCrossEntropy => (format!("softmax_cross_entropy({}, {})", args[0].0, args[1].0), 3),
+        Op::ArgMaxMask(_) => call("argmax_mask"),
+        Op::MatMul { ta, tb } => {
+            let t = |(s, _): &(String, u8), flag: bool| if flag { format!("transpose({s})") } else { s.clone() };
+            (format!("matmul({}, {})", t(&args[0], ta), t(&args[1], tb)), 3)
+        }
         Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => {
             let operand_rank = graph.shape(graph.operands(id)[0]).rank();
             match axes {

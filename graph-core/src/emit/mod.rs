@@ -11,105 +11,60 @@ mod structs;
 
 pub use dot::dot;
 
-use crate::ir::{NodeId, Role};
-use crate::program::Program;
+use crate::ir::{Graph, NodeId, Role};
+use crate::program::{Init, Program};
 use body::{Output, Spec, Update};
-use names::ident;
+use names::{ident, Names};
 use ops::float_type;
-use proc_macro2::{TokenStream, TokenTree};
-use quote::quote;
-use structs::{tensor_struct, Field};
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{format_ident, quote};
+use structs::{is_generic, tensor_struct, Field, Kind};
+
+/// What every template needs: the program, local names, and the spelling of the float type
+/// and of the named dimension.
+pub struct Ctx<'a> {
+    /// The program being emitted.
+    pub program: &'a Program,
+    /// Its graph.
+    pub graph: &'a Graph,
+    /// A unique local name per node, shared by all functions (they share the `Workspace`).
+    pub names: Names,
+    /// `::core::primitive::f32` or `::core::primitive::f64`.
+    pub float: TokenStream,
+    /// The named dimension's identifier (`batch`), a const generic parameter.
+    pub batch: Ident,
+}
 
 /// Everything the `graph!` module contains, given the DOT text of its graph.
 pub fn module(program: &Program, dot_text: &str) -> TokenStream {
-    let dtype = program.graph.dtype();
-    let float = float_type(dtype);
-    let mut items = structs_of(program);
-
-    let forward = body::body(
+    let graph = &program.graph;
+    let ctx = Ctx {
         program,
-        &Spec {
-            outputs: value_outputs(program),
-            updates: vec![],
-        },
-    );
-    let mut backward_outputs = value_outputs(program);
+        graph,
+        names: Names::new(graph, &graph.topological_order()),
+        float: float_type(graph.dtype()),
+        batch: ident(graph.batch_name()),
+    };
+    let structs = Structs::new(program);
+
+    let values = || value_outputs(program, quote!(values));
+    let mut backward_outputs = values();
     backward_outputs.extend(gradient_outputs(program));
-    let backward = body::body(
-        program,
-        &Spec {
-            outputs: backward_outputs,
-            updates: vec![],
-        },
-    );
-    let adjoints = body::body(
-        program,
-        &Spec {
-            outputs: adjoint_outputs(program),
-            updates: vec![],
-        },
-    );
-    let sgd = body::body(
-        program,
-        &Spec {
-            outputs: value_outputs(program),
-            updates: updates(program),
-        },
-    );
+    let forward = body::body(&ctx, &Spec { outputs: values(), updates: vec![] });
+    let backward = body::body(&ctx, &Spec { outputs: backward_outputs, updates: vec![] });
+    let adjoints = body::body(&ctx, &Spec { outputs: adjoint_outputs(program), updates: vec![] });
+    let sgd = body::body(&ctx, &Spec { outputs: values(), updates: updates(program) });
 
-    let objective = &program.objective.name;
-    let derivations = derivations(program);
-    let backward_doc = format!(
-        " Runs the graph forward, then backward: the values, and the gradient of `{objective}` with\n \
-         respect to every variable, in one fused pass.\n\n \
-         # Derived gradients\n\n ```text\n{derivations} ```"
-    );
-    let forward_doc = " Runs the graph forward: the value of every `let`.";
-    let adjoints_doc = format!(
-        " The adjoint d {objective} / d x of every placeholder, variable and `let`: for reading and teaching.\n \
-         A value that cannot change `{objective}` has adjoint zero.\n\n ```text\n{derivations} ```"
-    );
-    let sgd_doc = format!(
-        " One step of gradient descent on `{objective}`: every variable moves by `-learning_rate` times\n \
-         its gradient (TensorFlow's `GradientDescentOptimizer(learning_rate).minimize({objective})`).\n \
-         Returns the values computed before the update."
-    );
-    items.extend(function(
-        quote!(forward),
-        forward_doc,
-        quote!(&Variables),
-        quote!(Values),
-        &[(quote!(values), quote!(Values))],
-        forward,
-        None,
-    ));
-    items.extend(function(
-        quote!(backward),
-        &backward_doc,
-        quote!(&Variables),
-        quote!((Values, Gradients)),
-        &[(quote!(values), quote!(Values)), (quote!(gradients), quote!(Gradients))],
-        backward,
-        None,
-    ));
-    items.extend(function(
-        quote!(adjoints),
-        &adjoints_doc,
-        quote!(&Variables),
-        quote!(Adjoints),
-        &[(quote!(adjoints), quote!(Adjoints))],
-        adjoints,
-        None,
-    ));
-    items.extend(function(
-        quote!(sgd_step),
-        &sgd_doc,
-        quote!(&mut Variables),
-        quote!(Values),
-        &[(quote!(values), quote!(Values))],
-        sgd,
-        Some(float),
-    ));
+    let mut scratch: Vec<NodeId> = [&forward, &backward, &adjoints, &sgd].iter().flat_map(|b| b.scratch.clone()).collect();
+    scratch.sort_unstable();
+    scratch.dedup();
+
+    let mut items = structs.emit(&ctx, &scratch);
+    let f = Functions { ctx: &ctx, structs: &structs };
+    items.extend(f.forward(forward.tokens));
+    items.extend(f.backward(backward.tokens));
+    items.extend(f.adjoints(adjoints.tokens));
+    items.extend(f.sgd_step(sgd.tokens));
     let dot_doc = " The forward graph (boxes) and the backward graph (blue ellipses) in Graphviz DOT.";
     items.extend(quote! {
         #[doc = #dot_doc]
@@ -118,56 +73,276 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
     items
 }
 
-/// `pub fn NAME(p: &Placeholders, v: VARIABLES[, learning_rate: F]) -> RETURNS { ... }`.
-fn function(
-    name: TokenStream,
-    doc: &str,
-    variables: TokenStream,
-    returns: TokenStream,
-    locals: &[(TokenStream, TokenStream)],
-    body: TokenStream,
-    learning_rate: Option<TokenStream>,
-) -> TokenStream {
-    // Parameters the body never reads are written `_`, so that no graph gives a warning.
-    let learning_rate_absent = learning_rate.is_none();
-    let param = |ident: &str| {
-        if mentions(&body, ident) {
-            quote::format_ident!("{ident}")
-        } else {
-            quote::format_ident!("_{ident}")
-        }
-    };
-    let (p, v) = (param("p"), param("v"));
-    let rate = learning_rate.map(|float| {
-        let lr = param("learning_rate");
-        quote!(, #lr: #float)
-    });
-    let declarations = locals.iter().map(|(local, ty)| {
-        let mutable = mentions(&body, &local.to_string()).then(|| quote!(mut));
-        quote!(let #mutable #local = #ty::default();)
-    });
-    let result = match locals {
-        [(one, _)] => quote!(#one),
-        many => {
-            let names = many.iter().map(|(local, _)| local);
-            quote!((#(#names),*))
-        }
-    };
-    // The loops index several arrays by `i` and the arithmetic is whatever the graph says
-    // (`x * -1` included), so clippy's style lints do not apply to this code: they are allowed
-    // here rather than each one worked around. The doc comments on loops are for `cargo expand`.
-    // `sgd_step` is called for its effect; the others only for what they return.
-    let must_use = learning_rate_absent.then(|| quote!(#[must_use]));
-    quote! {
-        #[doc = #doc]
-        #must_use
-        #[allow(unused_doc_comments, clippy::all, clippy::pedantic)]
-        pub fn #name(#p: &Placeholders, #v: #variables #rate) -> #returns {
-            #(#declarations)*
-            #body
-            #result
+/// Which generated structs are generic over the named dimension.
+struct Structs {
+    placeholders: Vec<Field>,
+    variables: Vec<Field>,
+    values: Vec<Field>,
+    gradients: Vec<Field>,
+    adjoints: Vec<Field>,
+    workspace_generic: bool,
+}
+
+impl Structs {
+    fn new(program: &Program) -> Structs {
+        let shape = |node: NodeId| program.graph.shape(node).clone();
+        let field = |name: &str, node, init, doc: String| Field { name: name.to_owned(), shape: shape(node), init, doc };
+        let zero = Init::Fill(0.0);
+        let objective = &program.objective.name;
+        Structs {
+            placeholders: program.placeholders.iter().map(|d| field(&d.name, d.node, zero, format!("`{}`, fed at each call.", d.name))).collect(),
+            variables: program.variables.iter().map(|d| field(&d.name, d.node, d.init, format!("`{}`, trained.", d.name))).collect(),
+            values: program.lets.iter().map(|d| field(&d.name, d.node, zero, format!("`{}`.", d.name))).collect(),
+            gradients: program.variables.iter().map(|d| field(&d.name, d.node, zero, format!("d {objective} / d {}.", d.name))).collect(),
+            adjoints: program.decls().map(|d| field(&d.name, d.node, zero, format!("d {objective} / d {}.", d.name))).collect(),
+            workspace_generic: program.graph.has_batch(),
         }
     }
+
+    fn emit(&self, ctx: &Ctx, scratch: &[NodeId]) -> TokenStream {
+        let objective = &ctx.program.objective.name;
+        let workspace: Vec<Field> = scratch
+            .iter()
+            .map(|&id| Field {
+                name: ctx.names.of(id).to_string(),
+                shape: ctx.graph.shape(id).clone(),
+                init: Init::Fill(0.0),
+                doc: format!("`{}`.", formula::expression(ctx.graph, id)),
+            })
+            .collect();
+        let mut items = TokenStream::new();
+        items.extend(tensor_struct(ctx, "Placeholders", " The values fed at each call, one field per `placeholder`.", &self.placeholders, Kind::Public));
+        items.extend(tensor_struct(
+            ctx,
+            "Variables",
+            " The trained values, one field per `variable`; `Default` holds their initial values.",
+            &self.variables,
+            Kind::Variables,
+        ));
+        items.extend(tensor_struct(ctx, "Values", " The value of every `let`, as computed by the forward pass.", &self.values, Kind::Public));
+        items.extend(tensor_struct(ctx, "Gradients", &format!(" The gradient of `{objective}` with respect to every variable."), &self.gradients, Kind::Public));
+        items.extend(tensor_struct(ctx, "Adjoints", &format!(" d {objective} / d x for every placeholder, variable and `let` x."), &self.adjoints, Kind::Public));
+        let workspace_doc = " Scratch space for the intermediate tensors of one call. Keep one and pass it to the\n `_into` functions, so that a training loop allocates nothing per step.";
+        let mut workspace_tokens = tensor_struct(ctx, "Workspace", workspace_doc, &workspace, Kind::Private);
+        if self.workspace_generic && !is_generic(&workspace) {
+            // Keep `Workspace<batch>` uniform in signatures even when no scratch tensor needs `batch`.
+            workspace_tokens = generic_unit_workspace(ctx, workspace_doc, &workspace, workspace_tokens);
+        }
+        items.extend(workspace_tokens);
+        items
+    }
+
+    fn generic(&self, name: &str) -> bool {
+        match name {
+            "Placeholders" => is_generic(&self.placeholders),
+            "Variables" => is_generic(&self.variables),
+            "Values" => is_generic(&self.values),
+            "Gradients" => is_generic(&self.gradients),
+            "Adjoints" => is_generic(&self.adjoints),
+            _ => self.workspace_generic,
+        }
+    }
+}
+
+/// A `Workspace<const batch: usize>` whose fields do not use `batch`: a phantom keeps the
+/// parameter, so every function names the workspace the same way.
+fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field], _plain: TokenStream) -> TokenStream {
+    let batch = &ctx.batch;
+    let idents: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
+    let types = fields.iter().map(|f| structs::tensor_type(ctx, &f.shape));
+    let defaults = fields.iter().map(|f| structs::tensor_value(ctx, &f.shape, 0.0));
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq)]
+        #[allow(non_upper_case_globals)]
+        pub struct Workspace<const #batch: usize> {
+            #( #idents: #types, )*
+            batch: ::core::marker::PhantomData<[(); #batch]>,
+        }
+
+        #[allow(non_upper_case_globals)]
+        impl<const #batch: usize> ::core::default::Default for Workspace<#batch> {
+            fn default() -> Self {
+                Self { #( #idents: #defaults, )* batch: ::core::marker::PhantomData }
+            }
+        }
+    }
+}
+
+/// Writes the public functions.
+struct Functions<'a> {
+    ctx: &'a Ctx<'a>,
+    structs: &'a Structs,
+}
+
+impl Functions<'_> {
+    /// `Name` or `Name<batch>`.
+    fn ty(&self, name: &str) -> TokenStream {
+        let ident = format_ident!("{name}");
+        let batch = &self.ctx.batch;
+        if self.structs.generic(name) {
+            quote!(#ident<#batch>)
+        } else {
+            quote!(#ident)
+        }
+    }
+
+    fn generics(&self) -> TokenStream {
+        let batch = &self.ctx.batch;
+        if self.ctx.graph.has_batch() {
+            quote!(<const #batch: usize>)
+        } else {
+            TokenStream::new()
+        }
+    }
+
+    fn objective(&self) -> &str {
+        &self.ctx.program.objective.name
+    }
+
+    fn forward(&self, body: TokenStream) -> TokenStream {
+        let (placeholders, variables, values, workspace) =
+            (self.ty("Placeholders"), self.ty("Variables"), self.ty("Values"), self.ty("Workspace"));
+        let into = self.function(
+            quote!(forward_into),
+            " Runs the graph forward into `values`, with `workspace` for the intermediates: no allocation.",
+            quote!(p: &#placeholders, v: &#variables, values: &mut #values, workspace: &mut #workspace),
+            TokenStream::new(),
+            body,
+            false,
+        );
+        let generics = self.generics();
+        quote! {
+            /// Runs the graph forward: the value of every `let`.
+            #[must_use]
+            #[allow(non_upper_case_globals)]
+            pub fn forward #generics (p: &#placeholders, v: &#variables) -> #values {
+                let mut values = #values::default();
+                forward_into(p, v, &mut values, &mut #workspace::default());
+                values
+            }
+            #into
+        }
+    }
+
+    fn backward(&self, body: TokenStream) -> TokenStream {
+        let (placeholders, variables, values, gradients, workspace) =
+            (self.ty("Placeholders"), self.ty("Variables"), self.ty("Values"), self.ty("Gradients"), self.ty("Workspace"));
+        let derivations = derivations(self.ctx.program);
+        let objective = self.objective();
+        let doc = format!(
+            " Runs the graph forward, then backward: the values, and the gradient of `{objective}` with\n \
+             respect to every variable, in one fused pass.\n\n # Derived gradients\n\n ```text\n{derivations} ```"
+        );
+        let into = self.function(
+            quote!(backward_into),
+            " [`backward`] into caller-owned outputs, with `workspace` for the intermediates: no allocation.",
+            quote!(p: &#placeholders, v: &#variables, values: &mut #values, gradients: &mut #gradients, workspace: &mut #workspace),
+            TokenStream::new(),
+            body,
+            false,
+        );
+        let generics = self.generics();
+        quote! {
+            #[doc = #doc]
+            #[must_use]
+            #[allow(non_upper_case_globals)]
+            pub fn backward #generics (p: &#placeholders, v: &#variables) -> (#values, #gradients) {
+                let mut values = #values::default();
+                let mut gradients = #gradients::default();
+                backward_into(p, v, &mut values, &mut gradients, &mut #workspace::default());
+                (values, gradients)
+            }
+            #into
+        }
+    }
+
+    fn adjoints(&self, body: TokenStream) -> TokenStream {
+        let (placeholders, variables, adjoints, workspace) =
+            (self.ty("Placeholders"), self.ty("Variables"), self.ty("Adjoints"), self.ty("Workspace"));
+        let objective = self.objective();
+        let doc = format!(
+            " The adjoint d {objective} / d x of every placeholder, variable and `let`: for reading and teaching.\n \
+             A value that cannot change `{objective}` has adjoint zero.\n\n ```text\n{} ```",
+            derivations(self.ctx.program)
+        );
+        let uses_workspace = mentions(&body, "workspace");
+        let declare = uses_workspace.then(|| quote!(let workspace = &mut #workspace::default();));
+        self.function(
+            quote!(adjoints),
+            &doc,
+            quote!(p: &#placeholders, v: &#variables),
+            quote!(-> #adjoints),
+            quote!(let mut adjoints = #adjoints::default(); #declare #body adjoints),
+            true,
+        )
+    }
+
+    fn sgd_step(&self, body: TokenStream) -> TokenStream {
+        let (placeholders, variables, values, workspace) =
+            (self.ty("Placeholders"), self.ty("Variables"), self.ty("Values"), self.ty("Workspace"));
+        let float = &self.ctx.float;
+        let objective = self.objective();
+        let doc = format!(
+            " One step of gradient descent on `{objective}`: every variable moves by `-learning_rate` times\n \
+             its gradient (TensorFlow's `GradientDescentOptimizer(learning_rate).minimize({objective})`).\n \
+             Returns the values computed before the update."
+        );
+        let into = self.function(
+            quote!(sgd_step_into),
+            " [`sgd_step`] into caller-owned `values`, with `workspace` for the intermediates: no allocation.",
+            quote!(p: &#placeholders, v: &mut #variables, learning_rate: #float, values: &mut #values, workspace: &mut #workspace),
+            TokenStream::new(),
+            body,
+            false,
+        );
+        let generics = self.generics();
+        quote! {
+            #[doc = #doc]
+            #[allow(non_upper_case_globals)]
+            pub fn sgd_step #generics (p: &#placeholders, v: &mut #variables, learning_rate: #float) -> #values {
+                let mut values = #values::default();
+                sgd_step_into(p, v, learning_rate, &mut values, &mut #workspace::default());
+                values
+            }
+            #into
+        }
+    }
+
+    /// `pub fn NAME<generics>(PARAMS) RETURNS { BODY }`, parameters the body never reads
+    /// written `_name` so that no graph gives a warning.
+    fn function(&self, name: TokenStream, doc: &str, params: TokenStream, returns: TokenStream, body: TokenStream, must_use: bool) -> TokenStream {
+        let params = unused_as_underscore(params, &body);
+        let must_use = must_use.then(|| quote!(#[must_use]));
+        let generics = self.generics();
+        // The loops index several arrays by `i` and the arithmetic is whatever the graph says
+        // (`x * -1` included), so clippy's style lints do not apply to this code: they are
+        // allowed here rather than each worked around. Doc comments on loops are for `cargo expand`.
+        quote! {
+            #[doc = #doc]
+            #must_use
+            #[allow(unused_doc_comments, non_upper_case_globals, clippy::all, clippy::pedantic)]
+            pub fn #name #generics (#params) #returns {
+                #body
+            }
+        }
+    }
+}
+
+/// Renames each `name: type` parameter that `body` never mentions to `_name: type`.
+fn unused_as_underscore(params: TokenStream, body: &TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut at_start = true;
+    for tree in params {
+        match &tree {
+            TokenTree::Ident(ident) if at_start && !mentions(body, &ident.to_string()) => {
+                out.extend([TokenTree::Ident(format_ident!("_{}", ident))]);
+            }
+            _ => out.extend([tree.clone()]),
+        }
+        at_start = matches!(&tree, TokenTree::Punct(p) if p.as_char() == ',');
+    }
+    out
 }
 
 /// Whether `tokens` contain the identifier `name`.
@@ -179,84 +354,13 @@ fn mentions(tokens: &TokenStream, name: &str) -> bool {
     })
 }
 
-fn structs_of(program: &Program) -> TokenStream {
-    let dtype = program.graph.dtype();
-    let shape = |node: NodeId| program.graph.shape(node).clone();
-    let field = |name: &str, node, fill, doc: String| Field {
-        name: name.to_owned(),
-        shape: shape(node),
-        fill,
-        doc,
-    };
-    let placeholders: Vec<Field> = program
-        .placeholders
-        .iter()
-        .map(|d| field(&d.name, d.node, 0.0, format!("`{}`, fed at each call.", d.name)))
-        .collect();
-    let variables: Vec<Field> = program
-        .variables
-        .iter()
-        .map(|d| field(&d.name, d.node, d.fill, format!("`{}`, trained.", d.name)))
-        .collect();
-    let values: Vec<Field> = program
-        .lets
-        .iter()
-        .map(|d| field(&d.name, d.node, 0.0, format!("`{}`.", d.name)))
-        .collect();
-    let objective = &program.objective.name;
-    let gradients: Vec<Field> = program
-        .variables
-        .iter()
-        .map(|d| field(&d.name, d.node, 0.0, format!("d {objective} / d {}.", d.name)))
-        .collect();
-    let adjoints: Vec<Field> = program
-        .decls()
-        .map(|d| field(&d.name, d.node, 0.0, format!("d {objective} / d {}.", d.name)))
-        .collect();
-    let mut items = TokenStream::new();
-    items.extend(tensor_struct(
-        "Placeholders",
-        " The values fed at each call, one field per `placeholder`.",
-        &placeholders,
-        dtype,
-    ));
-    items.extend(tensor_struct(
-        "Variables",
-        " The trained values, one field per `variable`; `Default` holds their initial values.",
-        &variables,
-        dtype,
-    ));
-    items.extend(tensor_struct(
-        "Values",
-        " The value of every `let`, as computed by the forward pass.",
-        &values,
-        dtype,
-    ));
-    items.extend(tensor_struct(
-        "Gradients",
-        &format!(" The gradient of `{objective}` with respect to every variable."),
-        &gradients,
-        dtype,
-    ));
-    items.extend(tensor_struct(
-        "Adjoints",
-        &format!(" d {objective} / d x for every placeholder, variable and `let` x."),
-        &adjoints,
-        dtype,
-    ));
-    items
-}
-
-fn value_outputs(program: &Program) -> Vec<Output> {
+fn value_outputs(program: &Program, target: TokenStream) -> Vec<Output> {
     program
         .lets
         .iter()
         .map(|d| {
             let field = ident(&d.name);
-            Output {
-                node: d.node,
-                place: quote!(values.#field),
-            }
+            Output { node: d.node, place: quote!(#target.#field) }
         })
         .collect()
 }
@@ -268,10 +372,7 @@ fn gradient_outputs(program: &Program) -> Vec<Output> {
         .filter_map(|d| {
             let field = ident(&d.name);
             let node = *program.adjoints.get(&d.node)?;
-            Some(Output {
-                node,
-                place: quote!(gradients.#field),
-            })
+            Some(Output { node, place: quote!(gradients.#field) })
         })
         .collect()
 }
@@ -282,10 +383,7 @@ fn adjoint_outputs(program: &Program) -> Vec<Output> {
         .filter_map(|d| {
             let field = ident(&d.name);
             let node = *program.adjoints.get(&d.node)?;
-            Some(Output {
-                node,
-                place: quote!(adjoints.#field),
-            })
+            Some(Output { node, place: quote!(adjoints.#field) })
         })
         .collect()
 }
@@ -294,12 +392,7 @@ fn updates(program: &Program) -> Vec<Update> {
     program
         .variables
         .iter()
-        .filter_map(|d| {
-            Some(Update {
-                variable: d.node,
-                gradient: *program.adjoints.get(&d.node)?,
-            })
-        })
+        .filter_map(|d| Some(Update { variable: d.node, gradient: *program.adjoints.get(&d.node)? }))
         .collect()
 }
 

@@ -1,7 +1,8 @@
-//! Per-op code templates: the Rust expression for one element of each op, and how each
-//! reduction starts, accumulates and finishes.
+//! Per-op code templates: the Rust expression for one element of each op, how each
+//! reduction starts, accumulates and finishes, and the whole-tensor kernels.
 
-use crate::ir::{Axes, DType, Graph, NodeId, Op};
+use super::Ctx;
+use crate::ir::{Axes, DType, Graph, NodeId, Op, Size};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
@@ -10,7 +11,7 @@ use quote::quote;
 pub struct Expr {
     /// The tokens.
     pub tokens: TokenStream,
-    /// A name, an indexing or a literal: needs no parentheses as an operand.
+    /// A name, an indexing, a call or a literal: needs no parentheses as an operand.
     pub atomic: bool,
 }
 
@@ -20,7 +21,11 @@ impl Expr {
         Expr { tokens, atomic: true }
     }
 
-    /// The tokens, parenthesised unless atomic: for use as an operand or method receiver.
+    fn compound(tokens: TokenStream) -> Expr {
+        Expr { tokens, atomic: false }
+    }
+
+    /// The tokens, parenthesised unless atomic: for use as an operand.
     pub fn operand(&self) -> TokenStream {
         let tokens = &self.tokens;
         if self.atomic {
@@ -38,28 +43,39 @@ pub fn literal(value: f64, dtype: DType) -> Expr {
         DType::F64 => Literal::f64_unsuffixed(value),
     };
     let tokens = quote!(#tokens);
-    if value < 0.0 {
-        Expr { tokens, atomic: false }
+    if value < 0.0 || (value == 0.0 && value.is_sign_negative()) {
+        Expr::compound(tokens)
     } else {
         Expr::atom(tokens)
     }
 }
 
+/// A size as a `usize` expression: `5`, `batch`, `64 * batch`.
+pub fn size(ctx: &Ctx, size: Size) -> TokenStream {
+    let batch = &ctx.batch;
+    let factor = Literal::usize_unsuffixed(size.factor);
+    let mut tokens = if size.factor == 1 && size.power > 0 { TokenStream::new() } else { quote!(#factor) };
+    for k in 0..size.power {
+        tokens = if k == 0 && size.factor == 1 { quote!(#batch) } else { quote!(#tokens * #batch) };
+    }
+    tokens
+}
+
 /// The value of one element of elementwise `node`, from its operands' elements.
-pub fn elementwise(graph: &Graph, node: NodeId, args: &[Expr]) -> Expr {
-    let float = float_type(graph.dtype());
+pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr]) -> Expr {
+    let graph = ctx.graph;
+    let float = &ctx.float;
     let binary = |op: TokenStream| {
         let (a, b) = (args[0].operand(), args[1].operand());
-        Expr {
-            tokens: quote!(#a #op #b),
-            atomic: false,
-        }
+        Expr::compound(quote!(#a #op #b))
     };
-    let method = |call: TokenStream| {
+    // `f32::exp(a)` rather than `a.exp()`: a bare literal has no type to call a method on.
+    let call = |f: TokenStream| {
         let a = &args[0].tokens;
-        // `<f32>::exp(a)` rather than `a.exp()`: a bare literal has no type to call a method on.
-        Expr::atom(quote!(#float::#call(#a)))
+        Expr::atom(quote!(#float::#f(#a)))
     };
+    let zero = literal(0.0, graph.dtype()).tokens;
+    let unit = literal(1.0, graph.dtype()).tokens;
     match *graph.op(node) {
         Op::Add => binary(quote!(+)),
         Op::Sub => binary(quote!(-)),
@@ -67,29 +83,44 @@ pub fn elementwise(graph: &Graph, node: NodeId, args: &[Expr]) -> Expr {
         Op::Div => binary(quote!(/)),
         Op::Neg => {
             let a = args[0].operand();
-            Expr {
-                tokens: quote!(-#a),
-                atomic: false,
-            }
+            Expr::compound(quote!(-#a))
         }
         Op::Pow(e) => {
+            let a = &args[0].tokens;
             if e.fract() == 0.0 && e.abs() <= f64::from(i32::MAX) {
                 let e = Literal::i32_unsuffixed(e as i32);
-                let a = &args[0].tokens;
                 Expr::atom(quote!(#float::powi(#a, #e)))
             } else {
                 let e = literal(e, graph.dtype()).tokens;
-                let a = &args[0].tokens;
                 Expr::atom(quote!(#float::powf(#a, #e)))
             }
         }
-        Op::Exp => method(quote!(exp)),
-        Op::Log => method(quote!(ln)),
+        Op::Exp => call(quote!(exp)),
+        Op::Log => call(quote!(ln)),
+        Op::Sqrt => call(quote!(sqrt)),
+        Op::Tanh => call(quote!(tanh)),
+        Op::Sigmoid => {
+            let a = args[0].operand();
+            Expr::compound(quote!(#unit / (#unit + #float::exp(-#a))))
+        }
+        // `0 * a` keeps a NaN a NaN, as IEEE arithmetic would.
+        Op::Relu => {
+            let a = &args[0].tokens;
+            Expr::atom(quote!({ let value = #a; if value > #zero { value } else { #zero * value } }))
+        }
+        Op::Step => {
+            let a = &args[0].tokens;
+            Expr::atom(quote!(if #a > #zero { #unit } else { #zero }))
+        }
+        Op::Count(n) => {
+            let n = size(ctx, n);
+            Expr::atom(quote!((#n) as #float))
+        }
         // A reduction of a scalar is the scalar itself; views read their operand.
         Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::SumTo | Op::Broadcast | Op::Expand(_) => args[0].clone(),
-        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Softmax => {
-            unreachable!("{} is not computed element by element", graph.op(node))
-        }
+        Op::Placeholder | Op::Variable | Op::Constant(_) => unreachable!("leaves are read, not computed"),
+        Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => unreachable!("legalised before emission"),
+        Op::ArgMaxMask(_) | Op::MatMul { .. } | Op::Transpose => unreachable!("kernels are not elementwise"),
     }
 }
 
@@ -100,7 +131,7 @@ pub struct Fold {
     /// The statement that folds `value` into `acc` (a place expression).
     pub step: fn(acc: TokenStream, value: TokenStream, float: &TokenStream) -> TokenStream,
     /// What the finished accumulator is divided by (`mean`), if anything.
-    pub divide_by: Option<usize>,
+    pub divide_by: Option<Size>,
 }
 
 /// The fold of reduction `node`.
@@ -109,28 +140,84 @@ pub fn fold(graph: &Graph, node: NodeId) -> Fold {
     let operand = graph.shape(graph.operands(node)[0]);
     let sum = |acc: TokenStream, value: TokenStream, _: &TokenStream| quote!(#acc += #value;);
     match *graph.op(node) {
-        Op::Sum(_) | Op::SumTo => Fold {
-            start: literal(0.0, dtype),
-            step: sum,
-            divide_by: None,
-        },
+        Op::Sum(_) | Op::SumTo => Fold { start: literal(0.0, dtype), step: sum, divide_by: None },
         Op::Mean(axes) => Fold {
             start: literal(0.0, dtype),
             step: sum,
             divide_by: Some(match axes {
-                Axes::All => operand.len(),
-                Axes::One(k) => operand.dims()[k],
+                Axes::All => operand.size(),
+                Axes::One(k) => operand.dim(k),
             }),
         },
-        Op::Max(_) => {
-            let float = float_type(dtype);
-            Fold {
-                start: Expr::atom(quote!(#float::NEG_INFINITY)),
-                step: |acc, value, float| quote!(#acc = #float::max(#acc, #value);),
-                divide_by: None,
+        // A NaN wins and stays, as in the interpreter.
+        Op::Max(_) => Fold {
+            start: Expr::atom({
+                let float = float_type(dtype);
+                quote!(#float::NEG_INFINITY)
+            }),
+            step: |acc, value, _| quote!({ let value = #value; if value > #acc || value.is_nan() { #acc = value; } }),
+            divide_by: None,
+        },
+        _ => unreachable!("{} is not a reduction", graph.op(node)),
+    }
+}
+
+/// The statements of kernel `node`, writing `out` (a flat mutable slice) from `args` (flat slices).
+pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) -> TokenStream {
+    let graph = ctx.graph;
+    let operand = |k: usize| graph.shape(graph.operands(node)[k]);
+    match *graph.op(node) {
+        Op::MatMul { ta, tb } => {
+            let matrix = |s: &crate::ir::Shape| match s.rank() {
+                1 => (Size::ONE, s.dim(0)),
+                _ => (s.dim(0), s.dim(1)),
+            };
+            let ((ar, ac), (br, bc)) = (matrix(operand(0)), matrix(operand(1)));
+            let (n, k, m) = (if ta { ac } else { ar }, if ta { ar } else { ac }, if tb { br } else { bc });
+            let (n, k, m) = (size(ctx, n), size(ctx, k), size(ctx, m));
+            let (a, b) = (&args[0], &args[1]);
+            quote!(::static_graph::__private::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out);)
+        }
+        Op::Transpose => {
+            let (rows, cols) = (size(ctx, operand(0).dim(0)), size(ctx, operand(0).dim(1)));
+            let a = &args[0];
+            quote! {
+                for row_i in 0..#rows {
+                    for col_i in 0..#cols {
+                        #out[col_i * #rows + row_i] = #a[row_i * #cols + col_i];
+                    }
+                }
             }
         }
-        _ => unreachable!("{} is not a reduction", graph.op(node)),
+        Op::ArgMaxMask(axes) => {
+            let shape = operand(0);
+            let (outer, length, inner) = match axes {
+                Axes::All => (Size::ONE, shape.size(), Size::ONE),
+                Axes::One(k) => {
+                    let outer = shape.dims()[..k].iter().fold(Size::ONE, |n, &d| n.times(Size::of(d)));
+                    (outer, shape.dim(k), shape.stride(k))
+                }
+            };
+            let (outer, length, inner) = (size(ctx, outer), size(ctx, length), size(ctx, inner));
+            let (a, zero, unit) = (&args[0], literal(0.0, graph.dtype()).tokens, literal(1.0, graph.dtype()).tokens);
+            quote! {
+                #out.fill(#zero);
+                for outer_i in 0..#outer {
+                    for inner_i in 0..#inner {
+                        let first_i = outer_i * #length * #inner + inner_i;
+                        let mut best_i = first_i;
+                        for along_i in 1..#length {
+                            let at_i = first_i + along_i * #inner;
+                            if #a[at_i] > #a[best_i] || (#a[at_i].is_nan() && !#a[best_i].is_nan()) {
+                                best_i = at_i;
+                            }
+                        }
+                        #out[best_i] = #unit;
+                    }
+                }
+            }
+        }
+        _ => unreachable!("{} is not a kernel", graph.op(node)),
     }
 }
 

@@ -25,6 +25,8 @@ pub enum Place {
     Accumulate(usize),
     /// A broadcast or expansion that is never stored: users read through it.
     View,
+    /// Computed whole, in a step of its own at this (odd) level (`matmul`, `transpose`).
+    Kernel(usize),
 }
 
 /// One loop: every node it computes, operands first.
@@ -49,6 +51,8 @@ pub struct Schedule {
     pub order: Vec<NodeId>,
     /// Loops, by level, then by their first node.
     pub loops: Vec<LoopGroup>,
+    /// Kernel steps, by level, then by node.
+    pub kernels: Vec<(usize, NodeId)>,
     /// Every level used, highest.
     pub last_level: usize,
 }
@@ -59,7 +63,7 @@ impl Schedule {
         match self.place[&id] {
             Place::Leaf => 0,
             Place::Scalar(level) => level,
-            Place::Loop(level) | Place::Accumulate(level) => level + 1,
+            Place::Loop(level) | Place::Accumulate(level) | Place::Kernel(level) => level + 1,
             Place::View => self.ready(graph, graph.operands(id)[0]),
         }
     }
@@ -76,12 +80,19 @@ pub fn schedule(graph: &Graph, outputs: &[NodeId], updates: &[(NodeId, NodeId)])
         .into_iter()
         .filter(|id| live.contains(id))
         .collect();
-    let stored: BTreeSet<NodeId> = outputs.iter().copied().collect();
+    // Views are read through, except those returned and those a kernel reads whole.
+    let mut stored: BTreeSet<NodeId> = outputs.iter().copied().collect();
+    for &id in &live {
+        if graph.op(id).is_kernel() {
+            stored.extend(graph.operands(id).into_iter().filter(|&o| graph.op(o).is_view()));
+        }
+    }
 
     let mut s = Schedule {
         place: BTreeMap::new(),
         order,
         loops: Vec::new(),
+        kernels: Vec::new(),
         last_level: 0,
     };
     for &id in &s.order.clone() {
@@ -126,6 +137,10 @@ fn earliest(graph: &Graph, s: &Schedule, id: NodeId, stored: &BTreeSet<NodeId>) 
     if graph.shape(id).is_scalar() && scalar_operands {
         let level = operands.iter().map(|&o| s.ready(graph, o)).max().unwrap_or(0);
         return Place::Scalar(level);
+    }
+    if op.is_kernel() {
+        let level = operands.iter().map(|&o| s.ready(graph, o) + 1).max().unwrap_or(1);
+        return Place::Kernel(level);
     }
     if op.is_reduction() {
         let operand = operands[0];
@@ -173,7 +188,7 @@ fn latest_for(graph: &Graph, s: &Schedule, users: &BTreeMap<NodeId, Vec<NodeId>>
         Place::Loop(level) if graph.shape(user) == graph.shape(id) && !graph.op(user).is_view() => level,
         // A reduction over `id` accumulates in `id`'s loop: they move together or not at all.
         Place::Accumulate(level) => level,
-        Place::Loop(level) | Place::Scalar(level) => complete_before(level),
+        Place::Loop(level) | Place::Scalar(level) | Place::Kernel(level) => complete_before(level),
         Place::View => users[&user]
             .iter()
             .map(|&u| latest_for(graph, s, users, id, u))
@@ -206,6 +221,11 @@ fn group(graph: &Graph, s: &mut Schedule, updates: &[(NodeId, NodeId)]) {
             Place::Accumulate(level) => (level, graph.shape(graph.operands(id)[0]).clone()),
             Place::Scalar(level) => {
                 s.last_level = s.last_level.max(level);
+                continue;
+            }
+            Place::Kernel(level) => {
+                s.last_level = s.last_level.max(level);
+                s.kernels.push((level, id));
                 continue;
             }
             Place::Leaf | Place::View => continue,

@@ -1,106 +1,225 @@
 //! The structs a graph module exposes: `Placeholders`, `Variables`, `Values`, `Gradients`,
-//! `Adjoints`, each with a `Default` (zeros or the declared fill) and flat views of its fields.
+//! `Adjoints` and `Workspace`, each with a `Default` (zeros or the declared fill), and flat
+//! views of their fields.
+//!
+//! A tensor is a plain Rust array: `[[f32; 3]; 2]` for `[f32; 2, 3]`. Large ones (more than
+//! [`INLINE_LIMIT`] elements, or sized by the named dimension) are boxed, `Box<[[f32; 784]; 64]>`,
+//! and built on the heap directly, so that no struct overflows a thread's stack.
 
 use super::names::ident;
-use super::ops::{float_type, literal};
-use crate::ir::{DType, Shape};
+use super::ops::{literal, size};
+use super::Ctx;
+use crate::ir::{Dim, Shape, Size};
+use crate::program::Init;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+/// Tensors with more elements than this are boxed.
+pub const INLINE_LIMIT: usize = 4096;
+
 /// One field: its name, shape, starting value and doc line.
 pub struct Field {
-    /// The user's name.
+    /// The user's name (or the node's, in `Workspace`).
     pub name: String,
     /// The tensor's shape.
     pub shape: Shape,
-    /// Its `Default` value.
-    pub fill: f64,
+    /// How it starts: `Default` (and `Variables::init`).
+    pub init: Init,
     /// What it holds, for its doc comment.
     pub doc: String,
 }
 
-/// The Rust type of a tensor: `f32`, `[f32; 5]`, `[[f32; 3]; 2]`.
-pub fn tensor_type(shape: &Shape, dtype: DType) -> TokenStream {
-    let mut ty = float_type(dtype);
-    for &dim in shape.dims().iter().rev() {
-        let dim = Literal::usize_unsuffixed(dim);
-        ty = quote!([#ty; #dim]);
-    }
-    ty
+/// Whether a tensor of `shape` lives in a `Box`.
+pub fn is_boxed(shape: &Shape) -> bool {
+    shape.has_batch() || shape.size().factor > INLINE_LIMIT
 }
 
-fn tensor_value(shape: &Shape, value: f64, dtype: DType) -> TokenStream {
-    let mut tokens = literal(value, dtype).tokens;
-    for &dim in shape.dims().iter().rev() {
-        let dim = Literal::usize_unsuffixed(dim);
-        tokens = quote!([#tokens; #dim]);
+fn dim(ctx: &Ctx, dim: Dim) -> TokenStream {
+    match dim {
+        Dim::Fixed(n) => {
+            let n = Literal::usize_unsuffixed(n);
+            quote!(#n)
+        }
+        Dim::Batch => {
+            let batch = &ctx.batch;
+            quote!(#batch)
+        }
     }
-    tokens
 }
 
-/// A struct named `name` with one pub field per entry of `fields`.
-pub fn tensor_struct(name: &str, doc: &str, fields: &[Field], dtype: DType) -> TokenStream {
+/// The Rust type of a tensor: `f32`, `[f32; 5]`, `[[f32; 3]; 2]`, `Box<[[f32; 784]; batch]>`.
+pub fn tensor_type(ctx: &Ctx, shape: &Shape) -> TokenStream {
+    let mut ty = ctx.float.clone();
+    for &d in shape.dims().iter().rev() {
+        let d = dim(ctx, d);
+        ty = quote!([#ty; #d]);
+    }
+    if is_boxed(shape) {
+        quote!(::std::boxed::Box<#ty>)
+    } else {
+        ty
+    }
+}
+
+/// A tensor of `shape` filled with `value`, built on the heap directly if it is boxed.
+pub fn tensor_value(ctx: &Ctx, shape: &Shape, value: f64) -> TokenStream {
+    let mut tokens = literal(value, ctx.graph.dtype()).tokens;
+    let dims = shape.dims();
+    let inner = if is_boxed(shape) { 1 } else { 0 };
+    for &d in dims.iter().skip(inner).rev() {
+        let d = dim(ctx, d);
+        tokens = quote!([#tokens; #d]);
+    }
+    if is_boxed(shape) {
+        // `boxed(row)` repeats one row (the inner dimensions) on the heap: no big array on the stack.
+        quote!(::static_graph::__private::boxed(#tokens))
+    } else {
+        tokens
+    }
+}
+
+/// Whether any of `fields` is sized by the named dimension.
+pub fn is_generic(fields: &[Field]) -> bool {
+    fields.iter().any(|f| f.shape.has_batch())
+}
+
+/// What kind of struct [`tensor_struct`] writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// User-facing, with pub fields and `tensors()` views.
+    Public,
+    /// `Variables`: also `init(seed)`, which `Default` calls with seed 0.
+    Variables,
+    /// `Workspace`: private fields.
+    Private,
+}
+
+/// A struct named `name` with one field per entry of `fields`.
+pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: Kind) -> TokenStream {
     let name = format_ident!("{name}");
-    let float = float_type(dtype);
+    let batch = &ctx.batch;
+    let (params, args, allow) = if is_generic(fields) {
+        (quote!(<const #batch: usize>), quote!(<#batch>), quote!(#[allow(non_upper_case_globals)]))
+    } else {
+        (TokenStream::new(), TokenStream::new(), TokenStream::new())
+    };
     let idents: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
     let docs = fields.iter().map(|f| format!(" {}", f.doc));
-    let types = fields.iter().map(|f| tensor_type(&f.shape, dtype));
-    let defaults = fields.iter().map(|f| tensor_value(&f.shape, f.fill, dtype));
-    let labels = fields.iter().map(|f| f.name.trim_start_matches("r#").to_owned());
-    let labels_mut = labels.clone();
-    let views = fields
-        .iter()
-        .zip(&idents)
-        .map(|(f, id)| flat_view(quote!(self.#id), f.shape.rank(), false));
-    let views_mut = fields
-        .iter()
-        .zip(&idents)
-        .map(|(f, id)| flat_view(quote!(self.#id), f.shape.rank(), true));
-    let count = Literal::usize_unsuffixed(fields.len());
+    let types = fields.iter().map(|f| tensor_type(ctx, &f.shape));
+    let fill = |f: &Field| match f.init {
+        Init::Fill(value) => value,
+        _ => 0.0,
+    };
+    let defaults: Vec<_> = fields.iter().map(|f| tensor_value(ctx, &f.shape, fill(f))).collect();
+    let vis = (kind != Kind::Private).then(|| quote!(pub));
+    let views = (kind != Kind::Private).then(|| views(ctx, fields, &idents));
+    let (default, init) = if kind == Kind::Variables {
+        (quote!(Self::init(0)), Some(init_fn(ctx, fields, &idents, &defaults)))
+    } else {
+        (quote!(Self { #( #idents: #defaults, )* }), None)
+    };
     quote! {
         #[doc = #doc]
-        #[derive(Clone, Debug, PartialEq)]
-        pub struct #name {
-            #( #[doc = #docs] pub #idents: #types, )*
+        #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq)]
+        #allow
+        pub struct #name #params {
+            #( #[doc = #docs] #vis #idents: #types, )*
         }
 
-        impl ::core::default::Default for #name {
+        #allow
+        impl #params ::core::default::Default for #name #args {
             fn default() -> Self {
-                Self { #( #idents: #defaults, )* }
+                #default
             }
         }
 
-        impl #name {
-            /// Every field as a flat slice (row-major), with its name, in declaration order.
-            #[must_use]
-            pub fn tensors(&self) -> [(&'static str, &[#float]); #count] {
-                [ #( (#labels, #views), )* ]
-            }
-
-            /// Every field as a flat mutable slice (row-major), with its name, in declaration order.
-            pub fn tensors_mut(&mut self) -> [(&'static str, &mut [#float]); #count] {
-                [ #( (#labels_mut, #views_mut), )* ]
-            }
+        #allow
+        impl #params #name #args {
+            #init
+            #views
         }
     }
 }
 
-fn flat_view(place: TokenStream, rank: usize, mutable: bool) -> TokenStream {
+/// `Variables::init(seed)`: each variable filled by its initialiser, from its own stream.
+fn init_fn(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident], defaults: &[TokenStream]) -> TokenStream {
+    let runtime = quote!(::static_graph::__private);
+    let mut draws = TokenStream::new();
+    for (stream, (f, id)) in fields.iter().zip(idents).enumerate() {
+        let slice = flat(quote!(v.#id), f.shape.rank(), true);
+        let stream = stream as u64;
+        draws.extend(match f.init {
+            Init::Fill(_) => continue,
+            Init::Uniform(lo, hi) => quote!(#runtime::uniform(#slice, seed, #stream, #lo, #hi);),
+            Init::Normal(mean, std) => quote!(#runtime::normal(#slice, seed, #stream, #mean, #std);),
+            Init::GlorotUniform => {
+                let (fan_in, fan_out) = match f.shape.rank() {
+                    0 => (Size::ONE, Size::ONE),
+                    1 => (f.shape.dim(0), f.shape.dim(0)),
+                    rank => {
+                        // Keras: the last two axes, times the receptive field of the others.
+                        let field = f.shape.dims()[..rank - 2].iter().fold(Size::ONE, |n, &d| n.times(Size::of(d)));
+                        (f.shape.dim(rank - 2).times(field), f.shape.dim(rank - 1).times(field))
+                    }
+                };
+                let (fan_in, fan_out) = (size(ctx, fan_in), size(ctx, fan_out));
+                quote!(#runtime::glorot_uniform(#slice, seed, #stream, #fan_in, #fan_out);)
+            }
+        });
+    }
+    let seed = if draws.is_empty() { quote!(_seed) } else { quote!(seed) };
+    let binding = if draws.is_empty() { quote!(let v) } else { quote!(let mut v) };
+    quote! {
+        /// Fresh variables: each filled by its initialiser, random ones drawn deterministically
+        /// from `seed` (the same seed gives the same values everywhere). `Default` is `init(0)`.
+        #[must_use]
+        pub fn init(#seed: u64) -> Self {
+            #binding = Self { #( #idents: #defaults, )* };
+            #draws
+            v
+        }
+    }
+}
+
+/// `tensors()` and `tensors_mut()`: every field as a named flat slice.
+fn views(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident]) -> TokenStream {
+    let float = &ctx.float;
+    let labels: Vec<String> = fields.iter().map(|f| f.name.trim_start_matches("r#").to_owned()).collect();
+    let shared = fields.iter().zip(idents).map(|(f, id)| flat(quote!(self.#id), f.shape.rank(), false));
+    let unique = fields.iter().zip(idents).map(|(f, id)| flat(quote!(self.#id), f.shape.rank(), true));
+    let count = Literal::usize_unsuffixed(fields.len());
+    quote! {
+        /// Every field as a flat slice (row-major), with its name, in declaration order.
+        #[must_use]
+        pub fn tensors(&self) -> [(&'static str, &[#float]); #count] {
+            [ #( (#labels, #shared), )* ]
+        }
+
+        /// Every field as a flat mutable slice (row-major), with its name, in declaration order.
+        pub fn tensors_mut(&mut self) -> [(&'static str, &mut [#float]); #count] {
+            [ #( (#labels, #unique), )* ]
+        }
+    }
+}
+
+/// A flat slice of a tensor place: `&x[..]`, `x.as_flattened()`, a one-element slice of a scalar.
+pub fn flat(place: TokenStream, rank: usize, mutable: bool) -> TokenStream {
     match (rank, mutable) {
         (0, false) => quote!(::core::slice::from_ref(&#place)),
         (0, true) => quote!(::core::slice::from_mut(&mut #place)),
-        (1, false) => quote!(#place.as_slice()),
-        (1, true) => quote!(#place.as_mut_slice()),
+        (1, false) => quote!(&#place[..]),
+        (1, true) => quote!(&mut #place[..]),
         _ => {
             let mut tokens = place;
             for _ in 1..rank {
-                tokens = if mutable {
-                    quote!(#tokens.as_flattened_mut())
-                } else {
-                    quote!(#tokens.as_flattened())
-                };
+                tokens = if mutable { quote!(#tokens.as_flattened_mut()) } else { quote!(#tokens.as_flattened()) };
             }
             tokens
         }
     }
+}
+
+/// The number of elements of `shape`, as a `usize` expression.
+pub fn len(ctx: &Ctx, shape: &Shape) -> TokenStream {
+    size(ctx, shape.size())
 }

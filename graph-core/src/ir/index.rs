@@ -2,17 +2,17 @@
 //! its partner element in the smaller tensor. Shared by the interpreter and the emitter,
 //! so both agree on the layout (row-major, outermost axis first).
 
-use super::{Axes, Shape};
+use super::{Axes, Shape, Size};
 
 /// One run of adjacent axes kept from the large shape: contributes `(i / div) % modulo * mul`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Run {
     /// Divides the flat index: the stride of the run's innermost axis in the large shape.
-    pub div: usize,
+    pub div: Size,
     /// The run's element count; `None` when the run starts at the outermost axis.
-    pub modulo: Option<usize>,
+    pub modulo: Option<Size>,
     /// The stride of the run's innermost axis in the small shape.
-    pub mul: usize,
+    pub mul: Size,
 }
 
 /// A map from flat indices of a large shape to flat indices of a small one.
@@ -25,10 +25,9 @@ pub struct IndexMap {
 impl IndexMap {
     /// The map that keeps the axes of `large` marked in `kept`, dropping the others.
     pub fn keeping(large: &Shape, kept: &[bool]) -> IndexMap {
-        let dims = large.dims();
-        let mut small_stride = 1;
+        let mut small_stride = Size::ONE;
         let mut runs = Vec::new();
-        let mut k = dims.len();
+        let mut k = large.rank();
         // Walk from the innermost axis, gathering runs of kept axes.
         while k > 0 {
             k -= 1;
@@ -36,19 +35,18 @@ impl IndexMap {
                 continue;
             }
             let inner = k;
-            let mut count = dims[k];
+            let mut count = large.dim(k);
             while k > 0 && kept[k - 1] {
                 k -= 1;
-                count *= dims[k];
+                count = count.times(large.dim(k));
             }
-            let div: usize = dims[inner + 1..].iter().product();
             let modulo = if k == 0 { None } else { Some(count) };
             runs.push(Run {
-                div,
+                div: large.stride(inner),
                 modulo,
                 mul: small_stride,
             });
-            small_stride *= count;
+            small_stride = small_stride.times(count);
         }
         runs.reverse();
         IndexMap { runs }
@@ -58,7 +56,7 @@ impl IndexMap {
     pub fn broadcast(small: &Shape, large: &Shape) -> IndexMap {
         let pad = large.rank() - small.rank();
         let kept: Vec<bool> = (0..large.rank())
-            .map(|k| k >= pad && small.dims()[k - pad] != 1)
+            .map(|k| k >= pad && !small.dims()[k - pad].is_one())
             .collect();
         IndexMap::keeping(large, &kept)
     }
@@ -72,23 +70,17 @@ impl IndexMap {
         IndexMap::keeping(large, &kept)
     }
 
-    /// Whether the map sends every index to itself.
-    pub fn is_identity(&self) -> bool {
-        matches!(
-            self.runs.as_slice(),
-            [Run {
-                div: 1,
-                modulo: None,
-                mul: 1
-            }]
-        )
+    /// The map of an expansion: `large` is the operand's shape with a new axis at `axis`.
+    pub fn expansion(large: &Shape, axis: usize) -> IndexMap {
+        let kept: Vec<bool> = (0..large.rank()).map(|k| k != axis).collect();
+        IndexMap::keeping(large, &kept)
     }
 
-    /// The small index of large index `i`.
-    pub fn apply(&self, i: usize) -> usize {
+    /// The small index of large index `i`, for a named dimension of `batch`.
+    pub fn apply(&self, i: usize, batch: usize) -> usize {
         self.runs
             .iter()
-            .map(|r| (i / r.div) % r.modulo.unwrap_or(usize::MAX) * r.mul)
+            .map(|r| (i / r.div.eval(batch)) % r.modulo.map_or(usize::MAX, |m| m.eval(batch)) * r.mul.eval(batch))
             .sum()
     }
 }
@@ -104,29 +96,40 @@ mod tests {
     #[test]
     fn bias_broadcast_takes_the_column() {
         let map = IndexMap::broadcast(&s(&[3]), &s(&[2, 3]));
-        let got: Vec<usize> = (0..6).map(|i| map.apply(i)).collect();
+        let got: Vec<usize> = (0..6).map(|i| map.apply(i, 1)).collect();
         assert_eq!(got, [0, 1, 2, 0, 1, 2]);
     }
 
     #[test]
     fn column_vector_broadcast_takes_the_row() {
         let map = IndexMap::broadcast(&s(&[2, 1]), &s(&[2, 3]));
-        let got: Vec<usize> = (0..6).map(|i| map.apply(i)).collect();
+        let got: Vec<usize> = (0..6).map(|i| map.apply(i, 1)).collect();
         assert_eq!(got, [0, 0, 0, 1, 1, 1]);
     }
 
     #[test]
     fn middle_axis_reduction() {
         let map = IndexMap::reduction(&s(&[2, 3, 4]), Axes::One(1));
-        let got: Vec<usize> = (0..24).map(|i| map.apply(i)).collect();
+        let got: Vec<usize> = (0..24).map(|i| map.apply(i, 1)).collect();
         let want: Vec<usize> = (0..24).map(|i| (i / 12) * 4 + i % 4).collect();
         assert_eq!(got, want);
     }
 
     #[test]
     fn identity_and_scalar() {
-        assert_eq!(IndexMap::reduction(&s(&[2, 3]), Axes::One(1)).apply(5), 1);
-        assert!(IndexMap::broadcast(&s(&[2, 3]), &s(&[2, 3])).is_identity());
-        assert_eq!(IndexMap::broadcast(&s(&[]), &s(&[4])).apply(3), 0);
+        assert_eq!(IndexMap::reduction(&s(&[2, 3]), Axes::One(1)).apply(5, 1), 1);
+        assert_eq!(IndexMap::broadcast(&s(&[2, 3]), &s(&[2, 3])).apply(4, 1), 4);
+        assert_eq!(IndexMap::broadcast(&s(&[]), &s(&[4])).apply(3, 1), 0);
+    }
+
+    #[test]
+    fn batch_dimension_strides() {
+        use crate::ir::Dim;
+        let large = Shape::of(vec![Dim::Batch, Dim::Fixed(3)]);
+        let map = IndexMap::reduction(&large, Axes::One(0));
+        let got: Vec<usize> = (0..12).map(|i| map.apply(i, 4)).collect();
+        assert_eq!(got, [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);
+        let map = IndexMap::reduction(&large, Axes::One(1));
+        assert_eq!(map.apply(7, 4), 2);
     }
 }

@@ -13,7 +13,7 @@ mod shape;
 
 pub use index::{IndexMap, Run};
 pub use op::{Axes, Op};
-pub use shape::{DType, Shape};
+pub use shape::{DType, Dim, Shape, Size};
 
 use crate::check::shapes;
 use crate::diag::{Diagnostic, Loc};
@@ -72,6 +72,8 @@ pub struct Node {
 pub struct Graph {
     inner: StableDiGraph<Node, usize>,
     dtype: DType,
+    /// The name of the graph's named dimension, if it has one.
+    batch: Option<String>,
     /// Role and rule given to the nodes pushed next (see [`Graph::in_rule_of`]).
     context: (Role, Option<NodeId>),
 }
@@ -82,6 +84,7 @@ impl Graph {
         Graph {
             inner: StableDiGraph::new(),
             dtype,
+            batch: None,
             context: (Role::Forward, None),
         }
     }
@@ -91,10 +94,30 @@ impl Graph {
         self.dtype
     }
 
+    /// The name of the named dimension (`batch` unless the user chose another).
+    pub fn batch_name(&self) -> &str {
+        self.batch.as_deref().unwrap_or("batch")
+    }
+
+    /// Whether some shape uses the named dimension.
+    pub fn has_batch(&self) -> bool {
+        self.batch.is_some()
+    }
+
+    /// Names the named dimension.
+    pub fn set_batch_name(&mut self, name: &str) {
+        self.batch = Some(name.to_owned());
+    }
+
+    /// `shape` as the user writes it: `[f32; batch, 10]`.
+    pub fn describe(&self, shape: &Shape) -> String {
+        shape.describe(self.dtype, self.batch_name())
+    }
+
     /// Adds a node after inferring its shape from its operands'; the way most nodes get in.
     pub fn push(&mut self, op: Op, operands: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
         let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
-        let shape = shapes::infer(&op, &operand_shapes, self.dtype).map_err(|m| Diagnostic::new(loc, m))?;
+        let shape = shapes::infer(&op, &operand_shapes, &|s| self.describe(s)).map_err(|m| Diagnostic::new(loc, m))?;
         Ok(self.insert(op, shape, operands, loc))
     }
 
@@ -253,7 +276,7 @@ impl Graph {
     pub fn rewrite(&mut self, id: NodeId, op: Op, operands: &[NodeId]) -> Result<(), Diagnostic> {
         let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
         let shape =
-            shapes::infer(&op, &operand_shapes, self.dtype).map_err(|m| Diagnostic::new(self.node(id).loc, m))?;
+            shapes::infer(&op, &operand_shapes, &|s| self.describe(s)).map_err(|m| Diagnostic::new(self.node(id).loc, m))?;
         if &shape != self.shape(id) {
             let message = format!("internal error: rewriting {id} as `{op}` changes its shape");
             return Err(Diagnostic::new(self.node(id).loc, message));

@@ -4,6 +4,7 @@
 //! rules in `autodiff::rules`, code templates in `emit::ops`, the interpreter in `eval`),
 //! so a new op is a compile error everywhere it still needs a decision.
 
+use super::Size;
 use std::fmt;
 
 /// Which elements a reduction folds together.
@@ -24,6 +25,9 @@ pub enum Op {
     Variable,
     /// A scalar constant. No operands.
     Constant(f64),
+    /// A scalar: the number of elements `Size` stands for, known when the code runs (so a
+    /// `mean` over the batch divides by the batch size). No operands.
+    Count(Size),
     /// `a + b`, same shapes.
     Add,
     /// `a - b`, same shapes.
@@ -40,6 +44,33 @@ pub enum Op {
     Exp,
     /// Natural logarithm.
     Log,
+    /// Square root.
+    Sqrt,
+    /// Hyperbolic tangent.
+    Tanh,
+    /// `1 / (1 + exp(-a))`.
+    Sigmoid,
+    /// `max(a, 0)`.
+    Relu,
+    /// 1 where `a > 0`, else 0: the derivative of `relu`, itself with zero gradient.
+    Step,
+    /// 1 at the first maximum of each slice along the axes, 0 elsewhere: routes the gradient
+    /// of `max`. Zero gradient.
+    ArgMaxMask(Axes),
+    /// `log(softmax(a))` over the last axis, computed stably.
+    LogSoftmax,
+    /// `-sum(labels * log_softmax(logits))` over the last axis: operands `logits, labels`.
+    SoftmaxCrossEntropy,
+    /// Matrix product of two rank-1 or rank-2 operands, each optionally transposed. A rank-1
+    /// operand is a row `[1, K]`; the result is rank 1 when `a` is an untransposed row.
+    MatMul {
+        /// Use `a` transposed.
+        ta: bool,
+        /// Use `b` transposed.
+        tb: bool,
+    },
+    /// The transpose of a rank-2 operand.
+    Transpose,
     /// Softmax over the last axis.
     Softmax,
     /// Sum of the elements over some axes.
@@ -61,7 +92,7 @@ pub enum Op {
 impl Op {
     /// Whether the node has no operands and its value comes from outside the computation.
     pub fn is_leaf(&self) -> bool {
-        matches!(self, Op::Placeholder | Op::Variable | Op::Constant(_))
+        matches!(self, Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_))
     }
 
     /// Whether element `i` of the result depends only on element `i` of each operand
@@ -69,9 +100,12 @@ impl Op {
     pub fn is_elementwise(&self) -> bool {
         match self {
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg | Op::Pow(_) | Op::Exp | Op::Log => true,
+            Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => true,
             Op::Broadcast | Op::Expand(_) => true,
-            Op::Placeholder | Op::Variable | Op::Constant(_) => false,
-            Op::Softmax | Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::SumTo => false,
+            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => false,
+            Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => false,
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::SumTo => false,
+            Op::ArgMaxMask(_) | Op::MatMul { .. } | Op::Transpose => false,
         }
     }
 
@@ -85,12 +119,19 @@ impl Op {
         matches!(self, Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::SumTo)
     }
 
+    /// Whether the emitter computes the node whole, in a step of its own, rather than fusing
+    /// it into a loop.
+    pub fn is_kernel(&self) -> bool {
+        matches!(self, Op::ArgMaxMask(_) | Op::MatMul { .. } | Op::Transpose)
+    }
+
     /// The short name used in the text form, in DOT labels and in messages.
     pub fn name(&self) -> &'static str {
         match self {
             Op::Placeholder => "placeholder",
             Op::Variable => "variable",
             Op::Constant(_) => "constant",
+            Op::Count(_) => "count",
             Op::Add => "add",
             Op::Sub => "subtract",
             Op::Mul => "multiply",
@@ -99,6 +140,16 @@ impl Op {
             Op::Pow(_) => "pow",
             Op::Exp => "exp",
             Op::Log => "log",
+            Op::Sqrt => "sqrt",
+            Op::Tanh => "tanh",
+            Op::Sigmoid => "sigmoid",
+            Op::Relu => "relu",
+            Op::Step => "step",
+            Op::ArgMaxMask(_) => "argmax_mask",
+            Op::LogSoftmax => "log_softmax",
+            Op::SoftmaxCrossEntropy => "softmax_cross_entropy",
+            Op::MatMul { .. } => "matmul",
+            Op::Transpose => "transpose",
             Op::Softmax => "softmax",
             Op::Sum(_) => "sum",
             Op::Mean(_) => "mean",
@@ -119,6 +170,9 @@ impl fmt::Display for Op {
                 write!(f, "{} axis={k}", self.name())
             }
             Op::Expand(k) => write!(f, "expand axis={k}"),
+            Op::ArgMaxMask(Axes::One(k)) => write!(f, "argmax_mask axis={k}"),
+            Op::Count(size) => write!(f, "count {}*batch^{}", size.factor, size.power),
+            Op::MatMul { ta, tb } => write!(f, "matmul{}{}", if *ta { " ta" } else { "" }, if *tb { " tb" } else { "" }),
             _ => f.write_str(self.name()),
         }
     }

@@ -1,4 +1,8 @@
 //! Shapes and element types: what every node carries besides its op.
+//!
+//! A dimension is a number or the graph's one named dimension (`batch` in
+//! `placeholder x: [f32; batch, 64]`), which becomes a const generic parameter of the
+//! generated code. Sizes are therefore products `factor * batch^power`.
 
 use std::fmt;
 
@@ -21,18 +25,89 @@ impl DType {
     }
 }
 
+/// One dimension of a shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dim {
+    /// A number known when the graph is compiled.
+    Fixed(usize),
+    /// The graph's named dimension, known when the generated code is called.
+    Batch,
+}
+
+impl Dim {
+    /// Whether the dimension is the number 1 (a dimension NumPy broadcasting repeats).
+    pub fn is_one(self) -> bool {
+        self == Dim::Fixed(1)
+    }
+}
+
+/// A number of elements: `factor * batch^power`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Size {
+    /// The part known at compile time.
+    pub factor: usize,
+    /// How many times the named dimension is a factor.
+    pub power: u32,
+}
+
+impl Size {
+    /// The size 1.
+    pub const ONE: Size = Size { factor: 1, power: 0 };
+
+    /// A known number.
+    pub fn fixed(n: usize) -> Size {
+        Size { factor: n, power: 0 }
+    }
+
+    /// The size of one dimension.
+    pub fn of(dim: Dim) -> Size {
+        match dim {
+            Dim::Fixed(n) => Size::fixed(n),
+            Dim::Batch => Size { factor: 1, power: 1 },
+        }
+    }
+
+    /// `self * other` (saturating: shapes are checked against overflow when parsed).
+    pub fn times(self, other: Size) -> Size {
+        Size {
+            factor: self.factor.saturating_mul(other.factor),
+            power: self.power + other.power,
+        }
+    }
+
+    /// The number, once the named dimension is known.
+    pub fn eval(self, batch: usize) -> usize {
+        (0..self.power).fold(self.factor, |n, _| n.saturating_mul(batch))
+    }
+
+    /// The number, if it does not depend on the named dimension.
+    pub fn known(self) -> Option<usize> {
+        (self.power == 0).then_some(self.factor)
+    }
+
+    /// Whether this is the size 1.
+    pub fn is_one(self) -> bool {
+        self == Size::ONE
+    }
+}
+
 /// The dimensions of a tensor, outermost first. Rank 0 is a scalar.
 ///
 /// Invariant: rank is at most [`Shape::MAX_RANK`] and no dimension is zero.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Shape(Vec<usize>);
+pub struct Shape(Vec<Dim>);
 
 impl Shape {
     /// The highest rank the language accepts.
     pub const MAX_RANK: usize = 4;
 
-    /// A shape from its dimensions, outermost first.
+    /// A shape of known dimensions, outermost first.
     pub fn new(dims: Vec<usize>) -> Shape {
+        Shape(dims.into_iter().map(Dim::Fixed).collect())
+    }
+
+    /// A shape from its dimensions, outermost first.
+    pub fn of(dims: Vec<Dim>) -> Shape {
         Shape(dims)
     }
 
@@ -42,8 +117,13 @@ impl Shape {
     }
 
     /// The dimensions, outermost first.
-    pub fn dims(&self) -> &[usize] {
+    pub fn dims(&self) -> &[Dim] {
         &self.0
+    }
+
+    /// The size of dimension `axis`.
+    pub fn dim(&self, axis: usize) -> Size {
+        Size::of(self.0[axis])
     }
 
     /// Number of axes.
@@ -56,10 +136,19 @@ impl Shape {
         self.0.is_empty()
     }
 
-    /// Number of elements (never zero: dimensions are at least 1, so there is no `is_empty`).
-    #[allow(clippy::len_without_is_empty)]
-    pub fn len(&self) -> usize {
-        self.0.iter().product()
+    /// Whether the named dimension appears.
+    pub fn has_batch(&self) -> bool {
+        self.0.contains(&Dim::Batch)
+    }
+
+    /// Number of elements.
+    pub fn size(&self) -> Size {
+        self.0.iter().fold(Size::ONE, |n, &d| n.times(Size::of(d)))
+    }
+
+    /// The size of the axes after `axis` (the stride of `axis` in row-major order).
+    pub fn stride(&self, axis: usize) -> Size {
+        self.0[axis + 1..].iter().fold(Size::ONE, |n, &d| n.times(Size::of(d)))
     }
 
     /// The shape without axis `axis`.
@@ -69,26 +158,33 @@ impl Shape {
         Shape(dims)
     }
 
-    /// The shape with a new axis of length `len` at position `axis`.
-    pub fn with_axis(&self, axis: usize, len: usize) -> Shape {
+    /// The shape with a new axis `dim` at position `axis`.
+    pub fn with_axis(&self, axis: usize, dim: Dim) -> Shape {
         let mut dims = self.0.clone();
-        dims.insert(axis, len);
+        dims.insert(axis, dim);
         Shape(dims)
     }
 
-    /// How the user writes a value of this shape: `f32`, `[f32; 5]`, `[f32; 2, 3]`.
-    pub fn describe(&self, dtype: DType) -> String {
+    /// How the user writes a value of this shape: `f32`, `[f32; 5]`, `[f32; batch, 3]`.
+    pub fn describe(&self, dtype: DType, batch: &str) -> String {
         if self.is_scalar() {
             return dtype.name().to_owned();
         }
-        let dims: Vec<String> = self.0.iter().map(usize::to_string).collect();
+        let dims: Vec<String> = self.0.iter().map(|d| dim_text(*d, batch)).collect();
         format!("[{}; {}]", dtype.name(), dims.join(", "))
+    }
+}
+
+fn dim_text(dim: Dim, batch: &str) -> String {
+    match dim {
+        Dim::Fixed(n) => n.to_string(),
+        Dim::Batch => batch.to_owned(),
     }
 }
 
 impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let dims: Vec<String> = self.0.iter().map(usize::to_string).collect();
+        let dims: Vec<String> = self.0.iter().map(|d| dim_text(*d, "batch")).collect();
         write!(f, "[{}]", dims.join(", "))
     }
 }
@@ -99,17 +195,18 @@ mod tests {
 
     #[test]
     fn describes_like_the_user_writes() {
-        assert_eq!(Shape::scalar().describe(DType::F32), "f32");
-        assert_eq!(Shape::new(vec![5]).describe(DType::F64), "[f64; 5]");
-        assert_eq!(Shape::new(vec![2, 3]).describe(DType::F32), "[f32; 2, 3]");
-        assert_eq!(Shape::new(vec![2, 3]).len(), 6);
-        assert_eq!(Shape::scalar().len(), 1);
+        assert_eq!(Shape::scalar().describe(DType::F32, "n"), "f32");
+        assert_eq!(Shape::new(vec![5]).describe(DType::F64, "n"), "[f64; 5]");
+        assert_eq!(Shape::of(vec![Dim::Batch, Dim::Fixed(3)]).describe(DType::F32, "n"), "[f32; n, 3]");
     }
 
     #[test]
-    fn axes_come_and_go() {
-        let s = Shape::new(vec![2, 3, 4]);
-        assert_eq!(s.without_axis(1), Shape::new(vec![2, 4]));
-        assert_eq!(s.without_axis(1).with_axis(1, 3), s);
+    fn sizes_multiply_symbolically() {
+        let s = Shape::of(vec![Dim::Batch, Dim::Fixed(3), Dim::Fixed(4)]);
+        assert_eq!(s.size(), Size { factor: 12, power: 1 });
+        assert_eq!(s.size().eval(10), 120);
+        assert_eq!(s.stride(0), Size::fixed(12));
+        assert_eq!(Shape::scalar().size(), Size::ONE);
+        assert_eq!(s.without_axis(1).with_axis(1, Dim::Fixed(3)), s);
     }
 }

@@ -1,41 +1,65 @@
-//! Legalisation: rewrites the ops that exist for differentiation (`softmax`) into the
-//! primitives the emitter fuses (`max`, `exp`, `sum`, elementwise arithmetic).
+//! Legalisation: rewrites the ops that exist for differentiation (`softmax`, `log_softmax`,
+//! `softmax_cross_entropy`) into the primitives the emitter fuses (`max`, `exp`, `log`,
+//! `sum`, elementwise arithmetic).
 //!
-//! It runs after autodiff, so the max shift of softmax is never differentiated: softmax
-//! stays one high-level node, with one gradient rule, for as long as gradients are made.
+//! It runs after autodiff, so the max shift is never differentiated: these stay high-level
+//! nodes, with one gradient rule each, for as long as gradients are made.
 
 use crate::diag::Diagnostic;
 use crate::ir::{Axes, Graph, NodeId, Op};
 
-/// Expands every `softmax` in `graph` in place; each keeps its id, name and users.
+/// Expands every such op in `graph` in place; each keeps its id, name and users.
 pub fn legalize(graph: &mut Graph) -> Result<(), Diagnostic> {
-    let softmaxes: Vec<NodeId> = graph.ids().filter(|&id| *graph.op(id) == Op::Softmax).collect();
-    for id in softmaxes {
+    // Cross entropy first: it expands into a `log_softmax`, legalised with the others.
+    for id in all(graph, |op| *op == Op::SoftmaxCrossEntropy) {
+        graph.in_context_of(id, |g| cross_entropy(g, id))?;
+    }
+    for id in all(graph, |op| matches!(op, Op::Softmax | Op::LogSoftmax)) {
         graph.in_context_of(id, |g| softmax(g, id))?;
     }
     Ok(())
 }
 
-/// `y = softmax(x)` becomes `e = exp(x - max(x)); y = e / sum(e)`, over the last axis.
+fn all(graph: &Graph, wanted: impl Fn(&Op) -> bool) -> Vec<NodeId> {
+    graph.ids().filter(|&id| wanted(graph.op(id))).collect()
+}
+
+/// `y = softmax(x)` becomes `e = exp(x - max(x)); y = e / sum(e)`, and `log_softmax(x)`
+/// becomes `(x - max(x)) - log(sum(e))`, over the last axis.
 fn softmax(g: &mut Graph, y: NodeId) -> Result<(), Diagnostic> {
     let x = g.operands(y)[0];
     let loc = g.node(y).loc;
     let last = g.shape(y).rank() - 1;
-    let len = g.shape(y).dims()[last];
     let name = g.node(y).name.clone();
 
     let max = g.push(Op::Max(Axes::One(last)), &[x], loc)?;
-    let max_row = g.expand(max, last, len, loc)?;
+    let max_row = g.expand_last(max, y, loc)?;
     let shifted = g.binary(Op::Sub, x, max_row, loc)?;
     let exp = g.push(Op::Exp, &[shifted], loc)?;
     let total = g.push(Op::Sum(Axes::One(last)), &[exp], loc)?;
-    let total_row = g.expand(total, last, len, loc)?;
     if let Some(name) = name {
         g.node_mut(max).name = Some(format!("{name}_max"));
         g.node_mut(exp).name = Some(format!("{name}_exp"));
         g.node_mut(total).name = Some(format!("{name}_sum"));
     }
+    if *g.op(y) == Op::LogSoftmax {
+        let log_total = g.push(Op::Log, &[total], loc)?;
+        let log_total_row = g.expand_last(log_total, y, loc)?;
+        return g.rewrite(y, Op::Sub, &[shifted, log_total_row]);
+    }
+    let total_row = g.expand_last(total, y, loc)?;
     g.rewrite(y, Op::Div, &[exp, total_row])
+}
+
+/// `softmax_cross_entropy(logits, labels)` becomes `-sum(labels * log_softmax(logits))`.
+fn cross_entropy(g: &mut Graph, node: NodeId) -> Result<(), Diagnostic> {
+    let (logits, labels) = (g.operands(node)[0], g.operands(node)[1]);
+    let loc = g.node(node).loc;
+    let last = g.shape(logits).rank() - 1;
+    let log_probabilities = g.push(Op::LogSoftmax, &[logits], loc)?;
+    let weighted = g.binary(Op::Mul, labels, log_probabilities, loc)?;
+    let total = g.push(Op::Sum(Axes::One(last)), &[weighted], loc)?;
+    g.rewrite(node, Op::Neg, &[total])
 }
 
 #[cfg(test)]
@@ -51,7 +75,7 @@ mod tests {
         let x = g.leaf(Op::Placeholder, Shape::new(vec![2, 3]), "x", loc).unwrap();
         let y = g.push(Op::Softmax, &[x], loc).unwrap();
         g.node_mut(y).name = Some("y".into());
-        let before = crate::eval::evaluate(&g, |_| vec![1.0, 2.0, 3.0, 1000.0, 0.0, -1.0]).unwrap()[&y].clone();
+        let before = crate::eval::evaluate(&g, 1, |_| vec![1.0, 2.0, 3.0, 1000.0, 0.0, -1.0]).unwrap()[&y].clone();
         legalize(&mut g).unwrap();
         expect_test::expect![[r#"
             %0 = placeholder : [2, 3]  (x)
@@ -64,7 +88,7 @@ mod tests {
             %1 = divide %5, %7 : [2, 3]  (y)
         "#]]
         .assert_eq(&g.to_string());
-        let after = crate::eval::evaluate(&g, |_| vec![1.0, 2.0, 3.0, 1000.0, 0.0, -1.0]).unwrap()[&y].clone();
+        let after = crate::eval::evaluate(&g, 1, |_| vec![1.0, 2.0, 3.0, 1000.0, 0.0, -1.0]).unwrap()[&y].clone();
         for (a, b) in before.iter().zip(&after) {
             assert!((a - b).abs() < 1e-15, "{before:?} vs {after:?}");
         }

@@ -1,0 +1,164 @@
+//! The runtime the generated code calls: not part of the public API (it is `#[doc(hidden)]`
+//! and may change in any release). Everything here is small, and it is the only code of the
+//! project allowed `unsafe`: the one call into the GEMM kernel, behind checked lengths.
+
+use std::boxed::Box;
+use std::vec;
+
+/// The two float types a graph can use.
+pub trait Float: Copy + 'static {
+    /// `x` rounded to this type.
+    fn from_f64(x: f64) -> Self;
+    /// `C = op(A) op(B)` with `op` a transpose or not; see [`matmul`].
+    #[allow(clippy::too_many_arguments)]
+    fn gemm(n: usize, k: usize, m: usize, a: &[Self], ta: bool, b: &[Self], tb: bool, c: &mut [Self]);
+}
+
+/// A tensor of `N` rows, each `row`, built on the heap directly: `vec!` clones the row into
+/// its heap buffer, so no `[row; N]` array ever sits on the stack.
+pub fn boxed<T: Clone, const N: usize>(row: T) -> Box<[T; N]> {
+    match vec![row; N].into_boxed_slice().try_into() {
+        Ok(array) => array,
+        Err(_) => unreachable!("a vector of N rows has length N"),
+    }
+}
+
+/// The matrix product `C[n, m] = op(A)[n, k] · op(B)[k, m]`, row-major, where `op(A)` is `A`
+/// stored `[n, k]` or, if `ta`, `A` stored `[k, n]` and transposed (likewise `B`).
+///
+/// # Panics
+///
+/// If a slice is shorter than its matrix (the generated code always passes exact lengths).
+#[allow(clippy::too_many_arguments)]
+pub fn matmul<F: Float>(n: usize, k: usize, m: usize, a: &[F], ta: bool, b: &[F], tb: bool, c: &mut [F]) {
+    assert!(a.len() >= n * k && b.len() >= k * m && c.len() >= n * m, "matmul: a slice is too short");
+    F::gemm(n, k, m, a, ta, b, tb, c);
+}
+
+/// Row and column strides of a row-major `[rows, cols]` matrix used as is or transposed.
+fn strides(cols_stored: usize, transposed: bool) -> (isize, isize) {
+    let cols = cols_stored as isize;
+    if transposed {
+        (1, cols)
+    } else {
+        (cols, 1)
+    }
+}
+
+macro_rules! float {
+    ($float:ty, $gemm:path) => {
+        impl Float for $float {
+            fn from_f64(x: f64) -> Self {
+                x as $float
+            }
+
+            fn gemm(n: usize, k: usize, m: usize, a: &[Self], ta: bool, b: &[Self], tb: bool, c: &mut [Self]) {
+                // Stored shapes: A is [n, k] (or [k, n] if transposed), B is [k, m] (or [m, k]).
+                let (rsa, csa) = strides(if ta { n } else { k }, ta);
+                let (rsb, csb) = strides(if tb { k } else { m }, tb);
+                // SAFETY: `matmul` checked that every slice holds its whole matrix, and the
+                // strides above address exactly those row-major elements; `c` is exclusive.
+                #[allow(unsafe_code)]
+                unsafe {
+                    $gemm(n, k, m, 1.0, a.as_ptr(), rsa, csa, b.as_ptr(), rsb, csb, 0.0, c.as_mut_ptr(), m as isize, 1);
+                }
+            }
+        }
+    };
+}
+
+float!(f32, matrixmultiply::sgemm);
+float!(f64, matrixmultiply::dgemm);
+
+/// A small deterministic generator (SplitMix64) for variable initialisers: the same seed
+/// gives the same weights on every machine. Statistical quality is ample for initialisation.
+pub struct Rng(u64);
+
+impl Rng {
+    /// The stream for variable number `stream` of a model initialised from `seed`.
+    pub fn new(seed: u64, stream: u64) -> Rng {
+        let mut rng = Rng(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        rng.next();
+        rng
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Fills `out` uniformly in `[lo, hi)`.
+pub fn uniform<F: Float>(out: &mut [F], seed: u64, stream: u64, lo: f64, hi: f64) {
+    let mut rng = Rng::new(seed, stream);
+    for x in out {
+        *x = F::from_f64(lo + (hi - lo) * rng.unit());
+    }
+}
+
+/// Fills `out` with normal samples of this mean and standard deviation (Box–Muller).
+pub fn normal<F: Float>(out: &mut [F], seed: u64, stream: u64, mean: f64, std: f64) {
+    let mut rng = Rng::new(seed, stream);
+    for x in out {
+        let (u, v) = (1.0 - rng.unit(), rng.unit());
+        *x = F::from_f64(mean + std * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos());
+    }
+}
+
+/// Fills `out` with Glorot-uniform samples for these fans.
+pub fn glorot_uniform<F: Float>(out: &mut [F], seed: u64, stream: u64, fan_in: usize, fan_out: usize) {
+    let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
+    uniform(out, seed, stream, -limit, limit);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matmul_matches_a_triple_loop_in_every_transpose() {
+        let (n, k, m) = (3, 4, 2);
+        let a: Vec<f64> = (0..n * k).map(|x| x as f64 * 0.5 - 1.0).collect();
+        let b: Vec<f64> = (0..k * m).map(|x| (x as f64).sin()).collect();
+        let want: Vec<f64> = (0..n * m).map(|ij| (0..k).map(|t| a[ij / m * k + t] * b[t * m + ij % m]).sum()).collect();
+        let transpose = |x: &[f64], r: usize, c: usize| (0..r * c).map(|i| x[(i % r) * c + i / r]).collect::<Vec<_>>();
+        let (at, bt) = (transpose(&a, n, k), transpose(&b, k, m));
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let mut c = vec![0.0; n * m];
+            matmul(n, k, m, if ta { &at } else { &a }, ta, if tb { &bt } else { &b }, tb, &mut c);
+            for (x, y) in c.iter().zip(&want) {
+                assert!((x - y).abs() < 1e-12, "ta {ta} tb {tb}: {c:?} vs {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn boxed_rows() {
+        let b: Box<[[f32; 3]; 1000]> = boxed([1.5; 3]);
+        assert!(b.iter().flatten().all(|&x| x == 1.5));
+    }
+
+    #[test]
+    fn initialisers_are_deterministic_and_in_range() {
+        let (mut a, mut b) = ([0.0f32; 100], [0.0f32; 100]);
+        uniform(&mut a, 7, 1, -0.5, 0.5);
+        uniform(&mut b, 7, 1, -0.5, 0.5);
+        assert_eq!(a, b);
+        assert!(a.iter().all(|x| (-0.5..0.5).contains(x)));
+        uniform(&mut b, 7, 2, -0.5, 0.5);
+        assert_ne!(a, b, "streams differ");
+        let mut n = vec![0.0f64; 20000];
+        normal(&mut n, 1, 0, 2.0, 3.0);
+        let mean = n.iter().sum::<f64>() / n.len() as f64;
+        let var = n.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n.len() as f64;
+        assert!((mean - 2.0).abs() < 0.1 && (var.sqrt() - 3.0).abs() < 0.1, "{mean} {var}");
+    }
+}
