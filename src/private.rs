@@ -31,7 +31,10 @@ pub fn boxed<T: Clone, const N: usize>(row: T) -> Box<[T; N]> {
 /// If a slice is shorter than its matrix (the generated code always passes exact lengths).
 #[allow(clippy::too_many_arguments)]
 pub fn matmul<F: Float>(n: usize, k: usize, m: usize, a: &[F], ta: bool, b: &[F], tb: bool, c: &mut [F]) {
-    assert!(a.len() >= n * k && b.len() >= k * m && c.len() >= n * m, "matmul: a slice is too short");
+    assert!(
+        a.len() >= n * k && b.len() >= k * m && c.len() >= n * m,
+        "matmul: a slice is too short"
+    );
     F::gemm(n, k, m, a, ta, b, tb, c);
 }
 
@@ -60,7 +63,22 @@ macro_rules! float {
                 // strides above address exactly those row-major elements; `c` is exclusive.
                 #[allow(unsafe_code)]
                 unsafe {
-                    $gemm(n, k, m, 1.0, a.as_ptr(), rsa, csa, b.as_ptr(), rsb, csb, 0.0, c.as_mut_ptr(), m as isize, 1);
+                    $gemm(
+                        n,
+                        k,
+                        m,
+                        1.0,
+                        a.as_ptr(),
+                        rsa,
+                        csa,
+                        b.as_ptr(),
+                        rsb,
+                        csb,
+                        0.0,
+                        c.as_mut_ptr(),
+                        m as isize,
+                        1,
+                    );
                 }
             }
         }
@@ -128,12 +146,23 @@ mod tests {
         let (n, k, m) = (3, 4, 2);
         let a: Vec<f64> = (0..n * k).map(|x| x as f64 * 0.5 - 1.0).collect();
         let b: Vec<f64> = (0..k * m).map(|x| (x as f64).sin()).collect();
-        let want: Vec<f64> = (0..n * m).map(|ij| (0..k).map(|t| a[ij / m * k + t] * b[t * m + ij % m]).sum()).collect();
+        let want: Vec<f64> = (0..n * m)
+            .map(|ij| (0..k).map(|t| a[ij / m * k + t] * b[t * m + ij % m]).sum())
+            .collect();
         let transpose = |x: &[f64], r: usize, c: usize| (0..r * c).map(|i| x[(i % r) * c + i / r]).collect::<Vec<_>>();
         let (at, bt) = (transpose(&a, n, k), transpose(&b, k, m));
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             let mut c = vec![0.0; n * m];
-            matmul(n, k, m, if ta { &at } else { &a }, ta, if tb { &bt } else { &b }, tb, &mut c);
+            matmul(
+                n,
+                k,
+                m,
+                if ta { &at } else { &a },
+                ta,
+                if tb { &bt } else { &b },
+                tb,
+                &mut c,
+            );
             for (x, y) in c.iter().zip(&want) {
                 assert!((x - y).abs() < 1e-12, "ta {ta} tb {tb}: {c:?} vs {want:?}");
             }
@@ -159,6 +188,9 @@ mod tests {
         normal(&mut n, 1, 0, 2.0, 3.0);
         let mean = n.iter().sum::<f64>() / n.len() as f64;
         let var = n.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n.len() as f64;
-        assert!((mean - 2.0).abs() < 0.1 && (var.sqrt() - 3.0).abs() < 0.1, "{mean} {var}");
+        assert!(
+            (mean - 2.0).abs() < 0.1 && (var.sqrt() - 3.0).abs() < 0.1,
+            "{mean} {var}"
+        );
     }
 }

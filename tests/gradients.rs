@@ -4,19 +4,28 @@
 
 mod common;
 
-use common::{assert_close, finite_differences, interpret, owned, write, Rng, Tensors};
+use common::{assert_close, finite_differences, interpret_batch, owned, write, Rng, Tensors};
 
 /// Checks graph `$case` (objective field `$objective`) on four seeded random inputs drawn
 /// from `[$lo, $hi)`: values and adjoints against the interpreter, `backward` and `sgd_step`
 /// against `adjoints`, and every adjoint against finite differences.
 macro_rules! check {
     ($case:ident, $objective:ident, $lo:expr, $hi:expr) => {
+        check!($case, $objective, $lo, $hi, []);
+    };
+    ($case:ident, $objective:ident, $lo:expr, $hi:expr, batch = $batch:literal) => {
+        check!($case, $objective, $lo, $hi, [$batch]);
+    };
+    ($case:ident, $objective:ident, $lo:expr, $hi:expr, [$($batch:literal)?]) => {
         for seed in 1..=4u64 {
             use $case::g;
-            let context = format!("{} (seed {seed})", stringify!($case));
+            type P = g::Placeholders$(<$batch>)?;
+            type V = g::Variables;
+            let batch: usize = 1 $(* $batch)?;
+            let context = format!("{} (seed {seed}, batch {batch})", stringify!($case));
             let mut rng = Rng::new(seed);
-            let mut p = g::Placeholders::default();
-            let mut v = g::Variables::default();
+            let mut p = P::default();
+            let mut v = V::default();
             for (_, t) in p.tensors_mut() {
                 rng.fill(t, $lo, $hi);
             }
@@ -25,24 +34,14 @@ macro_rules! check {
             }
             let inputs: Tensors = [owned(p.tensors()), owned(v.tensors())].concat();
 
-            let expected = interpret($case::SOURCE, &inputs);
+            let expected = interpret_batch($case::SOURCE, &inputs, batch);
             let values = owned(g::forward(&p, &v).tensors());
             for (name, got) in &values {
-                assert_close(
-                    &format!("{context}: value of `{name}`"),
-                    got,
-                    &expected.values[name],
-                    1e-12,
-                );
+                assert_close(&format!("{context}: value of `{name}`"), got, &expected.values[name], 1e-12);
             }
             let adjoints = owned(g::adjoints(&p, &v).tensors());
             for (name, got) in &adjoints {
-                assert_close(
-                    &format!("{context}: adjoint of `{name}`"),
-                    got,
-                    &expected.adjoints[name],
-                    1e-10,
-                );
+                assert_close(&format!("{context}: adjoint of `{name}`"), got, &expected.adjoints[name], 1e-10);
             }
 
             let (backward_values, gradients) = g::backward(&p, &v);
@@ -54,11 +53,7 @@ macro_rules! check {
 
             let mut stepped = v.clone();
             let before = g::sgd_step(&p, &mut stepped, 0.25);
-            assert_eq!(
-                owned(before.tensors()),
-                values,
-                "{context}: sgd_step returns the values before the step"
-            );
+            assert_eq!(owned(before.tensors()), values, "{context}: sgd_step returns the values before the step");
             for ((name, new), (_, old)) in owned(stepped.tensors()).iter().zip(owned(v.tensors())) {
                 let grad = &adjoints.iter().find(|(n, _)| n == name).unwrap().1;
                 let want: Vec<f64> = old.iter().zip(grad).map(|(o, g)| o - 0.25 * g).collect();
@@ -66,20 +61,15 @@ macro_rules! check {
             }
 
             let numeric = finite_differences(&inputs, |moved| {
-                let mut p = g::Placeholders::default();
-                let mut v = g::Variables::default();
+                let mut p = P::default();
+                let mut v = V::default();
                 write(p.tensors_mut(), moved);
                 write(v.tensors_mut(), moved);
                 g::forward(&p, &v).$objective
             });
             for (name, want) in &numeric {
                 let got = &adjoints.iter().find(|(n, _)| n == name).unwrap().1;
-                assert_close(
-                    &format!("{context}: d objective / d `{name}` vs finite differences"),
-                    got,
-                    want,
-                    1e-6,
-                );
+                assert_close(&format!("{context}: d objective / d `{name}` vs finite differences"), got, want, 1e-6);
             }
         }
     };
@@ -224,4 +214,107 @@ fn a_let_the_objective_does_not_use_is_computed_with_zero_adjoint() {
     let adjoints = unused_let::g::adjoints(&p, &v);
     assert_eq!(adjoints.unused, [0.0; 3]);
     assert_eq!(adjoints.w, [1.0, 2.0, 3.0]);
+}
+
+graph_case!(nonlinearities {
+    placeholder x: [f64; 2, 3];
+    variable w: [f64; 2, 3];
+    let a = sqrt(w * w + 1);
+    let b = tanh(x * w);
+    let c = sigmoid(w - x);
+    let d = relu(w + x);
+    let e = exp(-w) + log(a);
+    let cost = sum(a * b + c * d - e);
+    minimize cost;
+});
+
+#[test]
+fn sqrt_tanh_sigmoid_relu() {
+    check!(nonlinearities, cost, -1.0, 1.0);
+}
+
+graph_case!(products {
+    placeholder x: [f64; 3, 4];
+    placeholder u: [f64; 4];
+    variable w: [f64; 4, 2];
+    variable b: [f64; 2];
+    variable m: [f64; 2, 2];
+    let h = tanh(matmul(x, w) + b);
+    let z = matmul(h, transpose(m)) * 2;
+    let r = matmul(u, w);
+    let cost = sum(z * z) + sum(r * b);
+    minimize cost;
+});
+
+#[test]
+fn matmul_in_both_forms_and_transpose() {
+    check!(products, cost, -1.0, 1.0);
+}
+
+graph_case!(axes {
+    placeholder x: [f64; 3, 4];
+    variable w: [f64; 3, 4];
+    variable c: [f64; 2, 3, 2];
+    let rows = sum(x * w, axis = 1);
+    let columns = mean(w, axis = 0);
+    let peak = max(w * x, axis = -1);
+    let all = max(w);
+    let middle = sum(c * c, axis = 1);
+    let cost = sum(rows * peak) + sum(columns) * all + mean(middle);
+    minimize cost;
+});
+
+#[test]
+fn axis_reductions_and_max_away_from_ties() {
+    check!(axes, cost, -1.0, 1.0);
+}
+
+graph_case!(broadcasts {
+    placeholder x: [f64; 3, 2];
+    variable bias: [f64; 2];
+    variable column: [f64; 3, 1];
+    variable s: f64;
+    let y = x * bias + column - s;
+    let z = column / (bias + 3);
+    let cost = sum(y * y) + mean(z);
+    minimize cost;
+});
+
+#[test]
+fn numpy_broadcasting_reduces_gradients_to_the_operand() {
+    check!(broadcasts, cost, 0.5, 1.5);
+}
+
+graph_case!(cross_entropy {
+    placeholder x: [f64; 3, 4];
+    placeholder labels: [f64; 3, 4];
+    variable w: [f64; 3, 4];
+    let logits = x * w * 3;
+    let loss = softmax_cross_entropy(logits, labels);
+    let logp = log_softmax(w);
+    let cost = mean(loss) - sum(logp * x);
+    minimize cost;
+});
+
+#[test]
+fn log_softmax_and_softmax_cross_entropy() {
+    check!(cross_entropy, cost, -1.0, 1.0);
+}
+
+graph_case!(batched {
+    placeholder x: [f64; batch, 4];
+    placeholder t: [f64; batch, 3];
+    variable w: [f64; 4, 3] = glorot_uniform;
+    variable b: [f64; 3];
+    let logits = matmul(tanh(x), w) + b;
+    let loss = softmax_cross_entropy(logits, t);
+    let average = mean(x, axis = 0);
+    let cost = mean(loss) + sum(average * average) + mean(logits * logits);
+    minimize cost;
+});
+
+#[test]
+fn batch_generic_graphs_at_two_batch_sizes() {
+    check!(batched, cost, -1.0, 1.0, batch = 2);
+    check!(batched, cost, -1.0, 1.0, batch = 5);
 }

@@ -71,14 +71,19 @@ impl Evaluator<'_> {
             Op::Sqrt => map(&f64::sqrt),
             Op::Tanh => map(&f64::tanh),
             Op::Sigmoid => map(&|a| 1.0 / (1.0 + (-a).exp())),
-            Op::Relu => map(&|a| if a > 0.0 { a } else if a.is_nan() { a } else { 0.0 }),
+            // NaN stays NaN, as IEEE arithmetic would have it.
+            Op::Relu => map(&|a| if a > 0.0 || a.is_nan() { a } else { 0.0 }),
             Op::Step => map(&|a| if a > 0.0 { 1.0 } else { 0.0 }),
             Op::Softmax => rows(x[0], self.dim(shape, shape.rank() - 1), softmax),
             Op::LogSoftmax => rows(x[0], self.dim(shape, shape.rank() - 1), log_softmax),
             Op::SoftmaxCrossEntropy => {
                 let row = self.dim(operand(0), operand(0).rank() - 1);
                 let log_p = rows(x[0], row, log_softmax);
-                log_p.chunks(row).zip(x[1].chunks(row)).map(|(lp, t)| -lp.iter().zip(t).map(|(l, t)| l * t).sum::<f64>()).collect()
+                log_p
+                    .chunks(row)
+                    .zip(x[1].chunks(row))
+                    .map(|(lp, t)| -lp.iter().zip(t).map(|(l, t)| l * t).sum::<f64>())
+                    .collect()
             }
             Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => {
                 let index = IndexMap::reduction(operand(0), axes);
@@ -88,7 +93,13 @@ impl Evaluator<'_> {
                 };
                 self.reduce(graph.op(id), x[0], &index, self.len(shape), count)
             }
-            Op::SumTo => self.reduce(&Op::Sum(Axes::All), x[0], &IndexMap::broadcast(shape, operand(0)), self.len(shape), 1),
+            Op::SumTo => self.reduce(
+                &Op::Sum(Axes::All),
+                x[0],
+                &IndexMap::broadcast(shape, operand(0)),
+                self.len(shape),
+                1,
+            ),
             Op::ArgMaxMask(axes) => self.argmax_mask(x[0], &IndexMap::reduction(shape, axes), shape, axes),
             Op::Broadcast => self.gather(x[0], &IndexMap::broadcast(operand(0), shape), self.len(shape)),
             Op::Expand(axis) => self.gather(x[0], &IndexMap::expansion(shape, axis), self.len(shape)),
@@ -106,7 +117,11 @@ impl Evaluator<'_> {
 
     /// Folds `x` into `len` results, element `i` going to `index.apply(i)`.
     fn reduce(&self, op: &Op, x: &[f64], index: &IndexMap, len: usize, count: usize) -> Vec<f64> {
-        let start = if matches!(op, Op::Max(_)) { f64::NEG_INFINITY } else { 0.0 };
+        let start = if matches!(op, Op::Max(_)) {
+            f64::NEG_INFINITY
+        } else {
+            0.0
+        };
         let mut out = vec![start; len];
         for (i, &v) in x.iter().enumerate() {
             let slot = &mut out[index.apply(i, self.batch)];
@@ -150,7 +165,11 @@ impl Evaluator<'_> {
         let ((ar, ac), (br, bc)) = (matrix(sa), matrix(sb));
         let at = |i: usize, k: usize| if ta { a[k * ac + i] } else { a[i * ac + k] };
         let bt = |k: usize, j: usize| if tb { b[j * bc + k] } else { b[k * bc + j] };
-        let (n, inner, m) = (if ta { ac } else { ar }, if ta { ar } else { ac }, if tb { br } else { bc });
+        let (n, inner, m) = (
+            if ta { ac } else { ar },
+            if ta { ar } else { ac },
+            if tb { br } else { bc },
+        );
         let mut out = vec![0.0; n * m];
         for i in 0..n {
             for j in 0..m {

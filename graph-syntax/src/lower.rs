@@ -42,7 +42,13 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
     if let Some(name) = batch_name(def, &mut errors) {
         graph.set_batch_name(&name);
     }
-    let mut l = Lowering { graph, scope: BTreeMap::new(), poisoned: BTreeSet::new(), later: later_names(def), errors };
+    let mut l = Lowering {
+        graph,
+        scope: BTreeMap::new(),
+        poisoned: BTreeSet::new(),
+        later: later_names(def),
+        errors,
+    };
     let (mut placeholders, mut variables, mut lets) = (Vec::new(), Vec::new(), Vec::new());
     let mut objective: Option<Decl> = None;
     let mut minimize_seen = false;
@@ -72,7 +78,14 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
         // Otherwise the `minimize` statement was wrong, and said so.
         return Err(l.errors.finish(()).err().unwrap_or_default());
     };
-    let program = Program { graph: l.graph, placeholders, variables, lets, objective, adjoints: BTreeMap::new() };
+    let program = Program {
+        graph: l.graph,
+        placeholders,
+        variables,
+        lets,
+        objective,
+        adjoints: BTreeMap::new(),
+    };
     l.errors.finish(program)
 }
 
@@ -125,7 +138,9 @@ fn batch_name(def: &GraphDef, errors: &mut Diagnostics) -> Option<String> {
                 None => first = Some(name),
                 Some(f) if f != name => errors.push(Diagnostic::new(
                     Loc::at(name.span()),
-                    format!("a graph has one named dimension, but `{name}` differs from `{f}`: use `{f}` here, or a number"),
+                    format!(
+                        "a graph has one named dimension, but `{name}` differs from `{f}`: use `{f}` here, or a number"
+                    ),
                 )),
                 Some(_) => {}
             }
@@ -157,7 +172,10 @@ impl Lowering {
             Some(spec) => self.init(spec),
             None => Some(Init::Fill(0.0)),
         };
-        let node = init.and_then(|_| self.errors.check(self.graph.leaf(op, shape, &name.to_string(), Loc::at(name.span()))));
+        let node = init.and_then(|_| {
+            self.errors
+                .check(self.graph.leaf(op, shape, &name.to_string(), Loc::at(name.span())))
+        });
         self.bind(name, node, init.unwrap_or(Init::Fill(0.0)))
     }
 
@@ -168,8 +186,20 @@ impl Lowering {
         };
         let key = name.to_string();
         let Some(&(_, arity)) = INITIALISERS.iter().find(|(n, _)| *n == key) else {
-            let known: Vec<String> = INITIALISERS.iter().map(|(n, a)| if *a == 0 { format!("`{n}`") } else { format!("`{n}(a, b)`") }).collect();
-            let message = format!("unknown initialiser `{key}`; the known ones are a number, {}", known.join(", "));
+            let known: Vec<String> = INITIALISERS
+                .iter()
+                .map(|(n, a)| {
+                    if *a == 0 {
+                        format!("`{n}`")
+                    } else {
+                        format!("`{n}(a, b)`")
+                    }
+                })
+                .collect();
+            let message = format!(
+                "unknown initialiser `{key}`; the known ones are a number, {}",
+                known.join(", ")
+            );
             self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
             return None;
         };
@@ -212,7 +242,12 @@ impl Lowering {
         if node_ref.name.is_none() && !node_ref.op.is_leaf() {
             node_ref.name = Some(key.clone());
         }
-        let decl = Decl { name: key.clone(), node, loc: Loc::at(name.span()), init };
+        let decl = Decl {
+            name: key.clone(),
+            node,
+            loc: Loc::at(name.span()),
+            init,
+        };
         self.scope.insert(key, decl.clone());
         Some(decl)
     }
@@ -234,7 +269,12 @@ impl Lowering {
             self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
             return;
         }
-        *objective = Some(Decl { name: name.to_string(), node, loc, init: Init::Fill(0.0) });
+        *objective = Some(Decl {
+            name: name.to_string(),
+            node,
+            loc,
+            init: Init::Fill(0.0),
+        });
     }
 
     /// The node a name refers to, or an error saying why there is none.
@@ -295,7 +335,9 @@ impl Lowering {
                 let result = self.graph.binary(op, a?, b?, expr.loc());
                 self.errors.check(result)
             }
-            Expr::Call { func, args, keywords, .. } => self.call(func, args, keywords, expr.loc()),
+            Expr::Call {
+                func, args, keywords, ..
+            } => self.call(func, args, keywords, expr.loc()),
         }
     }
 
@@ -323,36 +365,44 @@ impl Lowering {
             None => Axes::All,
             Some((k, k_loc)) => Axes::One(self.axis_index(x[0], k, k_loc)?),
         };
-        let g = &mut self.graph;
         let result = match name.as_str() {
-            "add" => g.binary(Op::Add, x[0], x[1], loc),
-            "subtract" => g.binary(Op::Sub, x[0], x[1], loc),
-            "multiply" => g.binary(Op::Mul, x[0], x[1], loc),
-            "divide" => g.binary(Op::Div, x[0], x[1], loc),
-            "matmul" => g.push(Op::MatMul { ta: false, tb: false }, &x, loc).and_then(|n| self.check_matmul(n, &x, loc)),
-            "transpose" => g.push(Op::Transpose, &x, loc),
-            "exp" => g.push(Op::Exp, &x, loc),
-            "log" => g.push(Op::Log, &x, loc),
-            "sqrt" => g.push(Op::Sqrt, &x, loc),
-            "tanh" => g.push(Op::Tanh, &x, loc),
-            "sigmoid" => g.push(Op::Sigmoid, &x, loc),
-            "relu" => g.push(Op::Relu, &x, loc),
-            "softmax" => g.push(Op::Softmax, &x, loc),
-            "log_softmax" => g.push(Op::LogSoftmax, &x, loc),
-            "softmax_cross_entropy" => g.push(Op::SoftmaxCrossEntropy, &x, loc),
-            "sum" => g.push(Op::Sum(axes), &x, loc),
-            "mean" => g.push(Op::Mean(axes), &x, loc),
-            "max" => g.push(Op::Max(axes), &x, loc),
-            _ => unreachable!("every name in FUNCTIONS is lowered above"),
+            "matmul" => self
+                .check_matmul(&x, loc)
+                .and_then(|()| self.graph.push(Op::MatMul { ta: false, tb: false }, &x, loc)),
+            _ => self.op_call(&name, &x, axes, loc),
         };
         self.errors.check(result)
     }
 
+    fn op_call(&mut self, name: &str, x: &[NodeId], axes: Axes, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let g = &mut self.graph;
+        match name {
+            "add" => g.binary(Op::Add, x[0], x[1], loc),
+            "subtract" => g.binary(Op::Sub, x[0], x[1], loc),
+            "multiply" => g.binary(Op::Mul, x[0], x[1], loc),
+            "divide" => g.binary(Op::Div, x[0], x[1], loc),
+            "transpose" => g.push(Op::Transpose, x, loc),
+            "exp" => g.push(Op::Exp, x, loc),
+            "log" => g.push(Op::Log, x, loc),
+            "sqrt" => g.push(Op::Sqrt, x, loc),
+            "tanh" => g.push(Op::Tanh, x, loc),
+            "sigmoid" => g.push(Op::Sigmoid, x, loc),
+            "relu" => g.push(Op::Relu, x, loc),
+            "softmax" => g.push(Op::Softmax, x, loc),
+            "log_softmax" => g.push(Op::LogSoftmax, x, loc),
+            "softmax_cross_entropy" => g.push(Op::SoftmaxCrossEntropy, x, loc),
+            "sum" => g.push(Op::Sum(axes), x, loc),
+            "mean" => g.push(Op::Mean(axes), x, loc),
+            "max" => g.push(Op::Max(axes), x, loc),
+            _ => unreachable!("every name in FUNCTIONS is lowered above"),
+        }
+    }
+
     /// The user's `matmul` takes `[N, K] x [K, M]` or `[K] x [K, M]`: the transposed and
     /// outer-product forms exist for gradients only.
-    fn check_matmul(&self, node: NodeId, x: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
+    fn check_matmul(&self, x: &[NodeId], loc: Loc) -> Result<(), Diagnostic> {
         if self.graph.shape(x[1]).rank() == 2 {
-            return Ok(node);
+            return Ok(());
         }
         let message = format!(
             "`matmul` takes a matrix or a vector times a matrix ([N, K] x [K, M] or [K] x [K, M]), found {} x {}",
@@ -396,7 +446,10 @@ impl Lowering {
         let message = if k.fract() != 0.0 {
             format!("`axis` must be a whole number, found `{k}`")
         } else {
-            format!("{shape} has no axis {k}: its axes are 0 to {} (or -1 for the last)", rank as isize - 1)
+            format!(
+                "{shape} has no axis {k}: its axes are 0 to {} (or -1 for the last)",
+                rank as isize - 1
+            )
         };
         self.errors.push(Diagnostic::new(loc, message));
         None
@@ -405,11 +458,15 @@ impl Lowering {
     fn pow(&mut self, base: &Expr, exponent: &Expr, loc: Loc) -> Option<NodeId> {
         let base = self.expr(base);
         let Some(e) = exponent.constant() else {
-            let message = "the exponent of `pow` must be a number written in the graph, like `pow(x, 2)` or `pow(x, 0.5)`";
+            let message =
+                "the exponent of `pow` must be a number written in the graph, like `pow(x, 2)` or `pow(x, 0.5)`";
             self.errors.push(Diagnostic::new(exponent.loc(), message));
             return None;
         };
-        let e = self.number(Number { value: e, loc: exponent.loc() })?;
+        let e = self.number(Number {
+            value: e,
+            loc: exponent.loc(),
+        })?;
         let result = self.graph.push(Op::Pow(e), &[base?], loc);
         self.errors.check(result)
     }

@@ -131,7 +131,10 @@ impl Parse for TypeSpec {
                 dims.push(DimSpec::Named(content.parse()?));
             } else {
                 let lit: syn::LitInt = content.parse().map_err(|e| {
-                    syn::Error::new(e.span(), "expected a dimension: a whole number such as `5`, or a name such as `batch`")
+                    syn::Error::new(
+                        e.span(),
+                        "expected a dimension: a whole number such as `5`, or a name such as `batch`",
+                    )
                 })?;
                 let dim: usize = lit.base10_parse()?;
                 if dim == 0 {
@@ -188,7 +191,10 @@ fn parse_dtype(input: ParseStream) -> syn::Result<(DType, proc_macro2::Span)> {
 fn parse_init(input: ParseStream) -> syn::Result<InitSpec> {
     if !input.peek(Ident) {
         return parse_number(input).map(InitSpec::Number).map_err(|e| {
-            syn::Error::new(e.span(), "expected an initial value: a number such as `0.5`, or an initialiser such as `glorot_uniform`")
+            syn::Error::new(
+                e.span(),
+                "expected an initial value: a number such as `0.5`, or an initialiser such as `glorot_uniform`",
+            )
         });
     }
     let name: Ident = input.parse()?;
@@ -307,7 +313,12 @@ fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
             }
             content.parse::<Token![,]>()?;
         }
-        return Ok(Expr::Call { func: name, args, keywords, close: parens.span.close() });
+        return Ok(Expr::Call {
+            func: name,
+            args,
+            keywords,
+            close: parens.span.close(),
+        });
     }
     Err(input.error("expected an expression: a name, a number, a call such as `softmax(x)`, or `(...)`"))
 }

@@ -84,12 +84,17 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
             one(g.binary(Op::Sub, grad, share, loc)?)
         }
         Op::SoftmaxCrossEntropy => {
-            // d_logits = g * (softmax(logits) - labels): no division by a probability.
-            // d_labels = -g * log_softmax(logits).
+            // d_logits = g * (softmax(logits) * sum(labels) - labels): no division by a
+            // probability. For labels that are distributions (rows summing to 1, as TensorFlow
+            // requires) this is TensorFlow's `softmax(logits) - labels`; the row sum keeps it
+            // exact for any labels. d_labels = -g * log_softmax(logits).
             let (logits, labels) = (operands[0], operands[1]);
             let spread = g.expand_last(grad, logits, loc)?;
             let probabilities = g.push(Op::Softmax, &[logits], loc)?;
-            let error = g.binary(Op::Sub, probabilities, labels, loc)?;
+            let mass = sum_last(g, labels)?;
+            let mass = g.expand_last(mass, logits, loc)?;
+            let expected = g.binary(Op::Mul, probabilities, mass, loc)?;
+            let error = g.binary(Op::Sub, expected, labels, loc)?;
             let d_logits = g.binary(Op::Mul, spread, error, loc)?;
             let log_probabilities = g.push(Op::LogSoftmax, &[logits], loc)?;
             let weighted = g.binary(Op::Mul, spread, log_probabilities, loc)?;
@@ -150,7 +155,11 @@ fn pow_rule(g: &mut Graph, a: NodeId, e: f64, grad: NodeId, node: NodeId) -> Res
     if e == 1.0 {
         return Ok(vec![Some(grad)]);
     }
-    let base = if e == 2.0 { a } else { g.push(Op::Pow(e - 1.0), &[a], loc)? };
+    let base = if e == 2.0 {
+        a
+    } else {
+        g.push(Op::Pow(e - 1.0), &[a], loc)?
+    };
     let scaled = g.mul_constant(grad, e, loc)?;
     Ok(vec![Some(g.binary(Op::Mul, scaled, base, loc)?)])
 }

@@ -16,7 +16,11 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
         _ => 1,
     };
     if operands.len() != arity {
-        return Err(format!("internal error: {} takes {arity} operands, got {}", op.name(), operands.len()));
+        return Err(format!(
+            "internal error: {} takes {arity} operands, got {}",
+            op.name(),
+            operands.len()
+        ));
     }
     let a = operands[0];
     match op {
@@ -41,10 +45,16 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
         Op::MatMul { ta, tb } => matmul(a, *ta, operands[1], *tb, describe),
         Op::Transpose => match a.dims() {
             [rows, cols] => Ok(Shape::of(vec![*cols, *rows])),
-            _ => Err(format!("`transpose` needs a matrix (two dimensions), found {}", describe(a))),
+            _ => Err(format!(
+                "`transpose` needs a matrix (two dimensions), found {}",
+                describe(a)
+            )),
         },
         Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
-            Err(format!("internal error: the shape of `{}` is given, not inferred", op.name()))
+            Err(format!(
+                "internal error: the shape of `{}` is given, not inferred",
+                op.name()
+            ))
         }
     }
 }
@@ -110,7 +120,10 @@ fn same_shapes(op: &Op, a: &Shape, b: &Shape, describe: Describe) -> Result<Shap
 
 fn with_an_axis(op: &Op, a: &Shape) -> Result<(), String> {
     if a.is_scalar() {
-        Err(format!("`{}` needs a tensor with at least one axis, found a scalar", op.name()))
+        Err(format!(
+            "`{}` needs a tensor with at least one axis, found a scalar",
+            op.name()
+        ))
     } else {
         Ok(())
     }
@@ -135,7 +148,12 @@ fn matmul(a: &Shape, ta: bool, b: &Shape, tb: bool, describe: Describe) -> Resul
         let (r, c) = match s.dims() {
             [k] => (Dim::Fixed(1), *k),
             [r, c] => (*r, *c),
-            _ => return Err(format!("`matmul` needs vectors or matrices, but {which} is {}", describe(s))),
+            _ => {
+                return Err(format!(
+                    "`matmul` needs vectors or matrices, but {which} is {}",
+                    describe(s)
+                ))
+            }
         };
         Ok(if t { (c, r) } else { (r, c) })
     };
@@ -148,7 +166,11 @@ fn matmul(a: &Shape, ta: bool, b: &Shape, tb: bool, describe: Describe) -> Resul
             describe(b)
         ));
     }
-    Ok(if a.rank() == 1 && !ta { Shape::of(vec![m]) } else { Shape::of(vec![n, m]) })
+    Ok(if a.rank() == 1 && !ta {
+        Shape::of(vec![m])
+    } else {
+        Shape::of(vec![n, m])
+    })
 }
 
 #[cfg(test)]
@@ -176,7 +198,10 @@ mod tests {
     #[test]
     fn mismatch_names_both_shapes() {
         let err = infer(&Op::Mul, &[&s(&[5]), &s(&[4])], &describe).unwrap_err();
-        assert!(err.starts_with("cannot multiply [f32; 5] by [f32; 4]: the shapes do not broadcast"), "{err}");
+        assert!(
+            err.starts_with("cannot multiply [f32; 5] by [f32; 4]: the shapes do not broadcast"),
+            "{err}"
+        );
     }
 
     #[test]

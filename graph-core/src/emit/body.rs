@@ -65,7 +65,10 @@ pub fn body(ctx: &Ctx, spec: &Spec) -> Body {
     };
     e.choose_homes(spec);
     let tokens = e.function(spec);
-    Body { tokens, scratch: e.scratch }
+    Body {
+        tokens,
+        scratch: e.scratch,
+    }
 }
 
 /// How a loop node's element is kept within its loop.
@@ -121,7 +124,9 @@ impl Emitter<'_> {
         }
         let mut uses_here = 0;
         for user in graph.users(id) {
-            let Some(&place) = self.sched.place.get(&user) else { continue };
+            let Some(&place) = self.sched.place.get(&user) else {
+                continue;
+            };
             let in_this_loop = group.nodes.contains(&user) && place != Place::View && !graph.op(user).is_view();
             if !in_this_loop {
                 return Kind::Stored;
@@ -152,7 +157,13 @@ impl Emitter<'_> {
                 out.extend(self.scalars(level));
                 continue;
             }
-            let kernels: Vec<NodeId> = self.sched.kernels.iter().filter(|k| k.0 == level).map(|k| k.1).collect();
+            let kernels: Vec<NodeId> = self
+                .sched
+                .kernels
+                .iter()
+                .filter(|k| k.0 == level)
+                .map(|k| k.1)
+                .collect();
             for id in kernels {
                 out.extend(self.emit_kernel(id));
             }
@@ -182,7 +193,10 @@ impl Emitter<'_> {
     fn leaf_source(&self, id: NodeId) -> TokenStream {
         let program = self.ctx.program;
         let field = |decls: &[crate::program::Decl]| {
-            decls.iter().find(|d| d.node == id).map(|d| super::names::ident(&d.name))
+            decls
+                .iter()
+                .find(|d| d.node == id)
+                .map(|d| super::names::ident(&d.name))
         };
         if let Some(field) = field(&program.placeholders) {
             quote!(p.#field)
@@ -211,7 +225,11 @@ impl Emitter<'_> {
             let name = self.name(id);
             let source = self.leaf_source(id);
             let rank = graph.shape(id).rank();
-            let binding = if rank == 0 { source } else { flat(source, rank, self.updates.contains_key(&id)) };
+            let binding = if rank == 0 {
+                source
+            } else {
+                flat(source, rank, self.updates.contains_key(&id))
+            };
             out.extend(quote!(let #name = #binding;));
         }
         out
@@ -220,10 +238,19 @@ impl Emitter<'_> {
     fn scalars(&mut self, level: usize) -> TokenStream {
         let graph = self.ctx.graph;
         let mut out = TokenStream::new();
-        let ids: Vec<NodeId> =
-            self.sched.order.iter().copied().filter(|id| self.sched.place[id] == Place::Scalar(level)).collect();
+        let ids: Vec<NodeId> = self
+            .sched
+            .order
+            .iter()
+            .copied()
+            .filter(|id| self.sched.place[id] == Place::Scalar(level))
+            .collect();
         for id in ids {
-            let args: Vec<Expr> = graph.operands(id).iter().map(|&o| self.read(o, &quote!(i), None)).collect();
+            let args: Vec<Expr> = graph
+                .operands(id)
+                .iter()
+                .map(|&o| self.read(o, &quote!(i), None))
+                .collect();
             let value = ops::elementwise(self.ctx, id, &args).tokens;
             let name = self.name(id);
             let doc = self.docs(&[id]);
@@ -285,7 +312,11 @@ impl Emitter<'_> {
         let name = self.name(id).clone();
         let shape = graph.shape(id);
         let accumulator = matches!(self.sched.place[&id], Place::Accumulate(_));
-        let start = if accumulator { Some(ops::fold(graph, id).start.tokens) } else { None };
+        let start = if accumulator {
+            Some(ops::fold(graph, id).start.tokens)
+        } else {
+            None
+        };
         let place = match self.homes.get(&id) {
             Some(place) => place.clone(),
             None if self.kinds.get(&id) == Some(&Kind::Stored) && shape.is_scalar() => {
@@ -311,7 +342,11 @@ impl Emitter<'_> {
             let index = self.index_tokens(&self.view_map(id), &quote!(i));
             self.read(graph.operands(id)[0], &index, None)
         } else {
-            let args: Vec<Expr> = graph.operands(id).iter().map(|&o| self.read(o, &quote!(i), Some(group))).collect();
+            let args: Vec<Expr> = graph
+                .operands(id)
+                .iter()
+                .map(|&o| self.read(o, &quote!(i), Some(group)))
+                .collect();
             ops::elementwise(self.ctx, id, &args)
         };
         let name = self.name(id);
@@ -392,7 +427,10 @@ impl Emitter<'_> {
             Place::Loop(_) if group.is_some_and(|g| g.nodes.contains(&id)) => match self.kinds[&id] {
                 Kind::Stored => Expr::atom(quote!(#name[i])),
                 Kind::Let => Expr::atom(quote!(#name)),
-                Kind::Inline => self.pending.remove(&id).expect("an inlined element is read once, after it is made"),
+                Kind::Inline => self
+                    .pending
+                    .remove(&id)
+                    .expect("an inlined element is read once, after it is made"),
             },
             _ => Expr::atom(quote!(#name[#index])),
         }
@@ -443,7 +481,11 @@ impl Emitter<'_> {
             if graph.shape(o.node).is_scalar() {
                 let value = self.read(o.node, &quote!(0), None).tokens;
                 out.extend(quote!(#place = #value;));
-            } else if self.homes.get(&o.node).is_some_and(|home| home.to_string() != place.to_string()) {
+            } else if self
+                .homes
+                .get(&o.node)
+                .is_some_and(|home| home.to_string() != place.to_string())
+            {
                 let name = self.name(o.node);
                 let target = match graph.shape(o.node).rank() {
                     1 => quote!(#place[..]),

@@ -9,7 +9,12 @@ pub fn dot(graph: &Graph) -> String {
     let dtype = graph.dtype();
     let node_attrs = |_, (index, node): (petgraph::stable_graph::NodeIndex, &crate::ir::Node)| {
         let name = node.name.as_deref().map(|n| format!("{n} = ")).unwrap_or_default();
-        let label = format!("%{} {name}{}\\n{}", index.index(), node.op, node.shape.describe(dtype, graph.batch_name()));
+        let label = format!(
+            "%{} {name}{}\\n{}",
+            index.index(),
+            node.op,
+            node.shape.describe(dtype, graph.batch_name())
+        );
         let style = match node.role {
             Role::Forward => "shape = box",
             Role::Backward => "shape = ellipse, color = blue",

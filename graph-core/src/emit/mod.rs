@@ -50,17 +50,47 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
     let values = || value_outputs(program, quote!(values));
     let mut backward_outputs = values();
     backward_outputs.extend(gradient_outputs(program));
-    let forward = body::body(&ctx, &Spec { outputs: values(), updates: vec![] });
-    let backward = body::body(&ctx, &Spec { outputs: backward_outputs, updates: vec![] });
-    let adjoints = body::body(&ctx, &Spec { outputs: adjoint_outputs(program), updates: vec![] });
-    let sgd = body::body(&ctx, &Spec { outputs: values(), updates: updates(program) });
+    let forward = body::body(
+        &ctx,
+        &Spec {
+            outputs: values(),
+            updates: vec![],
+        },
+    );
+    let backward = body::body(
+        &ctx,
+        &Spec {
+            outputs: backward_outputs,
+            updates: vec![],
+        },
+    );
+    let adjoints = body::body(
+        &ctx,
+        &Spec {
+            outputs: adjoint_outputs(program),
+            updates: vec![],
+        },
+    );
+    let sgd = body::body(
+        &ctx,
+        &Spec {
+            outputs: values(),
+            updates: updates(program),
+        },
+    );
 
-    let mut scratch: Vec<NodeId> = [&forward, &backward, &adjoints, &sgd].iter().flat_map(|b| b.scratch.clone()).collect();
+    let mut scratch: Vec<NodeId> = [&forward, &backward, &adjoints, &sgd]
+        .iter()
+        .flat_map(|b| b.scratch.clone())
+        .collect();
     scratch.sort_unstable();
     scratch.dedup();
 
     let mut items = structs.emit(&ctx, &scratch);
-    let f = Functions { ctx: &ctx, structs: &structs };
+    let f = Functions {
+        ctx: &ctx,
+        structs: &structs,
+    };
     items.extend(f.forward(forward.tokens));
     items.extend(f.backward(backward.tokens));
     items.extend(f.adjoints(adjoints.tokens));
@@ -86,15 +116,39 @@ struct Structs {
 impl Structs {
     fn new(program: &Program) -> Structs {
         let shape = |node: NodeId| program.graph.shape(node).clone();
-        let field = |name: &str, node, init, doc: String| Field { name: name.to_owned(), shape: shape(node), init, doc };
+        let field = |name: &str, node, init, doc: String| Field {
+            name: name.to_owned(),
+            shape: shape(node),
+            init,
+            doc,
+        };
         let zero = Init::Fill(0.0);
         let objective = &program.objective.name;
         Structs {
-            placeholders: program.placeholders.iter().map(|d| field(&d.name, d.node, zero, format!("`{}`, fed at each call.", d.name))).collect(),
-            variables: program.variables.iter().map(|d| field(&d.name, d.node, d.init, format!("`{}`, trained.", d.name))).collect(),
-            values: program.lets.iter().map(|d| field(&d.name, d.node, zero, format!("`{}`.", d.name))).collect(),
-            gradients: program.variables.iter().map(|d| field(&d.name, d.node, zero, format!("d {objective} / d {}.", d.name))).collect(),
-            adjoints: program.decls().map(|d| field(&d.name, d.node, zero, format!("d {objective} / d {}.", d.name))).collect(),
+            placeholders: program
+                .placeholders
+                .iter()
+                .map(|d| field(&d.name, d.node, zero, format!("`{}`, fed at each call.", d.name)))
+                .collect(),
+            variables: program
+                .variables
+                .iter()
+                .map(|d| field(&d.name, d.node, d.init, format!("`{}`, trained.", d.name)))
+                .collect(),
+            values: program
+                .lets
+                .iter()
+                .map(|d| field(&d.name, d.node, zero, format!("`{}`.", d.name)))
+                .collect(),
+            gradients: program
+                .variables
+                .iter()
+                .map(|d| field(&d.name, d.node, zero, format!("d {objective} / d {}.", d.name)))
+                .collect(),
+            adjoints: program
+                .decls()
+                .map(|d| field(&d.name, d.node, zero, format!("d {objective} / d {}.", d.name)))
+                .collect(),
             workspace_generic: program.graph.has_batch(),
         }
     }
@@ -111,7 +165,13 @@ impl Structs {
             })
             .collect();
         let mut items = TokenStream::new();
-        items.extend(tensor_struct(ctx, "Placeholders", " The values fed at each call, one field per `placeholder`.", &self.placeholders, Kind::Public));
+        items.extend(tensor_struct(
+            ctx,
+            "Placeholders",
+            " The values fed at each call, one field per `placeholder`.",
+            &self.placeholders,
+            Kind::Public,
+        ));
         items.extend(tensor_struct(
             ctx,
             "Variables",
@@ -119,9 +179,27 @@ impl Structs {
             &self.variables,
             Kind::Variables,
         ));
-        items.extend(tensor_struct(ctx, "Values", " The value of every `let`, as computed by the forward pass.", &self.values, Kind::Public));
-        items.extend(tensor_struct(ctx, "Gradients", &format!(" The gradient of `{objective}` with respect to every variable."), &self.gradients, Kind::Public));
-        items.extend(tensor_struct(ctx, "Adjoints", &format!(" d {objective} / d x for every placeholder, variable and `let` x."), &self.adjoints, Kind::Public));
+        items.extend(tensor_struct(
+            ctx,
+            "Values",
+            " The value of every `let`, as computed by the forward pass.",
+            &self.values,
+            Kind::Public,
+        ));
+        items.extend(tensor_struct(
+            ctx,
+            "Gradients",
+            &format!(" The gradient of `{objective}` with respect to every variable."),
+            &self.gradients,
+            Kind::Public,
+        ));
+        items.extend(tensor_struct(
+            ctx,
+            "Adjoints",
+            &format!(" d {objective} / d x for every placeholder, variable and `let` x."),
+            &self.adjoints,
+            Kind::Public,
+        ));
         let workspace_doc = " Scratch space for the intermediate tensors of one call. Keep one and pass it to the\n `_into` functions, so that a training loop allocates nothing per step.";
         let mut workspace_tokens = tensor_struct(ctx, "Workspace", workspace_doc, &workspace, Kind::Private);
         if self.workspace_generic && !is_generic(&workspace) {
@@ -201,8 +279,12 @@ impl Functions<'_> {
     }
 
     fn forward(&self, body: TokenStream) -> TokenStream {
-        let (placeholders, variables, values, workspace) =
-            (self.ty("Placeholders"), self.ty("Variables"), self.ty("Values"), self.ty("Workspace"));
+        let (placeholders, variables, values, workspace) = (
+            self.ty("Placeholders"),
+            self.ty("Variables"),
+            self.ty("Values"),
+            self.ty("Workspace"),
+        );
         let into = self.function(
             quote!(forward_into),
             " Runs the graph forward into `values`, with `workspace` for the intermediates: no allocation.",
@@ -217,8 +299,8 @@ impl Functions<'_> {
             #[must_use]
             #[allow(non_upper_case_globals)]
             pub fn forward #generics (p: &#placeholders, v: &#variables) -> #values {
-                let mut values = #values::default();
-                forward_into(p, v, &mut values, &mut #workspace::default());
+                let mut values = <#values>::default();
+                forward_into(p, v, &mut values, &mut <#workspace>::default());
                 values
             }
             #into
@@ -226,8 +308,13 @@ impl Functions<'_> {
     }
 
     fn backward(&self, body: TokenStream) -> TokenStream {
-        let (placeholders, variables, values, gradients, workspace) =
-            (self.ty("Placeholders"), self.ty("Variables"), self.ty("Values"), self.ty("Gradients"), self.ty("Workspace"));
+        let (placeholders, variables, values, gradients, workspace) = (
+            self.ty("Placeholders"),
+            self.ty("Variables"),
+            self.ty("Values"),
+            self.ty("Gradients"),
+            self.ty("Workspace"),
+        );
         let derivations = derivations(self.ctx.program);
         let objective = self.objective();
         let doc = format!(
@@ -248,9 +335,9 @@ impl Functions<'_> {
             #[must_use]
             #[allow(non_upper_case_globals)]
             pub fn backward #generics (p: &#placeholders, v: &#variables) -> (#values, #gradients) {
-                let mut values = #values::default();
-                let mut gradients = #gradients::default();
-                backward_into(p, v, &mut values, &mut gradients, &mut #workspace::default());
+                let mut values = <#values>::default();
+                let mut gradients = <#gradients>::default();
+                backward_into(p, v, &mut values, &mut gradients, &mut <#workspace>::default());
                 (values, gradients)
             }
             #into
@@ -258,8 +345,12 @@ impl Functions<'_> {
     }
 
     fn adjoints(&self, body: TokenStream) -> TokenStream {
-        let (placeholders, variables, adjoints, workspace) =
-            (self.ty("Placeholders"), self.ty("Variables"), self.ty("Adjoints"), self.ty("Workspace"));
+        let (placeholders, variables, adjoints, workspace) = (
+            self.ty("Placeholders"),
+            self.ty("Variables"),
+            self.ty("Adjoints"),
+            self.ty("Workspace"),
+        );
         let objective = self.objective();
         let doc = format!(
             " The adjoint d {objective} / d x of every placeholder, variable and `let`: for reading and teaching.\n \
@@ -267,20 +358,24 @@ impl Functions<'_> {
             derivations(self.ctx.program)
         );
         let uses_workspace = mentions(&body, "workspace");
-        let declare = uses_workspace.then(|| quote!(let workspace = &mut #workspace::default();));
+        let declare = uses_workspace.then(|| quote!(let workspace = &mut <#workspace>::default();));
         self.function(
             quote!(adjoints),
             &doc,
             quote!(p: &#placeholders, v: &#variables),
             quote!(-> #adjoints),
-            quote!(let mut adjoints = #adjoints::default(); #declare #body adjoints),
+            quote!(let mut adjoints = <#adjoints>::default(); #declare #body adjoints),
             true,
         )
     }
 
     fn sgd_step(&self, body: TokenStream) -> TokenStream {
-        let (placeholders, variables, values, workspace) =
-            (self.ty("Placeholders"), self.ty("Variables"), self.ty("Values"), self.ty("Workspace"));
+        let (placeholders, variables, values, workspace) = (
+            self.ty("Placeholders"),
+            self.ty("Variables"),
+            self.ty("Values"),
+            self.ty("Workspace"),
+        );
         let float = &self.ctx.float;
         let objective = self.objective();
         let doc = format!(
@@ -301,8 +396,8 @@ impl Functions<'_> {
             #[doc = #doc]
             #[allow(non_upper_case_globals)]
             pub fn sgd_step #generics (p: &#placeholders, v: &mut #variables, learning_rate: #float) -> #values {
-                let mut values = #values::default();
-                sgd_step_into(p, v, learning_rate, &mut values, &mut #workspace::default());
+                let mut values = <#values>::default();
+                sgd_step_into(p, v, learning_rate, &mut values, &mut <#workspace>::default());
                 values
             }
             #into
@@ -311,7 +406,15 @@ impl Functions<'_> {
 
     /// `pub fn NAME<generics>(PARAMS) RETURNS { BODY }`, parameters the body never reads
     /// written `_name` so that no graph gives a warning.
-    fn function(&self, name: TokenStream, doc: &str, params: TokenStream, returns: TokenStream, body: TokenStream, must_use: bool) -> TokenStream {
+    fn function(
+        &self,
+        name: TokenStream,
+        doc: &str,
+        params: TokenStream,
+        returns: TokenStream,
+        body: TokenStream,
+        must_use: bool,
+    ) -> TokenStream {
         let params = unused_as_underscore(params, &body);
         let must_use = must_use.then(|| quote!(#[must_use]));
         let generics = self.generics();
@@ -360,7 +463,10 @@ fn value_outputs(program: &Program, target: TokenStream) -> Vec<Output> {
         .iter()
         .map(|d| {
             let field = ident(&d.name);
-            Output { node: d.node, place: quote!(#target.#field) }
+            Output {
+                node: d.node,
+                place: quote!(#target.#field),
+            }
         })
         .collect()
 }
@@ -372,7 +478,10 @@ fn gradient_outputs(program: &Program) -> Vec<Output> {
         .filter_map(|d| {
             let field = ident(&d.name);
             let node = *program.adjoints.get(&d.node)?;
-            Some(Output { node, place: quote!(gradients.#field) })
+            Some(Output {
+                node,
+                place: quote!(gradients.#field),
+            })
         })
         .collect()
 }
@@ -383,7 +492,10 @@ fn adjoint_outputs(program: &Program) -> Vec<Output> {
         .filter_map(|d| {
             let field = ident(&d.name);
             let node = *program.adjoints.get(&d.node)?;
-            Some(Output { node, place: quote!(adjoints.#field) })
+            Some(Output {
+                node,
+                place: quote!(adjoints.#field),
+            })
         })
         .collect()
 }
@@ -392,7 +504,12 @@ fn updates(program: &Program) -> Vec<Update> {
     program
         .variables
         .iter()
-        .filter_map(|d| Some(Update { variable: d.node, gradient: *program.adjoints.get(&d.node)? }))
+        .filter_map(|d| {
+            Some(Update {
+                variable: d.node,
+                gradient: *program.adjoints.get(&d.node)?,
+            })
+        })
         .collect()
 }
 

@@ -7,8 +7,24 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Names the generated functions use for their own parameters and locals.
 const RESERVED: &[&str] = &[
-    "p", "v", "i", "values", "gradients", "adjoints", "workspace", "learning_rate", "element", "value",
-    "row_i", "col_i", "outer_i", "inner_i", "first_i", "best_i", "along_i", "at_i",
+    "p",
+    "v",
+    "i",
+    "values",
+    "gradients",
+    "adjoints",
+    "workspace",
+    "learning_rate",
+    "element",
+    "value",
+    "row_i",
+    "col_i",
+    "outer_i",
+    "inner_i",
+    "first_i",
+    "best_i",
+    "along_i",
+    "at_i",
 ];
 
 /// A unique identifier per node.

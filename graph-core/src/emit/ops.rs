@@ -54,9 +54,17 @@ pub fn literal(value: f64, dtype: DType) -> Expr {
 pub fn size(ctx: &Ctx, size: Size) -> TokenStream {
     let batch = &ctx.batch;
     let factor = Literal::usize_unsuffixed(size.factor);
-    let mut tokens = if size.factor == 1 && size.power > 0 { TokenStream::new() } else { quote!(#factor) };
+    let mut tokens = if size.factor == 1 && size.power > 0 {
+        TokenStream::new()
+    } else {
+        quote!(#factor)
+    };
     for k in 0..size.power {
-        tokens = if k == 0 && size.factor == 1 { quote!(#batch) } else { quote!(#tokens * #batch) };
+        tokens = if k == 0 && size.factor == 1 {
+            quote!(#batch)
+        } else {
+            quote!(#tokens * #batch)
+        };
     }
     tokens
 }
@@ -140,7 +148,11 @@ pub fn fold(graph: &Graph, node: NodeId) -> Fold {
     let operand = graph.shape(graph.operands(node)[0]);
     let sum = |acc: TokenStream, value: TokenStream, _: &TokenStream| quote!(#acc += #value;);
     match *graph.op(node) {
-        Op::Sum(_) | Op::SumTo => Fold { start: literal(0.0, dtype), step: sum, divide_by: None },
+        Op::Sum(_) | Op::SumTo => Fold {
+            start: literal(0.0, dtype),
+            step: sum,
+            divide_by: None,
+        },
         Op::Mean(axes) => Fold {
             start: literal(0.0, dtype),
             step: sum,
@@ -173,7 +185,11 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                 _ => (s.dim(0), s.dim(1)),
             };
             let ((ar, ac), (br, bc)) = (matrix(operand(0)), matrix(operand(1)));
-            let (n, k, m) = (if ta { ac } else { ar }, if ta { ar } else { ac }, if tb { br } else { bc });
+            let (n, k, m) = (
+                if ta { ac } else { ar },
+                if ta { ar } else { ac },
+                if tb { br } else { bc },
+            );
             let (n, k, m) = (size(ctx, n), size(ctx, k), size(ctx, m));
             let (a, b) = (&args[0], &args[1]);
             quote!(::static_graph::__private::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out);)
@@ -199,7 +215,11 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                 }
             };
             let (outer, length, inner) = (size(ctx, outer), size(ctx, length), size(ctx, inner));
-            let (a, zero, unit) = (&args[0], literal(0.0, graph.dtype()).tokens, literal(1.0, graph.dtype()).tokens);
+            let (a, zero, unit) = (
+                &args[0],
+                literal(0.0, graph.dtype()).tokens,
+                literal(1.0, graph.dtype()).tokens,
+            );
             quote! {
                 #out.fill(#zero);
                 for outer_i in 0..#outer {

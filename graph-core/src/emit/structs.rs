@@ -99,7 +99,11 @@ pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: K
     let name = format_ident!("{name}");
     let batch = &ctx.batch;
     let (params, args, allow) = if is_generic(fields) {
-        (quote!(<const #batch: usize>), quote!(<#batch>), quote!(#[allow(non_upper_case_globals)]))
+        (
+            quote!(<const #batch: usize>),
+            quote!(<#batch>),
+            quote!(#[allow(non_upper_case_globals)]),
+        )
     } else {
         (TokenStream::new(), TokenStream::new(), TokenStream::new())
     };
@@ -158,7 +162,9 @@ fn init_fn(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident], defaults:
                     1 => (f.shape.dim(0), f.shape.dim(0)),
                     rank => {
                         // Keras: the last two axes, times the receptive field of the others.
-                        let field = f.shape.dims()[..rank - 2].iter().fold(Size::ONE, |n, &d| n.times(Size::of(d)));
+                        let field = f.shape.dims()[..rank - 2]
+                            .iter()
+                            .fold(Size::ONE, |n, &d| n.times(Size::of(d)));
                         (f.shape.dim(rank - 2).times(field), f.shape.dim(rank - 1).times(field))
                     }
                 };
@@ -168,7 +174,11 @@ fn init_fn(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident], defaults:
         });
     }
     let seed = if draws.is_empty() { quote!(_seed) } else { quote!(seed) };
-    let binding = if draws.is_empty() { quote!(let v) } else { quote!(let mut v) };
+    let binding = if draws.is_empty() {
+        quote!(let v)
+    } else {
+        quote!(let mut v)
+    };
     quote! {
         /// Fresh variables: each filled by its initialiser, random ones drawn deterministically
         /// from `seed` (the same seed gives the same values everywhere). `Default` is `init(0)`.
@@ -184,9 +194,18 @@ fn init_fn(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident], defaults:
 /// `tensors()` and `tensors_mut()`: every field as a named flat slice.
 fn views(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident]) -> TokenStream {
     let float = &ctx.float;
-    let labels: Vec<String> = fields.iter().map(|f| f.name.trim_start_matches("r#").to_owned()).collect();
-    let shared = fields.iter().zip(idents).map(|(f, id)| flat(quote!(self.#id), f.shape.rank(), false));
-    let unique = fields.iter().zip(idents).map(|(f, id)| flat(quote!(self.#id), f.shape.rank(), true));
+    let labels: Vec<String> = fields
+        .iter()
+        .map(|f| f.name.trim_start_matches("r#").to_owned())
+        .collect();
+    let shared = fields
+        .iter()
+        .zip(idents)
+        .map(|(f, id)| flat(quote!(self.#id), f.shape.rank(), false));
+    let unique = fields
+        .iter()
+        .zip(idents)
+        .map(|(f, id)| flat(quote!(self.#id), f.shape.rank(), true));
     let count = Literal::usize_unsuffixed(fields.len());
     quote! {
         /// Every field as a flat slice (row-major), with its name, in declaration order.
@@ -212,7 +231,11 @@ pub fn flat(place: TokenStream, rank: usize, mutable: bool) -> TokenStream {
         _ => {
             let mut tokens = place;
             for _ in 1..rank {
-                tokens = if mutable { quote!(#tokens.as_flattened_mut()) } else { quote!(#tokens.as_flattened()) };
+                tokens = if mutable {
+                    quote!(#tokens.as_flattened_mut())
+                } else {
+                    quote!(#tokens.as_flattened())
+                };
             }
             tokens
         }

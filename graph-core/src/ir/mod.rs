@@ -275,8 +275,8 @@ impl Graph {
     /// simpler ones in place.
     pub fn rewrite(&mut self, id: NodeId, op: Op, operands: &[NodeId]) -> Result<(), Diagnostic> {
         let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
-        let shape =
-            shapes::infer(&op, &operand_shapes, &|s| self.describe(s)).map_err(|m| Diagnostic::new(self.node(id).loc, m))?;
+        let shape = shapes::infer(&op, &operand_shapes, &|s| self.describe(s))
+            .map_err(|m| Diagnostic::new(self.node(id).loc, m))?;
         if &shape != self.shape(id) {
             let message = format!("internal error: rewriting {id} as `{op}` changes its shape");
             return Err(Diagnostic::new(self.node(id).loc, message));

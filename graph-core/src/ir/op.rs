@@ -172,7 +172,12 @@ impl fmt::Display for Op {
             Op::Expand(k) => write!(f, "expand axis={k}"),
             Op::ArgMaxMask(Axes::One(k)) => write!(f, "argmax_mask axis={k}"),
             Op::Count(size) => write!(f, "count {}*batch^{}", size.factor, size.power),
-            Op::MatMul { ta, tb } => write!(f, "matmul{}{}", if *ta { " ta" } else { "" }, if *tb { " tb" } else { "" }),
+            Op::MatMul { ta, tb } => write!(
+                f,
+                "matmul{}{}",
+                if *ta { " ta" } else { "" },
+                if *tb { " tb" } else { "" }
+            ),
             _ => f.write_str(self.name()),
         }
     }

@@ -197,7 +197,10 @@ mod tests {
     fn describes_like_the_user_writes() {
         assert_eq!(Shape::scalar().describe(DType::F32, "n"), "f32");
         assert_eq!(Shape::new(vec![5]).describe(DType::F64, "n"), "[f64; 5]");
-        assert_eq!(Shape::of(vec![Dim::Batch, Dim::Fixed(3)]).describe(DType::F32, "n"), "[f32; n, 3]");
+        assert_eq!(
+            Shape::of(vec![Dim::Batch, Dim::Fixed(3)]).describe(DType::F32, "n"),
+            "[f32; n, 3]"
+        );
     }
 
     #[test]

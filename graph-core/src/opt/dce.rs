@@ -53,7 +53,7 @@ mod tests {
             name: name.into(),
             node,
             loc,
-            fill: 0.0,
+            init: crate::program::Init::Fill(0.0),
         };
         let mut program = Program {
             graph: g,
