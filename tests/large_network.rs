@@ -22,7 +22,12 @@ graph! {
 }
 
 fn on_small_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new().stack_size(2 << 20).spawn(f).expect("a thread").join().expect("no stack overflow");
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(f)
+        .expect("a thread")
+        .join()
+        .expect("no stack overflow");
 }
 
 fn inputs<const B: usize>() -> mlp::Placeholders<B> {
@@ -60,7 +65,10 @@ fn trains_on_a_two_mebibyte_stack() {
         assert!(last < first, "training lowers the cost: {first} -> {last}");
 
         let step = mlp::sgd_step(&p, &mut v, 0.5);
-        assert!((step.cost - last).abs() < 1e-6, "sgd_step returns the values before its step");
+        assert!(
+            (step.cost - last).abs() < 1e-6,
+            "sgd_step returns the values before its step"
+        );
     });
 }
 

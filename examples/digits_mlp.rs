@@ -1,0 +1,125 @@
+//! A 64-32-10 network on the UCI handwritten digits: `tanh` hidden layer, softmax cross
+//! entropy, mini-batches of 32, plain gradient descent. A fixed 80/20 split and seed; one line
+//! per epoch, and an SVG plot of the curves.
+//!
+//! Run with `cargo run --release --example digits_mlp`.
+
+#[path = "../data/loader.rs"]
+mod loader;
+
+use plotters::prelude::*;
+use static_graph::graph;
+
+graph! {
+    /// 8x8 images (64 pixels scaled to 0..1) to 10 digit classes.
+    pub mod mlp {
+        placeholder x: [f32; batch, 64];
+        placeholder t: [f32; batch, 10];
+        variable w1: [f32; 64, 32] = glorot_uniform;
+        variable b1: [f32; 32];
+        variable w2: [f32; 32, 10] = glorot_uniform;
+        variable b2: [f32; 10];
+        let h = tanh(matmul(x, w1) + b1);
+        let logits = matmul(h, w2) + b2;
+        let loss = softmax_cross_entropy(logits, t);
+        let cost = mean(loss);
+        minimize cost;
+    }
+}
+
+const BATCH: usize = 32;
+const TRAIN: usize = 1438;
+const TEST: usize = 359;
+const EPOCHS: usize = 30;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let started = std::time::Instant::now();
+    let mut data = loader::digits();
+    data.scale(16.0);
+    let (train, test) = data.split(0.2, 42);
+    assert_eq!((train.labels.len(), test.labels.len()), (TRAIN, TEST));
+
+    let mut whole_train = mlp::Placeholders::<TRAIN>::default();
+    train.batch(0, &mut whole_train.x, &mut whole_train.t);
+    let mut whole_test = mlp::Placeholders::<TEST>::default();
+    test.batch(0, &mut whole_test.x, &mut whole_test.t);
+
+    let mut v = mlp::Variables::init(42);
+    let mut p = mlp::Placeholders::<BATCH>::default();
+    let mut values = mlp::Values::<BATCH>::default();
+    let mut workspace = mlp::Workspace::<BATCH>::default();
+    let mut curves = Vec::new();
+    for epoch in 1..=EPOCHS {
+        for start in (0..TRAIN).step_by(BATCH) {
+            train.batch(start, &mut p.x, &mut p.t);
+            mlp::sgd_step_into(&p, &mut v, 0.5, &mut values, &mut workspace);
+        }
+        let on_train = mlp::forward(&whole_train, &v);
+        let on_test = mlp::forward(&whole_test, &v);
+        let (loss, train_acc, test_acc) = (
+            on_train.cost,
+            train.accuracy(&on_train.logits[..]),
+            test.accuracy(&on_test.logits[..]),
+        );
+        println!("epoch {epoch:2}  loss {loss:.4}  train accuracy {train_acc:.3}  test accuracy {test_acc:.3}");
+        curves.push((loss, train_acc, test_acc));
+    }
+    println!("trained in {:.2} s", started.elapsed().as_secs_f64());
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("digits_mlp.svg");
+    plot(&path, &curves)?;
+    println!("curves written to {}", path.display());
+    Ok(())
+}
+
+/// Loss (left) and accuracies (right) per epoch.
+fn plot(path: &std::path::Path, curves: &[(f32, f64, f64)]) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::new(path, (960, 400)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (left, right) = root.split_horizontally(480);
+    let epochs = curves.len() as f64;
+    let max_loss = curves.iter().map(|c| f64::from(c.0)).fold(0.0, f64::max);
+
+    let mut chart = ChartBuilder::on(&left)
+        .caption("training loss", ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(40)
+        .build_cartesian_2d(1.0..epochs, 0.0..max_loss * 1.05)?;
+    chart.configure_mesh().x_desc("epoch").draw()?;
+    chart.draw_series(LineSeries::new(
+        curves.iter().enumerate().map(|(e, c)| (e as f64 + 1.0, f64::from(c.0))),
+        &RED,
+    ))?;
+
+    let mut chart = ChartBuilder::on(&right)
+        .caption("accuracy", ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(40)
+        .build_cartesian_2d(1.0..epochs, 0.8..1.0)?;
+    chart.configure_mesh().x_desc("epoch").draw()?;
+    chart
+        .draw_series(LineSeries::new(
+            curves.iter().enumerate().map(|(e, c)| (e as f64 + 1.0, c.1)),
+            &BLUE,
+        ))?
+        .label("train")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
+    chart
+        .draw_series(LineSeries::new(
+            curves.iter().enumerate().map(|(e, c)| (e as f64 + 1.0, c.2)),
+            &GREEN,
+        ))?
+        .label("test")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREEN));
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
