@@ -228,7 +228,7 @@ impl Emitter<'_> {
             let binding = if rank == 0 {
                 source
             } else {
-                flat(source, rank, self.updates.contains_key(&id))
+                self.bind_flat(source, graph.shape(id), self.updates.contains_key(&id))
             };
             out.extend(quote!(let #name = #binding;));
         }
@@ -329,10 +329,25 @@ impl Emitter<'_> {
             }
             None => return TokenStream::new(),
         };
-        let binding = flat(place, shape.rank(), true);
+        let binding = self.bind_flat(place, shape, true);
         // An accumulator starts afresh at every call: outputs and workspaces are reused.
         let fill = start.map(|start| quote!(#name.fill(#start);));
         quote!(let #name = #binding; #fill)
+    }
+
+    /// A flat slice of an array place, cut to its exact length: the compiler then knows every
+    /// `name[i]` in a loop over that length is in bounds, drops the checks and vectorises.
+    fn bind_flat(&self, place: TokenStream, shape: &crate::ir::Shape, mutable: bool) -> TokenStream {
+        let len = len(self.ctx, shape);
+        let slice = match shape.rank() {
+            1 => place,
+            rank => flat(place, rank, mutable),
+        };
+        if mutable {
+            quote!(&mut #slice[..#len])
+        } else {
+            quote!(&#slice[..#len])
+        }
     }
 
     fn element(&mut self, group: &LoopGroup, id: NodeId) -> TokenStream {
