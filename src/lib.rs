@@ -49,63 +49,126 @@
 //! ## The language
 //!
 //! - `placeholder NAME: TYPE;` a value fed at each call, a field of `Placeholders`.
-//! - `variable NAME: TYPE;` a trained value, a field of `Variables`: zeros by default, or
-//!   `variable NAME: TYPE = 0.5;` to start from another number.
+//! - `variable NAME: TYPE;` a trained value, a field of `Variables`, with an optional
+//!   initialiser: `= 0.5` (a fill), `= zeros` (the default), `= uniform(lo, hi)`,
+//!   `= normal(mean, std)` or `= glorot_uniform`. `Variables::init(seed)` draws the random
+//!   ones deterministically from `seed`; `Default` is `init(0)`.
 //! - TYPE is `f32` or `f64` (a scalar) or an array: `[f32; 5]`, `[f32; 2, 3]` (the Rust type
 //!   `[[f32; 3]; 2]`), up to four dimensions. One graph uses one float type.
+//! - A dimension may be a name, `placeholder x: [f32; batch, 64];`, like TensorFlow's `None`:
+//!   the generated structs and functions become generic over `const batch: usize`, so one
+//!   compiled graph trains on batches of 32 and evaluates a whole test set at once. A graph
+//!   has at most one such name; `mean` over it divides by its value at run time.
 //! - `let NAME = EXPR;` names a value, a field of `Values`. EXPR uses names declared above it,
 //!   numbers (`2`, `0.5`), `+ - * /`, unary `-`, parentheses and the operations below.
 //! - `minimize NAME;` names the scalar objective, exactly once.
 //!
 //! Every mistake is a compile error at the offending tokens: unknown or duplicate names,
-//! shape mismatches (both shapes are named), unknown operations, wrong argument counts, a
-//! non-constant exponent, a missing, repeated or non-scalar objective, mixed float types, and
-//! a variable that cannot influence the objective (its gradient would always be zero).
+//! shapes that do not broadcast (both shapes are named), matmul dimensions that do not agree,
+//! bad axes, unknown operations or initialisers, wrong argument counts, a non-constant
+//! exponent, a missing, repeated or non-scalar objective, mixed float types, and a variable
+//! that cannot influence the objective (its gradient would always be zero).
 //!
 //! ## Operations
 //!
-//! Elementwise operations take two tensors of one shape, or a tensor and a scalar (NumPy
-//! broadcasting: a scalar is repeated to the other shape, and its gradient is summed back).
-//! `g` is the adjoint (d objective / d result) arriving at the operation.
+//! Elementwise operations broadcast their operands like NumPy: shapes align from the right,
+//! and a missing or length-1 dimension is repeated (a bias `[f32; 10]` added to
+//! `[f32; batch, 10]`, a scalar anywhere). The gradient of a broadcast operand is summed back
+//! to its own shape. `g` is the adjoint (d objective / d result) arriving at the operation;
+//! `y` is the operation's result.
 //!
 //! | operation | shape rule | gradient rule |
 //! | --- | --- | --- |
-//! | `add(a, b)`, `a + b` | same shapes | `d_a = g`, `d_b = g` |
-//! | `subtract(a, b)`, `a - b` | same shapes | `d_a = g`, `d_b = -g` |
-//! | `multiply(a, b)`, `a * b` | same shapes | `d_a = g * b`, `d_b = g * a` |
-//! | `divide(a, b)`, `a / b` | same shapes | `d_a = g / b`, `d_b = -(g * (a / b)) / b` |
+//! | `add(a, b)`, `a + b` | broadcast | `d_a = g`, `d_b = g` |
+//! | `subtract(a, b)`, `a - b` | broadcast | `d_a = g`, `d_b = -g` |
+//! | `multiply(a, b)`, `a * b` | broadcast | `d_a = g * b`, `d_b = g * a` |
+//! | `divide(a, b)`, `a / b` | broadcast | `d_a = g / b`, `d_b = -(g * y) / b` |
 //! | `-a` | shape of `a` | `d_a = -g` |
 //! | `pow(a, e)`, `e` a number | shape of `a` | `d_a = g * e * pow(a, e - 1)` |
-//! | `exp(a)` | shape of `a` | `d_a = g * exp(a)` |
+//! | `exp(a)` | shape of `a` | `d_a = g * y` |
 //! | `log(a)` | shape of `a` | `d_a = g / a` |
-//! | `softmax(a)` | shape of `a`, rank at least 1; over the last axis | `d_a = y * (g - sum(g * y))`, `y = softmax(a)`, the sum over the last axis |
-//! | `sum(a)` | scalar | `d_a = g`, repeated to the shape of `a` |
-//! | `mean(a)` | scalar | `d_a = g / n`, repeated, `n` the number of elements |
+//! | `sqrt(a)` | shape of `a` | `d_a = g / (2 * y)` |
+//! | `tanh(a)` | shape of `a` | `d_a = g * (1 - y * y)` |
+//! | `sigmoid(a)` | shape of `a` | `d_a = g * y * (1 - y)` |
+//! | `relu(a)` | shape of `a` | `d_a = g * step(a)`, `step(a)` 1 where `a > 0`, else 0 |
+//! | `softmax(a)` | shape of `a`, over the last axis | `d_a = y * (g - sum(g * y))`, the sum over the last axis |
+//! | `log_softmax(a)` | shape of `a`, over the last axis | `d_a = g - exp(y) * sum(g)` |
+//! | `softmax_cross_entropy(logits, labels)` | equal shapes; the last axis goes: one loss per row | `d_logits = g * (softmax(logits) * sum(labels) - labels)` (`softmax(logits) - labels` for labels that are distributions), `d_labels = -g * log_softmax(logits)` |
+//! | `matmul(a, b)` | `[N, K] x [K, M] -> [N, M]`, `[K] x [K, M] -> [M]` | `d_a = matmul(g, transpose(b))`, `d_b = matmul(transpose(a), g)` |
+//! | `transpose(a)` | `[N, M] -> [M, N]` | `d_a = transpose(g)` |
+//! | `sum(a)`, `mean(a)`, `max(a)` | scalar | `d_a = g` (`g / n` for `mean`) repeated; for `max`, only at the first maximum |
+//! | `sum(a, axis = k)`, `mean(a, axis = k)`, `max(a, axis = k)` | axis `k` goes (`-1` is the last) | as above, along axis `k` |
 //!
-//! `softmax` subtracts each row's maximum before `exp`, so logits of 1000 give no overflow.
-//! Everything else follows IEEE arithmetic as TensorFlow does: `log(0)` is `-inf`, `0 / 0`
-//! is NaN, and NaN propagates; nothing is clamped.
+//! Numerics follow TensorFlow. `softmax`, `log_softmax` and `softmax_cross_entropy` subtract
+//! each row's maximum before `exp`, so logits of 1000 give no overflow, and the cross-entropy
+//! gradient never divides by a probability. Everything else is IEEE arithmetic: `log(0)` is
+//! `-inf`, `0 / 0` is NaN, NaN propagates (through `relu` and `max` too); nothing is clamped.
 //!
 //! ## What `graph!` generates
 //!
-//! Inside the module, for float type `F`:
+//! Inside the module, for float type `F` (and `<const batch: usize>` where a named
+//! dimension appears):
 //!
 //! - `Placeholders`, `Variables`, `Values` (one field per `let`), `Gradients` (d objective /
 //!   d each variable, typed like `Variables`) and `Adjoints` (d objective / d every
 //!   placeholder, variable and `let`). All are `Clone + Debug + PartialEq + Default`, and
 //!   `tensors()` / `tensors_mut()` give every field as a named flat slice (for custom
-//!   optimisers, checkpoints, gradient checks).
+//!   optimisers, checkpoints, gradient checks). Tensors are plain arrays; those of more than
+//!   4096 elements, or sized by the named dimension, are boxed (`Box<[[f32; 784]; 64]>`) and
+//!   built on the heap directly, so no struct overflows a thread's stack.
 //! - `forward(&Placeholders, &Variables) -> Values`.
 //! - `backward(&Placeholders, &Variables) -> (Values, Gradients)`: forward and backward fused;
 //!   it computes no adjoint that no variable's gradient needs.
 //! - `adjoints(&Placeholders, &Variables) -> Adjoints`: every adjoint, for inspection.
 //! - `sgd_step(&Placeholders, &mut Variables, learning_rate: F) -> Values`: one step of
 //!   gradient descent, returning the values from before the update.
+//! - `forward_into`, `backward_into`, `sgd_step_into`: the same, writing into caller-owned
+//!   outputs with a caller-owned `Workspace` (the intermediates), so a training loop allocates
+//!   nothing per step.
 //! - `DOT`: the forward and backward graph in Graphviz DOT.
 //!
 //! The doc comment of `backward` lists every derived gradient as a formula, such as
 //! `d_logits = y * (d_y - sum(d_y * y))`, and `cargo expand` shows the fused loops with the
 //! same formulas beside the loops that compute them.
+//!
+//! ## A network with a batch dimension
+//!
+//! ```
+//! use static_graph::graph;
+//!
+//! graph! {
+//!     /// A 4-8-3 classifier.
+//!     pub mod classifier {
+//!         placeholder x: [f32; batch, 4];
+//!         placeholder labels: [f32; batch, 3];
+//!         variable w1: [f32; 4, 8] = glorot_uniform;
+//!         variable b1: [f32; 8];
+//!         variable w2: [f32; 8, 3] = glorot_uniform;
+//!         variable b2: [f32; 3];
+//!         let h = relu(matmul(x, w1) + b1);
+//!         let logits = matmul(h, w2) + b2;
+//!         let cost = mean(softmax_cross_entropy(logits, labels));
+//!         minimize cost;
+//!     }
+//! }
+//!
+//! let mut v = classifier::Variables::init(7);
+//! let mut batch = classifier::Placeholders::<2>::default();
+//! batch.x = Box::new([[1.0, 0.0, 0.5, 0.2], [0.0, 1.0, 0.1, 0.9]]);
+//! batch.labels = Box::new([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]);
+//!
+//! let mut values = classifier::Values::<2>::default();
+//! let mut workspace = classifier::Workspace::<2>::default();
+//! let first = classifier::forward(&batch, &v).cost;
+//! for _ in 0..50 {
+//!     classifier::sgd_step_into(&batch, &mut v, 0.1, &mut values, &mut workspace);
+//! }
+//! assert!(classifier::forward(&batch, &v).cost < first);
+//!
+//! // The same compiled graph on a batch of another size.
+//! let one = classifier::forward(&classifier::Placeholders::<1>::default(), &v);
+//! assert_eq!(one.logits.len(), 1);
+//! ```
 
 #![deny(unsafe_code)]
 
