@@ -63,3 +63,30 @@ fn division_by_zero_and_log_of_zero_follow_ieee() {
     assert_eq!(values.l[0], f64::NEG_INFINITY); // log(0)
     assert!(values.cost.is_nan());
 }
+
+graph! {
+    /// Row maxima, with ties.
+    pub mod peaks {
+        variable w: [f64; 2, 3];
+        let m = max(w, axis = 1);
+        let cost = sum(m * m);
+        minimize cost;
+    }
+}
+
+#[test]
+fn the_gradient_of_max_goes_to_the_first_of_tied_maxima() {
+    let v = peaks::Variables { w: [[1.0, 3.0, 3.0], [2.0, -1.0, 2.0]] };
+    let (values, gradients) = peaks::backward(&peaks::Placeholders {}, &v);
+    assert_eq!(values.m, [3.0, 2.0]);
+    // d cost / d m = 2 m, routed to the first arg-max of each row.
+    assert_eq!(gradients.w, [[0.0, 6.0, 0.0], [4.0, 0.0, 0.0]]);
+}
+
+#[test]
+fn nan_propagates_through_max() {
+    let v = peaks::Variables { w: [[1.0, f64::NAN, 3.0], [2.0, -1.0, 2.0]] };
+    let values = peaks::forward(&peaks::Placeholders {}, &v);
+    assert!(values.m[0].is_nan());
+    assert_eq!(values.m[1], 2.0);
+}
