@@ -76,7 +76,9 @@ graph! {
 
 #[test]
 fn the_gradient_of_max_goes_to_the_first_of_tied_maxima() {
-    let v = peaks::Variables { w: [[1.0, 3.0, 3.0], [2.0, -1.0, 2.0]] };
+    let v = peaks::Variables {
+        w: [[1.0, 3.0, 3.0], [2.0, -1.0, 2.0]],
+    };
     let (values, gradients) = peaks::backward(&peaks::Placeholders {}, &v);
     assert_eq!(values.m, [3.0, 2.0]);
     // d cost / d m = 2 m, routed to the first arg-max of each row.
@@ -85,7 +87,9 @@ fn the_gradient_of_max_goes_to_the_first_of_tied_maxima() {
 
 #[test]
 fn nan_propagates_through_max() {
-    let v = peaks::Variables { w: [[1.0, f64::NAN, 3.0], [2.0, -1.0, 2.0]] };
+    let v = peaks::Variables {
+        w: [[1.0, f64::NAN, 3.0], [2.0, -1.0, 2.0]],
+    };
     let values = peaks::forward(&peaks::Placeholders {}, &v);
     assert!(values.m[0].is_nan());
     assert_eq!(values.m[1], 2.0);
