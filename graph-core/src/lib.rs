@@ -8,11 +8,12 @@
 //! 2. [`check::influence`] rejects variables that cannot change the objective;
 //! 3. [`autodiff::differentiate`] adds the backward nodes to the same graph, one gradient
 //!    rule per op;
-//! 4. [`opt::run`] rewrites the graph for code generation (softmax into max, exp and sum);
+//! 4. [`opt`] simplifies the graph before and after differentiation, and rewrites it for
+//!    code generation (softmax into max, exp and sum);
 //! 5. [`emit::module`] schedules the nodes into fused loops and writes Rust tokens.
 //!
 //! [`eval`] is a reference interpreter over the same graph, the oracle of the tests.
-//! [`compile`] runs stages 2 to 5.
+//! [`compile`] runs stages 2 to 5, with the passes around differentiation.
 
 #![forbid(unsafe_code)]
 
@@ -32,12 +33,15 @@ pub use program::{Decl, Init, Program};
 
 use proc_macro2::TokenStream;
 
-/// Checks, differentiates, optimises and emits `program`: the items of the generated module.
-pub fn compile(mut program: Program) -> Result<TokenStream, Vec<Diagnostic>> {
+/// Checks, optimises, differentiates, optimises again and emits `program`, the module
+/// `name`: the items of the generated module.
+pub fn compile(mut program: Program, name: &str) -> Result<TokenStream, Vec<Diagnostic>> {
     check::influence(&program)?;
+    let mut passes = opt::Passes::new(name);
+    passes.before_autodiff(&mut program).map_err(|d| vec![d])?;
     autodiff::differentiate(&mut program).map_err(|d| vec![d])?;
-    opt::dce(&mut program);
+    passes.after_autodiff(&mut program).map_err(|d| vec![d])?;
     let dot = emit::dot(&program.graph);
-    opt::run(&mut program).map_err(|d| vec![d])?;
+    passes.for_emission(&mut program).map_err(|d| vec![d])?;
     Ok(emit::module(&program, &dot))
 }

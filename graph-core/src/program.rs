@@ -51,11 +51,37 @@ pub struct Program {
     pub objective: Decl,
     /// Forward node to its adjoint node.
     pub adjoints: BTreeMap<NodeId, NodeId>,
+    /// Each named backward node's formula, as derived (before optimisation rewrites it), in
+    /// the order derived: what the generated docs state.
+    pub derivations: Vec<(NodeId, String)>,
 }
 
 impl Program {
     /// Every declaration that names a tensor: placeholders, variables, then lets.
     pub fn decls(&self) -> impl Iterator<Item = &Decl> {
         self.placeholders.iter().chain(&self.variables).chain(&self.lets)
+    }
+
+    /// Whether `id` is the node of a declaration or the objective: passes keep such nodes,
+    /// so every name keeps its own value and adjoint.
+    pub fn is_declared(&self, id: NodeId) -> bool {
+        self.objective.node == id || self.decls().any(|d| d.node == id)
+    }
+
+    /// Makes every use of `old` (in the graph and among the adjoints) use `new`, and removes
+    /// `old`. `old` must not be declared.
+    pub fn replace(&mut self, old: NodeId, new: NodeId) {
+        debug_assert!(!self.is_declared(old), "a declared node is never replaced");
+        self.graph.replace_uses(old, new);
+        for adjoint in self.adjoints.values_mut() {
+            if *adjoint == old {
+                *adjoint = new;
+            }
+        }
+        if self.graph.node(new).name.is_none() {
+            let name = self.graph.node(old).name.clone();
+            self.graph.node_mut(new).name = name;
+        }
+        self.graph.remove(old);
     }
 }

@@ -15,7 +15,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
 pub fn try_expand(input: TokenStream) -> syn::Result<TokenStream> {
     let def: GraphDef = syn::parse2(input)?;
     let program = lower(&def).map_err(to_syn)?;
-    let items = graph_core::compile(program).map_err(to_syn)?;
+    let items = graph_core::compile(program, &def.name.to_string()).map_err(to_syn)?;
     let GraphDef { attrs, vis, name, .. } = def;
     Ok(quote! {
         #(#attrs)*

@@ -85,6 +85,7 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
         lets,
         objective,
         adjoints: BTreeMap::new(),
+        derivations: Vec::new(),
     };
     l.errors.finish(program)
 }

@@ -60,6 +60,7 @@ pub fn differentiate(program: &mut Program) -> Result<(), Diagnostic> {
     }
     name_adjoints(program, &adjoints);
     program.adjoints = adjoints;
+    program.derivations = crate::emit::formula::derivations(&program.graph);
     Ok(())
 }
 

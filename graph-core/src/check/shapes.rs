@@ -22,7 +22,12 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
             operands.len()
         ));
     }
-    let a = operands[0];
+    let Some(&a) = operands.first() else {
+        return Err(format!(
+            "internal error: the shape of `{}` is given, not inferred",
+            op.name()
+        ));
+    };
     match op {
         Op::Add | Op::Sub | Op::Mul | Op::Div => same_shapes(op, a, operands[1], describe),
         Op::Neg | Op::Pow(_) | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => {

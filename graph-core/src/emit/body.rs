@@ -9,8 +9,8 @@
 use super::ops::{self, Expr};
 use super::schedule::{self, LoopGroup, Place, Schedule};
 use super::structs::{flat, len};
-use super::{formula, Ctx};
-use crate::ir::{IndexMap, NodeId, Op, Role};
+use super::Ctx;
+use crate::ir::{IndexMap, NodeId, Op};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
@@ -521,15 +521,12 @@ impl Emitter<'_> {
 
     /// `#[doc = "..."]` lines stating the derived gradients computed by these nodes.
     fn docs(&self, ids: &[NodeId]) -> TokenStream {
-        let graph = self.ctx.graph;
         let mut out = TokenStream::new();
-        for &id in ids {
-            let node = graph.node(id);
-            if node.role != Role::Backward || node.name.is_none() {
-                continue;
+        for (id, line) in &self.ctx.program.derivations {
+            if ids.contains(id) {
+                let line = format!(" {line}");
+                out.extend(quote!(#[doc = #line]));
             }
-            let line = format!(" {}", formula::derivation(graph, id));
-            out.extend(quote!(#[doc = #line]));
         }
         out
     }

@@ -17,6 +17,16 @@ pub fn derivation(graph: &Graph, id: NodeId) -> String {
     format!("{name} = {}{rule}", expression(graph, id))
 }
 
+/// The derivation of every named backward node, operands first.
+pub fn derivations(graph: &Graph) -> Vec<(NodeId, String)> {
+    graph
+        .topological_order()
+        .into_iter()
+        .filter(|&id| graph.node(id).role == crate::ir::Role::Backward && graph.node(id).name.is_some())
+        .map(|id| (id, derivation(graph, id)))
+        .collect()
+}
+
 /// The defining expression of `id`, naming the named nodes it reads and inlining the rest.
 pub fn expression(graph: &Graph, id: NodeId) -> String {
     write(graph, id, true, 0).0

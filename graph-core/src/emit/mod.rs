@@ -11,7 +11,7 @@ mod structs;
 
 pub use dot::dot;
 
-use crate::ir::{Graph, NodeId, Role};
+use crate::ir::{Graph, NodeId};
 use crate::program::{Init, Program};
 use body::{Output, Spec, Update};
 use names::{ident, Names};
@@ -513,15 +513,11 @@ fn updates(program: &Program) -> Vec<Update> {
         .collect()
 }
 
-/// One line per named backward node, operands first.
+/// One line per derived gradient, as derived.
 pub fn derivations(program: &Program) -> String {
-    let graph = &program.graph;
-    let mut text = String::new();
-    for id in graph.topological_order() {
-        let node = graph.node(id);
-        if node.role == Role::Backward && node.name.is_some() {
-            text.push_str(&format!(" {}\n", formula::derivation(graph, id)));
-        }
-    }
-    text
+    program
+        .derivations
+        .iter()
+        .map(|(_, line)| format!(" {line}\n"))
+        .collect()
 }

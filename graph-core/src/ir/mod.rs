@@ -305,6 +305,43 @@ impl Graph {
         result
     }
 
+    /// Whether `id` is (still) in the graph.
+    pub fn contains(&self, id: NodeId) -> bool {
+        self.inner.contains_node(id.0)
+    }
+
+    /// Makes `id` a scalar constant, keeping its id, name and users.
+    pub fn make_constant(&mut self, id: NodeId, value: f64) {
+        let edges: Vec<_> = self
+            .inner
+            .edges_directed(id.0, Direction::Incoming)
+            .map(|e| e.id())
+            .collect();
+        for e in edges {
+            self.inner.remove_edge(e);
+        }
+        self.inner[id.0].op = Op::Constant(value);
+    }
+
+    /// Makes `id` compute `op` (whose shape is given, like a broadcast) from `operands`.
+    pub fn rewrite_given(&mut self, id: NodeId, op: Op, operands: &[NodeId]) -> Result<(), Diagnostic> {
+        let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
+        shapes::check_given(&op, &operand_shapes, self.shape(id)).map_err(|m| Diagnostic::new(self.node(id).loc, m))?;
+        let edges: Vec<_> = self
+            .inner
+            .edges_directed(id.0, Direction::Incoming)
+            .map(|e| e.id())
+            .collect();
+        for e in edges {
+            self.inner.remove_edge(e);
+        }
+        for (k, &operand) in operands.iter().enumerate() {
+            self.inner.add_edge(operand.0, id.0, k);
+        }
+        self.inner[id.0].op = op;
+        Ok(())
+    }
+
     /// Removes a node and its edges.
     pub fn remove(&mut self, id: NodeId) {
         self.inner.remove_node(id.0);

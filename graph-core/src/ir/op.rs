@@ -125,6 +125,28 @@ impl Op {
         matches!(self, Op::ArgMaxMask(_) | Op::MatMul { .. } | Op::Transpose)
     }
 
+    /// A key equal for equal ops (payload floats by their bits), for common-subexpression
+    /// elimination: the variant's name and up to two numbers.
+    pub fn key(&self) -> (&'static str, u64, u64) {
+        let axes = |a: &Axes| match a {
+            Axes::All => u64::MAX,
+            Axes::One(k) => *k as u64,
+        };
+        match self {
+            Op::Constant(c) | Op::Pow(c) => (self.name(), c.to_bits(), 0),
+            Op::Count(size) => (self.name(), size.factor as u64, u64::from(size.power)),
+            Op::Sum(a) | Op::Mean(a) | Op::Max(a) | Op::ArgMaxMask(a) => (self.name(), axes(a), 0),
+            Op::Expand(k) => (self.name(), *k as u64, 0),
+            Op::MatMul { ta, tb } => (self.name(), u64::from(*ta), u64::from(*tb)),
+            _ => (self.name(), 0, 0),
+        }
+    }
+
+    /// Whether swapping the two operands gives the same result.
+    pub fn is_commutative(&self) -> bool {
+        matches!(self, Op::Add | Op::Mul)
+    }
+
     /// The short name used in the text form, in DOT labels and in messages.
     pub fn name(&self) -> &'static str {
         match self {

@@ -1,11 +1,12 @@
-//! Dead-code elimination: removes the backward nodes that no adjoint of a declared name
-//! needs (for instance the adjoint a gradient rule made for a constant operand).
+//! Dead-code elimination: removes the nodes that neither a declared name nor the adjoint of
+//! one needs (the adjoint a gradient rule made for a constant operand, a node another pass
+//! replaced).
 
-use crate::ir::{NodeId, Role};
+use crate::ir::NodeId;
 use crate::program::Program;
 use std::collections::BTreeSet;
 
-/// Removes every backward node that neither is nor feeds the adjoint of a declaration, and
+/// Removes every node that neither is nor feeds a declaration or the adjoint of one, and
 /// forgets the adjoints of undeclared nodes.
 pub fn dce(program: &mut Program) {
     let declared: BTreeSet<NodeId> = program
@@ -14,7 +15,7 @@ pub fn dce(program: &mut Program) {
         .chain([program.objective.node])
         .collect();
     program.adjoints.retain(|node, _| declared.contains(node));
-    let mut live: BTreeSet<NodeId> = program.adjoints.values().copied().collect();
+    let mut live: BTreeSet<NodeId> = program.adjoints.values().copied().chain(declared).collect();
     let mut stack: Vec<NodeId> = live.iter().copied().collect();
     while let Some(id) = stack.pop() {
         for operand in program.graph.operands(id) {
@@ -23,11 +24,7 @@ pub fn dce(program: &mut Program) {
             }
         }
     }
-    let dead: Vec<NodeId> = program
-        .graph
-        .ids()
-        .filter(|id| program.graph.node(*id).role == Role::Backward && !live.contains(id))
-        .collect();
+    let dead: Vec<NodeId> = program.graph.ids().filter(|id| !live.contains(id)).collect();
     for id in dead {
         program.graph.remove(id);
     }
@@ -62,6 +59,7 @@ mod tests {
             lets: vec![decl("cost", cost)],
             objective: decl("cost", cost),
             adjoints: BTreeMap::new(),
+            derivations: Vec::new(),
         };
         crate::autodiff::differentiate(&mut program).unwrap();
         let before = program.graph.len();

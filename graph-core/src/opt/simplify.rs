@@ -1,0 +1,212 @@
+//! Algebraic simplification and constant folding, node by node in topological order:
+//!
+//! - constants fold: `1 / 5 * 2` becomes `0.4` (in f64, rounded once when emitted);
+//! - identities go: `x * 1`, `x / 1`, `x + 0`, `x - 0`, `--x`, `pow(x, 1)` become `x`;
+//! - work on broadcast scalars stays scalar: `broadcast(s) * broadcast(t)` becomes
+//!   `broadcast(s * t)`, so the `1/n` of a `mean` meets its neighbour's constant once, not
+//!   once per element.
+//!
+//! [`strength_reduce`], run only for emission (so that gradients are still derived from the
+//! user's `pow`), makes `pow(x, 2)` into `x * x` and `pow(x, 0.5)` into `sqrt(x)`.
+//!
+//! Declared nodes (the user's names) are rewritten in place but never removed, so every name
+//! keeps its value and its adjoint.
+
+use crate::diag::Diagnostic;
+use crate::ir::{NodeId, Op, Shape};
+use crate::program::Program;
+
+/// Simplifies every node of `program`.
+pub fn simplify(program: &mut Program) -> Result<(), Diagnostic> {
+    for id in program.graph.topological_order() {
+        if program.graph.contains(id) {
+            node(program, id)?;
+        }
+    }
+    Ok(())
+}
+
+/// The value of `id` if it is a constant, or a broadcast of one.
+fn constant(program: &Program, id: NodeId) -> Option<f64> {
+    match *program.graph.op(id) {
+        Op::Constant(c) => Some(c),
+        Op::Broadcast => constant(program, program.graph.operands(id)[0]),
+        _ => None,
+    }
+}
+
+/// The scalar under a broadcast of a scalar, or a scalar itself.
+fn scalar_source(program: &Program, id: NodeId) -> Option<NodeId> {
+    let graph = &program.graph;
+    if graph.shape(id).is_scalar() {
+        return Some(id);
+    }
+    match graph.op(id) {
+        Op::Broadcast if graph.shape(graph.operands(id)[0]).is_scalar() => Some(graph.operands(id)[0]),
+        _ => None,
+    }
+}
+
+fn node(program: &mut Program, id: NodeId) -> Result<(), Diagnostic> {
+    let op = *program.graph.op(id);
+    if !op.is_elementwise() || op.is_view() {
+        return Ok(());
+    }
+    let operands = program.graph.operands(id);
+    let constants: Option<Vec<f64>> = operands.iter().map(|&o| constant(program, o)).collect();
+    if let Some(values) = constants.and_then(|c| fold(&op, &c)) {
+        return set_constant(program, id, values);
+    }
+    if let Some(same) = identity(program, &op, &operands) {
+        if !program.is_declared(id) {
+            program.replace(id, same);
+        }
+        return Ok(());
+    }
+    keep_scalar(program, id, op, &operands)
+}
+
+/// `pow(x, 2)` becomes `x * x` and `pow(x, 0.5)` becomes `sqrt(x)`, in place.
+pub fn strength_reduce(program: &mut Program) -> Result<(), Diagnostic> {
+    for id in program.graph.topological_order() {
+        let x = program.graph.operands(id).first().copied();
+        match (*program.graph.op(id), x) {
+            (Op::Pow(2.0), Some(x)) => program.graph.rewrite(id, Op::Mul, &[x, x])?,
+            (Op::Pow(0.5), Some(x)) => program.graph.rewrite(id, Op::Sqrt, &[x])?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `op` of constants, if it can be folded.
+fn fold(op: &Op, x: &[f64]) -> Option<f64> {
+    Some(match *op {
+        Op::Add => x[0] + x[1],
+        Op::Sub => x[0] - x[1],
+        Op::Mul => x[0] * x[1],
+        Op::Div => x[0] / x[1],
+        Op::Neg => -x[0],
+        Op::Pow(e) => x[0].powf(e),
+        Op::Exp => x[0].exp(),
+        Op::Log => x[0].ln(),
+        Op::Sqrt => x[0].sqrt(),
+        Op::Tanh => x[0].tanh(),
+        Op::Sigmoid => 1.0 / (1.0 + (-x[0]).exp()),
+        Op::Relu if x[0] > 0.0 || x[0].is_nan() => x[0],
+        Op::Relu => 0.0,
+        Op::Step => f64::from(u8::from(x[0] > 0.0)),
+        _ => return None,
+    })
+    .filter(|v| v.is_finite())
+}
+
+/// Makes `id` the constant `value` (a broadcast of it, for a tensor).
+fn set_constant(program: &mut Program, id: NodeId, value: f64) -> Result<(), Diagnostic> {
+    let graph = &mut program.graph;
+    if graph.shape(id).is_scalar() {
+        graph.make_constant(id, value);
+        return Ok(());
+    }
+    let loc = graph.node(id).loc;
+    let c = graph.in_context_of(id, |g| g.constant(value, loc));
+    graph.rewrite_given(id, Op::Broadcast, &[c])
+}
+
+/// The operand `id` equals, for `x * 1`, `x / 1`, `x + 0`, `x - 0`, `--x` and `pow(x, 1)`.
+fn identity(program: &Program, op: &Op, operands: &[NodeId]) -> Option<NodeId> {
+    let is = |k: usize, v: f64| constant(program, operands[k]) == Some(v);
+    match op {
+        Op::Mul if is(1, 1.0) => Some(operands[0]),
+        Op::Mul if is(0, 1.0) => Some(operands[1]),
+        Op::Div if is(1, 1.0) => Some(operands[0]),
+        Op::Add if is(1, 0.0) => Some(operands[0]),
+        Op::Add if is(0, 0.0) => Some(operands[1]),
+        Op::Sub if is(1, 0.0) => Some(operands[0]),
+        Op::Pow(e) if *e == 1.0 => Some(operands[0]),
+        Op::Neg if *program.graph.op(operands[0]) == Op::Neg => Some(program.graph.operands(operands[0])[0]),
+        _ => None,
+    }
+}
+
+/// `op(broadcast(s), broadcast(t))` becomes `broadcast(op(s, t))` for scalars `s`, `t`.
+fn keep_scalar(program: &mut Program, id: NodeId, op: Op, operands: &[NodeId]) -> Result<(), Diagnostic> {
+    let graph = &program.graph;
+    if graph.shape(id).is_scalar() {
+        return Ok(());
+    }
+    let Some(scalars) = operands
+        .iter()
+        .map(|&o| scalar_source(program, o))
+        .collect::<Option<Vec<NodeId>>>()
+    else {
+        return Ok(());
+    };
+    let loc = program.graph.node(id).loc;
+    let graph = &mut program.graph;
+    let scalar = graph.in_context_of(id, |g| g.push(op, &scalars, loc))?;
+    debug_assert_eq!(graph.shape(scalar), &Shape::scalar());
+    node(program, scalar)?;
+    program.graph.rewrite_given(id, Op::Broadcast, &[scalar])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{Axes, Op};
+    use crate::opt::testing::{program, Build};
+
+    #[test]
+    fn constants_fold_and_scalars_stay_scalar() {
+        // cost = sum((1 / 5) * 2 * x * x)
+        let mut p = program(&[4], |b: &mut Build| {
+            let (one, five, two) = (b.constant(1.0), b.constant(5.0), b.constant(2.0));
+            let fifth = b.op(Op::Div, &[one, five]);
+            let scale = b.op(Op::Mul, &[fifth, two]);
+            let xs = b.op(Op::Mul, &[scale, b.x]);
+            let xx = b.op(Op::Mul, &[xs, b.x]);
+            b.op(Op::Sum(Axes::All), &[xx])
+        });
+        super::simplify(&mut p).unwrap();
+        crate::opt::dce(&mut p);
+        expect_test::expect![[r#"
+            %0 = placeholder : [4]  (x)
+            %5 = constant 0.4 : []
+            %6 = broadcast %5 : [4]
+            %7 = multiply %6, %0 : [4]
+            %8 = multiply %7, %0 : [4]
+            %9 = sum %8 : []  (cost)
+        "#]]
+        .assert_eq(&p.graph.to_string());
+    }
+
+    #[test]
+    fn identities_go_and_powers_get_cheaper() {
+        // cost = sum(pow(-(-(x * 1 + 0)), 1) / 1 + pow(x, 2) + pow(x, 0.5))
+        let mut p = program(&[3], |b: &mut Build| {
+            let (one, zero) = (b.constant(1.0), b.constant(0.0));
+            let a = b.op(Op::Mul, &[b.x, one]);
+            let a = b.op(Op::Add, &[a, zero]);
+            let a = b.op(Op::Neg, &[a]);
+            let a = b.op(Op::Neg, &[a]);
+            let a = b.op(Op::Pow(1.0), &[a]);
+            let a = b.op(Op::Div, &[a, one]);
+            let square = b.op(Op::Pow(2.0), &[b.x]);
+            let root = b.op(Op::Pow(0.5), &[b.x]);
+            let a = b.op(Op::Add, &[a, square]);
+            let a = b.op(Op::Add, &[a, root]);
+            b.op(Op::Sum(Axes::All), &[a])
+        });
+        super::simplify(&mut p).unwrap();
+        super::strength_reduce(&mut p).unwrap();
+        crate::opt::dce(&mut p);
+        expect_test::expect![[r#"
+            %0 = placeholder : [3]  (x)
+            %12 = multiply %0, %0 : [3]
+            %13 = sqrt %0 : [3]
+            %14 = add %0, %12 : [3]
+            %15 = add %14, %13 : [3]
+            %16 = sum %15 : []  (cost)
+        "#]]
+        .assert_eq(&p.graph.to_string());
+    }
+}
