@@ -12,6 +12,8 @@ const GRAPHS: &[&str] = &[
     "mod m { placeholder x: [f64; 2, 3]; variable w: [f64; 2, 3] = 0.5; variable b: f64;
       let z = exp(x * w + b) / 2 - -log(w); let cost = sum(softmax(z)) * 3; minimize cost; }",
     "mod s { variable w: f32; let c = w * w + 1; minimize c; }",
+    // Found by the `random_graph` fuzz target: the gradient of `max` of a scalar.
+    "mod fuzz1 { variable w: f64; let m = max(w) * 2; minimize m; }",
 ];
 
 /// Tokens to splice in: every keyword, operator and shape of the language, and some that are not.

@@ -128,7 +128,9 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr]) -> Expr {
         Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::SumTo | Op::Broadcast | Op::Expand(_) => args[0].clone(),
         Op::Placeholder | Op::Variable | Op::Constant(_) => unreachable!("leaves are read, not computed"),
         Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => unreachable!("legalised before emission"),
-        Op::ArgMaxMask(_) | Op::MatMul { .. } | Op::Transpose => unreachable!("kernels are not elementwise"),
+        // The mask of a single element: it is its own maximum.
+        Op::ArgMaxMask(_) => literal(1.0, graph.dtype()),
+        Op::MatMul { .. } | Op::Transpose => unreachable!("products of scalars do not type-check"),
     }
 }
 
