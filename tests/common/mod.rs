@@ -18,6 +18,77 @@ macro_rules! graph_case {
     };
 }
 
+/// Checks graph `$case` (objective field `$objective`) on four seeded random inputs drawn
+/// from `[$lo, $hi)`: values and adjoints against the interpreter, `backward` and `sgd_step`
+/// against `adjoints`, and every adjoint against finite differences.
+#[macro_export]
+macro_rules! check {
+    ($case:ident, $objective:ident, $lo:expr, $hi:expr) => {
+        check!($case, $objective, $lo, $hi, []);
+    };
+    ($case:ident, $objective:ident, $lo:expr, $hi:expr, batch = $batch:literal) => {
+        check!($case, $objective, $lo, $hi, [$batch]);
+    };
+    ($case:ident, $objective:ident, $lo:expr, $hi:expr, [$($batch:literal)?]) => {
+        for seed in 1..=4u64 {
+            use $crate::common::{assert_close, finite_differences, interpret_batch, owned, write, Rng, Tensors};
+            use $case::g;
+            type P = g::Placeholders$(<$batch>)?;
+            type V = g::Variables;
+            let batch: usize = 1 $(* $batch)?;
+            let context = format!("{} (seed {seed}, batch {batch})", stringify!($case));
+            let mut rng = Rng::new(seed);
+            let mut p = P::default();
+            let mut v = V::default();
+            for (_, t) in p.tensors_mut() {
+                rng.fill(t, $lo, $hi);
+            }
+            for (_, t) in v.tensors_mut() {
+                rng.fill(t, $lo, $hi);
+            }
+            let inputs: Tensors = [owned(p.tensors()), owned(v.tensors())].concat();
+
+            let expected = interpret_batch($case::SOURCE, &inputs, batch);
+            let values = owned(g::forward(&p, &v).tensors());
+            for (name, got) in &values {
+                assert_close(&format!("{context}: value of `{name}`"), got, &expected.values[name], 1e-12);
+            }
+            let adjoints = owned(g::adjoints(&p, &v).tensors());
+            for (name, got) in &adjoints {
+                assert_close(&format!("{context}: adjoint of `{name}`"), got, &expected.adjoints[name], 1e-10);
+            }
+
+            let (backward_values, gradients) = g::backward(&p, &v);
+            assert_eq!(owned(backward_values.tensors()), values, "{context}: backward's values");
+            for (name, got) in owned(gradients.tensors()) {
+                let want = &adjoints.iter().find(|(n, _)| *n == name).unwrap().1;
+                assert_close(&format!("{context}: gradient of `{name}`"), &got, want, 1e-12);
+            }
+
+            let mut stepped = v.clone();
+            let before = g::sgd_step(&p, &mut stepped, 0.25);
+            assert_eq!(owned(before.tensors()), values, "{context}: sgd_step returns the values before the step");
+            for ((name, new), (_, old)) in owned(stepped.tensors()).iter().zip(owned(v.tensors())) {
+                let grad = &adjoints.iter().find(|(n, _)| n == name).unwrap().1;
+                let want: Vec<f64> = old.iter().zip(grad).map(|(o, g)| o - 0.25 * g).collect();
+                assert_close(&format!("{context}: `{name}` after sgd_step"), new, &want, 1e-12);
+            }
+
+            let numeric = finite_differences(&inputs, |moved| {
+                let mut p = P::default();
+                let mut v = V::default();
+                write(p.tensors_mut(), moved);
+                write(v.tensors_mut(), moved);
+                g::forward(&p, &v).$objective
+            });
+            for (name, want) in &numeric {
+                let got = &adjoints.iter().find(|(n, _)| n == name).unwrap().1;
+                assert_close(&format!("{context}: d objective / d `{name}` vs finite differences"), got, want, 1e-6);
+            }
+        }
+    };
+}
+
 /// Named flat tensors, as `tensors()` gives them, owned.
 pub type Tensors = Vec<(String, Vec<f64>)>;
 

@@ -11,6 +11,17 @@ type Key = ((&'static str, u64, u64), Vec<NodeId>, Shape);
 
 /// Merges equal nodes of `program`; declared nodes are never removed.
 pub fn cse(program: &mut Program) {
+    merge(program, true);
+}
+
+/// [`cse`] before differentiation, where merging a node into a declared one would change that
+/// name's adjoint (d objective / d `v` counts only the uses of `v` itself, as in TensorFlow):
+/// only undeclared nodes merge.
+pub fn cse_undeclared(program: &mut Program) {
+    merge(program, false);
+}
+
+fn merge(program: &mut Program, into_declared: bool) {
     let mut seen: HashMap<Key, NodeId> = HashMap::new();
     for id in program.graph.topological_order() {
         let op = program.graph.op(id);
@@ -23,6 +34,7 @@ pub fn cse(program: &mut Program) {
         }
         let key = (op.key(), operands, program.graph.shape(id).clone());
         match seen.get(&key) {
+            Some(&first) if !into_declared && (program.is_declared(first) || program.is_declared(id)) => {}
             Some(&first) if !program.is_declared(id) => program.replace(id, first),
             Some(&first) if !program.is_declared(first) => {
                 // Keep the declared one: it has a name to answer to.

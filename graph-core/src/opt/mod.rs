@@ -1,6 +1,6 @@
 //! Passes, one per file, in the order the pipeline runs them:
 //!
-//! - before differentiation: [`stabilize`], [`simplify`], [`cse`], [`dce`];
+//! - before differentiation: [`stabilize`], [`simplify`], [`cse_undeclared`], [`dce`];
 //! - after it: [`simplify`], [`cse`], [`dce`] over the forward and backward graph together;
 //! - for emission: [`strength_reduce`], [`legalize`], then [`cse`] and [`dce`] again (the pieces of a softmax in
 //!   the backward graph meet those of a log-softmax in the forward one).
@@ -20,7 +20,7 @@ pub(crate) mod testing;
 use crate::diag::Diagnostic;
 use crate::program::Program;
 
-pub use cse::cse;
+pub use cse::{cse, cse_undeclared};
 pub use dce::dce;
 pub use legalize::legalize;
 pub use simplify::{simplify, strength_reduce};
@@ -76,7 +76,7 @@ impl Passes {
     pub fn before_autodiff(&mut self, program: &mut Program) -> Result<(), Diagnostic> {
         self.run(program, "stabilize", stabilize)?;
         self.run(program, "simplify", simplify)?;
-        self.run(program, "cse", infallible(cse))?;
+        self.run(program, "cse", infallible(cse_undeclared))?;
         self.run(program, "dce", infallible(dce))
     }
 

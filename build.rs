@@ -1,0 +1,254 @@
+//! Writes the random graphs that `tests/random_graphs.rs` compiles and checks.
+//!
+//! A seeded generator makes valid `graph!` programs over every op of the language, with
+//! broadcasting, batch dimensions and reductions along axes, so the macro compiles them for
+//! real and the test checks each against the interpreter and finite differences. 200 graphs
+//! by default; `STATIC_GRAPH_RANDOM_GRAPHS=N` asks for more, `STATIC_GRAPH_RANDOM_SEED=S`
+//! for another family. Every graph is named after the seed and its index, so a failure names
+//! what to regenerate.
+
+use std::fmt::Write as _;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=STATIC_GRAPH_RANDOM_GRAPHS");
+    println!("cargo:rerun-if-env-changed=STATIC_GRAPH_RANDOM_SEED");
+    let count: usize = std::env::var("STATIC_GRAPH_RANDOM_GRAPHS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let seed: u64 = std::env::var("STATIC_GRAPH_RANDOM_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2026);
+    let mut out = String::new();
+    let mut checks = String::new();
+    for index in 0..count {
+        let name = format!("seed_{seed}_graph_{index}");
+        let mut rng =
+            Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let (body, batch) = Generator::new(&mut rng).graph();
+        writeln!(out, "graph_case!({name} {{\n{body}}});\n").unwrap();
+        match batch {
+            Some(b) => writeln!(checks, "    check!({name}, cost, 0.5, 1.5, batch = {b});").unwrap(),
+            None => writeln!(checks, "    check!({name}, cost, 0.5, 1.5);").unwrap(),
+        }
+    }
+    writeln!(
+        out,
+        "#[test]\nfn random_graphs_match_the_interpreter_and_finite_differences() {{\n{checks}}}"
+    )
+    .unwrap();
+    let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("random_graphs.rs");
+    std::fs::write(path, out).unwrap();
+}
+
+/// xorshift64: small, deterministic, enough to choose among a few options.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// A tensor in scope: its name and dimensions (`0` stands for the batch dimension).
+struct Value {
+    name: String,
+    dims: Vec<usize>,
+}
+
+struct Generator<'a> {
+    rng: &'a mut Rng,
+    values: Vec<Value>,
+    lines: Vec<String>,
+    lets: Vec<String>,
+    batch: bool,
+}
+
+const BATCH: usize = 0;
+
+impl<'a> Generator<'a> {
+    fn new(rng: &'a mut Rng) -> Self {
+        let batch = rng.below(4) == 0;
+        Generator {
+            rng,
+            values: Vec::new(),
+            lines: Vec::new(),
+            lets: Vec::new(),
+            batch,
+        }
+    }
+
+    fn dims_text(dims: &[usize]) -> String {
+        if dims.is_empty() {
+            return "f64".to_owned();
+        }
+        let dims: Vec<String> = dims
+            .iter()
+            .map(|&d| if d == BATCH { "batch".to_owned() } else { d.to_string() })
+            .collect();
+        format!("[f64; {}]", dims.join(", "))
+    }
+
+    /// The program, and its batch size if it has a batch dimension.
+    fn graph(mut self) -> (String, Option<usize>) {
+        let shapes: [&[usize]; 4] = [&[], &[3], &[2, 3], &[3, 2]];
+        for k in 0..1 + self.rng.below(2) {
+            let mut dims = shapes[self.rng.below(4)].to_vec();
+            if self.batch && !dims.is_empty() {
+                dims[0] = BATCH;
+            }
+            self.declare("placeholder", &format!("x{k}"), dims);
+        }
+        self.batch = self.values.iter().any(|v| v.dims.contains(&BATCH));
+        let variables = 1 + self.rng.below(2);
+        for k in 0..variables {
+            let dims = shapes[1 + self.rng.below(3)].to_vec();
+            self.declare("variable", &format!("w{k}"), dims);
+        }
+        // Every variable is used by the first lets, so each can change the objective.
+        for k in 0..variables {
+            let w = self.values.iter().position(|v| v.name == format!("w{k}")).unwrap();
+            self.step(Some(w));
+        }
+        for _ in 0..2 + self.rng.below(4) {
+            self.step(None);
+        }
+        let terms: Vec<String> = self
+            .lets
+            .iter()
+            .map(|name| {
+                let v = self.values.iter().find(|v| &v.name == name).unwrap();
+                if v.dims.is_empty() {
+                    name.clone()
+                } else {
+                    format!("mean({name})")
+                }
+            })
+            .collect();
+        self.lines.push(format!("    let cost = {};", terms.join(" + ")));
+        self.lines.push("    minimize cost;".to_owned());
+        let batch = self.batch.then(|| 2 + self.rng.below(3));
+        (self.lines.join("\n") + "\n", batch)
+    }
+
+    fn declare(&mut self, kind: &str, name: &str, dims: Vec<usize>) {
+        self.lines
+            .push(format!("    {kind} {name}: {};", Self::dims_text(&dims)));
+        self.values.push(Value {
+            name: name.to_owned(),
+            dims,
+        });
+    }
+
+    fn pick(&mut self) -> usize {
+        self.rng.below(self.values.len())
+    }
+
+    /// A value whose shape broadcasts with `dims`.
+    fn partner(&mut self, dims: &[usize]) -> usize {
+        let fits: Vec<usize> = (0..self.values.len())
+            .filter(|&i| broadcast(dims, &self.values[i].dims).is_some())
+            .collect();
+        fits[self.rng.below(fits.len())]
+    }
+
+    /// One `let`, reading `first` (or a random value).
+    fn step(&mut self, first: Option<usize>) {
+        let a = first.unwrap_or_else(|| self.pick());
+        let (an, ad) = (self.values[a].name.clone(), self.values[a].dims.clone());
+        let (expr, dims) = match self.rng.below(12) {
+            0..=3 => {
+                let b = self.partner(&ad);
+                let (bn, bd) = (self.values[b].name.clone(), self.values[b].dims.clone());
+                let dims = broadcast(&ad, &bd).unwrap();
+                let expr = match self.rng.below(4) {
+                    0 => format!("{an} + {bn}"),
+                    1 => format!("subtract({an}, {bn})"),
+                    2 => format!("{an} * {bn} * 0.5"),
+                    _ => format!("{an} / ({bn} * {bn} + 1)"),
+                };
+                (expr, dims)
+            }
+            4 => {
+                let f = ["tanh", "sigmoid", "relu"][self.rng.below(3)];
+                (format!("{f}({an})"), ad)
+            }
+            5 => {
+                let e = [
+                    "exp(tanh({a}))",
+                    "log({a} * {a} + 1)",
+                    "sqrt({a} * {a} + 1)",
+                    "pow({a}, 2)",
+                    "pow({a}, 3) / 3",
+                    "-{a}",
+                ][self.rng.below(6)];
+                (e.replace("{a}", &an), ad)
+            }
+            6 | 7 if !ad.is_empty() => {
+                let f = ["softmax", "log_softmax"][self.rng.below(2)];
+                (format!("{f}({an})"), ad)
+            }
+            8 if !ad.is_empty() => {
+                let f = ["sum", "mean", "max"][self.rng.below(3)];
+                let mut dims = ad.clone();
+                dims.pop();
+                (format!("{f}({an}, axis = -1)"), dims)
+            }
+            9 if ad.len() == 2 => {
+                // [n, k] x [k, m], with a weight of the right rows if there is one.
+                let k = ad[1];
+                let weights: Vec<usize> = (0..self.values.len())
+                    .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && k != BATCH)
+                    .filter(|&i| self.values[i].dims[1] != BATCH)
+                    .collect();
+                if weights.is_empty() {
+                    (format!("tanh({an})"), ad)
+                } else {
+                    let b = weights[self.rng.below(weights.len())];
+                    (
+                        format!("matmul({an}, {})", self.values[b].name),
+                        vec![ad[0], self.values[b].dims[1]],
+                    )
+                }
+            }
+            10 if !ad.is_empty() => {
+                let b = self.partner(&ad);
+                let bn = self.values[b].name.clone();
+                if broadcast(&ad, &self.values[b].dims) == Some(ad.clone()) {
+                    let mut dims = ad.clone();
+                    dims.pop();
+                    (format!("softmax_cross_entropy({an}, softmax({bn} + {an} * 0))"), dims)
+                } else {
+                    (format!("tanh({an})"), ad)
+                }
+            }
+            _ => (format!("mean({an})"), vec![]),
+        };
+        let name = format!("v{}", self.lets.len());
+        self.lines.push(format!("    let {name} = {expr};"));
+        self.values.push(Value {
+            name: name.clone(),
+            dims,
+        });
+        self.lets.push(name);
+    }
+}
+
+/// NumPy broadcasting of two shapes (`0` is the batch dimension, equal only to itself).
+fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let rank = a.len().max(b.len());
+    let dim = |s: &[usize], k: usize| if k < rank - s.len() { 1 } else { s[k - (rank - s.len())] };
+    (0..rank)
+        .map(|k| match (dim(a, k), dim(b, k)) {
+            (x, y) if x == y => Some(x),
+            (1, y) => Some(y),
+            (x, 1) => Some(x),
+            _ => None,
+        })
+        .collect()
+}
