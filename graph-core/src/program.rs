@@ -68,10 +68,14 @@ impl Program {
         self.objective.node == id || self.decls().any(|d| d.node == id)
     }
 
+    /// Every declared node and the objective: [`Program::is_declared`] for a whole pass at once.
+    pub fn declared(&self) -> std::collections::BTreeSet<NodeId> {
+        self.decls().map(|d| d.node).chain([self.objective.node]).collect()
+    }
+
     /// Makes every use of `old` (in the graph and among the adjoints) use `new`, and removes
-    /// `old`. `old` must not be declared.
+    /// `old`. `old` must not be declared (the passes check with [`Program::declared`]).
     pub fn replace(&mut self, old: NodeId, new: NodeId) {
-        debug_assert!(!self.is_declared(old), "a declared node is never replaced");
         self.graph.replace_uses(old, new);
         for adjoint in self.adjoints.values_mut() {
             if *adjoint == old {

@@ -152,23 +152,29 @@ impl Emitter<'_> {
         let mut out = TokenStream::new();
         out.extend(self.leaf_outputs(spec));
         out.extend(self.leaf_bindings());
-        for level in 0..=self.sched.last_level {
-            if level % 2 == 0 {
-                out.extend(self.scalars(level));
-                continue;
+        // Each level's work, gathered once: walking every node at every level is quadratic.
+        let mut scalars: BTreeMap<usize, Vec<NodeId>> = BTreeMap::new();
+        for &id in &self.sched.order {
+            if let Place::Scalar(level) = self.sched.place[&id] {
+                scalars.entry(level).or_default().push(id);
             }
-            let kernels: Vec<NodeId> = self
-                .sched
-                .kernels
-                .iter()
-                .filter(|k| k.0 == level)
-                .map(|k| k.1)
-                .collect();
-            for id in kernels {
+        }
+        let mut kernels: BTreeMap<usize, Vec<NodeId>> = BTreeMap::new();
+        for &(level, id) in &self.sched.kernels {
+            kernels.entry(level).or_default().push(id);
+        }
+        let mut loops: BTreeMap<usize, Vec<LoopGroup>> = BTreeMap::new();
+        for group in &self.sched.loops {
+            loops.entry(group.level).or_default().push(group.clone());
+        }
+        for level in 0..=self.sched.last_level {
+            for &id in scalars.get(&level).into_iter().flatten() {
+                out.extend(self.scalar(id));
+            }
+            for &id in kernels.get(&level).into_iter().flatten() {
                 out.extend(self.emit_kernel(id));
             }
-            let groups: Vec<LoopGroup> = self.sched.loops.iter().filter(|g| g.level == level).cloned().collect();
-            for group in &groups {
+            for group in loops.get(&level).into_iter().flatten() {
                 out.extend(self.emit_loop(group));
             }
         }
@@ -235,28 +241,17 @@ impl Emitter<'_> {
         out
     }
 
-    fn scalars(&mut self, level: usize) -> TokenStream {
+    fn scalar(&mut self, id: NodeId) -> TokenStream {
         let graph = self.ctx.graph;
-        let mut out = TokenStream::new();
-        let ids: Vec<NodeId> = self
-            .sched
-            .order
+        let args: Vec<Expr> = graph
+            .operands(id)
             .iter()
-            .copied()
-            .filter(|id| self.sched.place[id] == Place::Scalar(level))
+            .map(|&o| self.read(o, &quote!(i), None))
             .collect();
-        for id in ids {
-            let args: Vec<Expr> = graph
-                .operands(id)
-                .iter()
-                .map(|&o| self.read(o, &quote!(i), None))
-                .collect();
-            let value = ops::elementwise(self.ctx, id, &args).tokens;
-            let name = self.name(id);
-            let doc = self.docs(&[id]);
-            out.extend(quote!(#doc let #name = #value;));
-        }
-        out
+        let value = ops::elementwise(self.ctx, id, &args).tokens;
+        let name = self.name(id);
+        let doc = self.docs(&[id]);
+        quote!(#doc let #name = #value;)
     }
 
     fn emit_kernel(&mut self, id: NodeId) -> TokenStream {
@@ -522,11 +517,9 @@ impl Emitter<'_> {
     /// `#[doc = "..."]` lines stating the derived gradients computed by these nodes.
     fn docs(&self, ids: &[NodeId]) -> TokenStream {
         let mut out = TokenStream::new();
-        for (id, line) in &self.ctx.program.derivations {
-            if ids.contains(id) {
-                let line = format!(" {line}");
-                out.extend(quote!(#[doc = #line]));
-            }
+        for line in ids.iter().filter_map(|id| self.ctx.derivations.get(id)) {
+            let line = format!(" {line}");
+            out.extend(quote!(#[doc = #line]));
         }
         out
     }

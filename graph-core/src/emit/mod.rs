@@ -33,6 +33,8 @@ pub struct Ctx<'a> {
     pub float: TokenStream,
     /// The named dimension's identifier (`batch`), a const generic parameter.
     pub batch: Ident,
+    /// Each derived gradient's formula, by node.
+    pub derivations: std::collections::BTreeMap<NodeId, String>,
 }
 
 /// Everything the `graph!` module contains, given the DOT text of its graph.
@@ -44,6 +46,7 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
         names: Names::new(graph, &graph.topological_order()),
         float: float_type(graph.dtype()),
         batch: ident(graph.batch_name()),
+        derivations: program.derivations.iter().cloned().collect(),
     };
     let structs = Structs::new(program);
 

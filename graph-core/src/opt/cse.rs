@@ -22,6 +22,7 @@ pub fn cse_undeclared(program: &mut Program) {
 }
 
 fn merge(program: &mut Program, into_declared: bool) {
+    let declared = program.declared();
     let mut seen: HashMap<Key, NodeId> = HashMap::new();
     for id in program.graph.topological_order() {
         let op = program.graph.op(id);
@@ -34,9 +35,9 @@ fn merge(program: &mut Program, into_declared: bool) {
         }
         let key = (op.key(), operands, program.graph.shape(id).clone());
         match seen.get(&key) {
-            Some(&first) if !into_declared && (program.is_declared(first) || program.is_declared(id)) => {}
-            Some(&first) if !program.is_declared(id) => program.replace(id, first),
-            Some(&first) if !program.is_declared(first) => {
+            Some(&first) if !into_declared && (declared.contains(&first) || declared.contains(&id)) => {}
+            Some(&first) if !declared.contains(&id) => program.replace(id, first),
+            Some(&first) if !declared.contains(&first) => {
                 // Keep the declared one: it has a name to answer to.
                 program.replace(first, id);
                 seen.insert(key, id);

@@ -15,12 +15,14 @@
 use crate::diag::Diagnostic;
 use crate::ir::{NodeId, Op, Shape};
 use crate::program::Program;
+use std::collections::BTreeSet;
 
 /// Simplifies every node of `program`.
 pub fn simplify(program: &mut Program) -> Result<(), Diagnostic> {
+    let declared = program.declared();
     for id in program.graph.topological_order() {
         if program.graph.contains(id) {
-            node(program, id)?;
+            node(program, &declared, id)?;
         }
     }
     Ok(())
@@ -47,7 +49,7 @@ fn scalar_source(program: &Program, id: NodeId) -> Option<NodeId> {
     }
 }
 
-fn node(program: &mut Program, id: NodeId) -> Result<(), Diagnostic> {
+fn node(program: &mut Program, declared: &BTreeSet<NodeId>, id: NodeId) -> Result<(), Diagnostic> {
     let op = *program.graph.op(id);
     if !op.is_elementwise() || op.is_view() {
         return Ok(());
@@ -58,12 +60,12 @@ fn node(program: &mut Program, id: NodeId) -> Result<(), Diagnostic> {
         return set_constant(program, id, values);
     }
     if let Some(same) = identity(program, &op, &operands) {
-        if !program.is_declared(id) {
+        if !declared.contains(&id) {
             program.replace(id, same);
         }
         return Ok(());
     }
-    keep_scalar(program, id, op, &operands)
+    keep_scalar(program, declared, id, op, &operands)
 }
 
 /// `pow(x, 2)` becomes `x * x` and `pow(x, 0.5)` becomes `sqrt(x)`, in place.
@@ -130,7 +132,13 @@ fn identity(program: &Program, op: &Op, operands: &[NodeId]) -> Option<NodeId> {
 }
 
 /// `op(broadcast(s), broadcast(t))` becomes `broadcast(op(s, t))` for scalars `s`, `t`.
-fn keep_scalar(program: &mut Program, id: NodeId, op: Op, operands: &[NodeId]) -> Result<(), Diagnostic> {
+fn keep_scalar(
+    program: &mut Program,
+    declared: &BTreeSet<NodeId>,
+    id: NodeId,
+    op: Op,
+    operands: &[NodeId],
+) -> Result<(), Diagnostic> {
     let graph = &program.graph;
     if graph.shape(id).is_scalar() {
         return Ok(());
@@ -146,7 +154,7 @@ fn keep_scalar(program: &mut Program, id: NodeId, op: Op, operands: &[NodeId]) -
     let graph = &mut program.graph;
     let scalar = graph.in_context_of(id, |g| g.push(op, &scalars, loc))?;
     debug_assert_eq!(graph.shape(scalar), &Shape::scalar());
-    node(program, scalar)?;
+    node(program, declared, scalar)?;
     program.graph.rewrite_given(id, Op::Broadcast, &[scalar])
 }
 
