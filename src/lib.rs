@@ -101,8 +101,19 @@
 //!
 //! Numerics follow TensorFlow. `softmax`, `log_softmax` and `softmax_cross_entropy` subtract
 //! each row's maximum before `exp`, so logits of 1000 give no overflow, and the cross-entropy
-//! gradient never divides by a probability. Everything else is IEEE arithmetic: `log(0)` is
-//! `-inf`, `0 / 0` is NaN, NaN propagates (through `relu` and `max` too); nothing is clamped.
+//! gradient never divides by a probability; `log(softmax(x))` is rewritten to `log_softmax(x)`.
+//! Everything else is IEEE arithmetic, with no hidden clamping (each case is tested in
+//! `tests/numerics.rs`):
+//!
+//! | input | result |
+//! | --- | --- |
+//! | `softmax` with a `-inf` logit | probability 0 there (`log_softmax`: `-inf`), the rest finite |
+//! | `softmax` of equal logits | exactly `1 / n` each |
+//! | `softmax` of a row of only `-inf`, or with a NaN | NaN for the whole row (there is no maximum to shift by) |
+//! | `log(0)`, `x / 0` | `-inf`, `±inf` (`0 / 0` is NaN) |
+//! | `sqrt` of a negative number, `pow(negative, 0.5)` | NaN (`pow` with a whole exponent is fine: `pow(-2, 2)` is 4) |
+//! | `exp(±inf)`, `tanh(±inf)`, `sigmoid(±inf)`, `relu(±inf)` | `inf`/`0`, `±1`, `1`/`0`, `inf`/`0` |
+//! | NaN anywhere | NaN out, through `relu` and `max` too |
 //!
 //! ## What `graph!` generates
 //!

@@ -94,3 +94,66 @@ fn nan_propagates_through_max() {
     assert!(values.m[0].is_nan());
     assert_eq!(values.m[1], 2.0);
 }
+
+graph! {
+    /// The edge cases of the op table.
+    pub mod edges {
+        placeholder x: [f64; 3];
+        variable w: [f64; 3];
+        let s = softmax(x * w);
+        let ls = log_softmax(x * w);
+        let root = sqrt(x);
+        let cube_root = pow(x, 0.3333);
+        let square = pow(x, 2);
+        let e = exp(x);
+        let t = tanh(x);
+        let g = sigmoid(x);
+        let r = relu(x);
+        let cost = sum(s * w);
+        minimize cost;
+    }
+}
+
+fn edges(x: [f64; 3]) -> edges::Values {
+    edges::forward(&edges::Placeholders { x }, &edges::Variables { w: [1.0; 3] })
+}
+
+#[test]
+fn softmax_with_minus_infinity_and_equal_logits() {
+    let v = edges([f64::NEG_INFINITY, 0.0, 1.0]);
+    let e = std::f64::consts::E;
+    assert_eq!(v.s[0], 0.0);
+    assert!((v.s[1] - 1.0 / (1.0 + e)).abs() < 1e-15 && (v.s[2] - e / (1.0 + e)).abs() < 1e-15);
+    assert_eq!(v.ls[0], f64::NEG_INFINITY);
+    assert!((v.ls[2] - (-(1.0 + 1.0 / e).ln())).abs() < 1e-15);
+    let v = edges([7.0; 3]);
+    assert_eq!(v.s, [1.0 / 3.0; 3]);
+    // A row of nothing but -inf has no maximum to shift by: NaN, as in TensorFlow.
+    assert!(edges([f64::NEG_INFINITY; 3]).s.iter().all(|s| s.is_nan()));
+}
+
+#[test]
+fn roots_and_fractional_powers_of_negative_numbers_are_nan() {
+    let v = edges([-4.0, 4.0, -8.0]);
+    assert!(v.root[0].is_nan() && v.root[1] == 2.0);
+    assert!(v.cube_root[0].is_nan());
+    assert_eq!(
+        v.square,
+        [16.0, 16.0, 64.0],
+        "an integer power of a negative number is fine"
+    );
+}
+
+#[test]
+fn infinities_and_nan_go_through_ieee() {
+    let v = edges([f64::INFINITY, f64::NEG_INFINITY, f64::NAN]);
+    assert_eq!((v.e[0], v.e[1]), (f64::INFINITY, 0.0));
+    assert_eq!((v.t[0], v.t[1]), (1.0, -1.0));
+    assert_eq!((v.g[0], v.g[1]), (1.0, 0.0));
+    assert_eq!((v.r[0], v.r[1]), (f64::INFINITY, 0.0));
+    assert!(
+        v.e[2].is_nan() && v.t[2].is_nan() && v.g[2].is_nan() && v.r[2].is_nan(),
+        "NaN propagates, relu included"
+    );
+    assert!(v.s.iter().all(|s| s.is_nan()), "a NaN logit makes its softmax row NaN");
+}

@@ -111,10 +111,10 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr]) -> Expr {
             let a = args[0].operand();
             Expr::compound(quote!(#unit / (#unit + #float::exp(-#a))))
         }
-        // `0 * a` keeps a NaN a NaN, as IEEE arithmetic would.
+        // A NaN stays a NaN, as IEEE arithmetic would have it (`max(NaN, 0)` would hide it).
         Op::Relu => {
             let a = &args[0].tokens;
-            Expr::atom(quote!({ let value = #a; if value > #zero { value } else { #zero * value } }))
+            Expr::atom(quote!({ let value = #a; if value > #zero || value.is_nan() { value } else { #zero } }))
         }
         Op::Step => {
             let a = &args[0].tokens;
