@@ -74,8 +74,15 @@ fn run<const N: usize>(steps: usize) {
     // Same step, same numbers (to float rounding): the race is fair.
     seed::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
     let cost = hand_step(&x, &t, &mut w, &mut y, &mut g, 0.1);
-    assert!((cost - values.cost).abs() <= 1e-5 * cost.abs().max(1e-3), "{cost} vs {}", values.cost);
-    assert!(w.iter().zip(v.w.iter()).all(|(a, b)| (a - b).abs() <= 1e-5 * a.abs().max(1e-3)));
+    assert!(
+        (cost - values.cost).abs() <= 1e-5 * cost.abs().max(1e-3),
+        "{cost} vs {}",
+        values.cost
+    );
+    assert!(w
+        .iter()
+        .zip(v.w.iter())
+        .all(|(a, b)| (a - b).abs() <= 1e-5 * a.abs().max(1e-3)));
 
     let (mut generated, mut written) = (Vec::new(), Vec::new());
     for _ in 0..steps {
@@ -91,7 +98,12 @@ fn run<const N: usize>(steps: usize) {
         v[v.len() / 2]
     };
     let (gen, hand) = (median(&mut generated), median(&mut written));
-    println!("n = {N:>9}: generated {:>9.3} us, hand-written {:>9.3} us, ratio {:.2}", gen * 1e6, hand * 1e6, gen / hand);
+    println!(
+        "n = {N:>9}: generated {:>9.3} us, hand-written {:>9.3} us, ratio {:.2}",
+        gen * 1e6,
+        hand * 1e6,
+        gen / hand
+    );
 }
 
 fn main() {

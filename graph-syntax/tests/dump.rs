@@ -10,15 +10,29 @@ fn every_pass_is_dumped_before_and_after() {
             .parse()
             .unwrap();
     graph_syntax::try_expand(input).expect("compiles");
-    let mut files: Vec<String> =
-        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     files.sort();
     for pass in ["stabilize", "simplify", "cse", "dce", "strength_reduce", "legalize"] {
-        assert!(files.iter().any(|f| f.contains(pass) && f.ends_with("before.dot")), "{pass}: {files:?}");
-        assert!(files.iter().any(|f| f.contains(pass) && f.ends_with("after.dot")), "{pass}: {files:?}");
+        assert!(
+            files.iter().any(|f| f.contains(pass) && f.ends_with("before.dot")),
+            "{pass}: {files:?}"
+        );
+        assert!(
+            files.iter().any(|f| f.contains(pass) && f.ends_with("after.dot")),
+            "{pass}: {files:?}"
+        );
     }
-    let legalized = files.iter().find(|f| f.contains("legalize") && f.ends_with("after.dot")).unwrap();
+    let legalized = files
+        .iter()
+        .find(|f| f.contains("legalize") && f.ends_with("after.dot"))
+        .unwrap();
     let text = std::fs::read_to_string(dir.join(legalized)).unwrap();
-    assert!(text.starts_with("digraph") && text.contains("max"), "softmax is legalised into max, exp and sum");
+    assert!(
+        text.starts_with("digraph") && text.contains("max"),
+        "softmax is legalised into max, exp and sum"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -128,8 +128,9 @@ pub struct Interpreted {
 }
 
 /// Parses `source` with the macro's own front end, differentiates it, and evaluates the
-/// graph with the interpreter, both before and after the optimisation passes (which must
-/// agree to 1e-12).
+/// graph with the interpreter. It also runs every optimisation pass the macro runs (before
+/// differentiation, after it, and for emission) and checks that the optimised graph means
+/// the same: every value and adjoint within 1e-12.
 pub fn interpret(source: &str, inputs: &Tensors) -> Interpreted {
     interpret_batch(source, inputs, 1)
 }
@@ -138,11 +139,17 @@ pub fn interpret(source: &str, inputs: &Tensors) -> Interpreted {
 pub fn interpret_batch(source: &str, inputs: &Tensors, batch: usize) -> Interpreted {
     let tokens: proc_macro2::TokenStream = source.parse().expect("the source re-lexes");
     let mut program = graph_syntax::program(tokens).expect("the source lowers");
+    let mut optimised = program.clone();
     autodiff::differentiate(&mut program).expect("the graph differentiates");
-    let before = run(&program, inputs, batch);
-    opt::run(&mut program).expect("the passes run");
-    let after = run(&program, inputs, batch);
-    for (name, a) in &before.values {
+    let plain = run(&program, inputs, batch);
+
+    let mut passes = opt::Passes::new("test");
+    passes.before_autodiff(&mut optimised).expect("the passes run");
+    autodiff::differentiate(&mut optimised).expect("the optimised graph differentiates");
+    passes.after_autodiff(&mut optimised).expect("the passes run");
+    passes.for_emission(&mut optimised).expect("the passes run");
+    let after = run(&optimised, inputs, batch);
+    for (name, a) in &plain.values {
         assert_close(
             &format!("value of `{name}` after the passes"),
             &after.values[name],
@@ -150,7 +157,7 @@ pub fn interpret_batch(source: &str, inputs: &Tensors, batch: usize) -> Interpre
             1e-12,
         );
     }
-    for (name, a) in &before.adjoints {
+    for (name, a) in &plain.adjoints {
         assert_close(
             &format!("adjoint of `{name}` after the passes"),
             &after.adjoints[name],
@@ -158,7 +165,7 @@ pub fn interpret_batch(source: &str, inputs: &Tensors, batch: usize) -> Interpre
             1e-12,
         );
     }
-    before
+    plain
 }
 
 fn run(program: &Program, inputs: &Tensors, batch: usize) -> Interpreted {
