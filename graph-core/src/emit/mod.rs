@@ -474,33 +474,30 @@ fn value_outputs(program: &Program, target: TokenStream) -> Vec<Output> {
         .collect()
 }
 
-fn gradient_outputs(program: &Program) -> Vec<Output> {
-    program
-        .variables
-        .iter()
+/// The adjoints of `decls`, stored into `target.NAME`.
+fn adjoints_of<'a>(
+    program: &Program,
+    decls: impl Iterator<Item = &'a crate::program::Decl>,
+    target: TokenStream,
+) -> Vec<Output> {
+    decls
         .filter_map(|d| {
             let field = ident(&d.name);
             let node = *program.adjoints.get(&d.node)?;
             Some(Output {
                 node,
-                place: quote!(gradients.#field),
+                place: quote!(#target.#field),
             })
         })
         .collect()
 }
 
+fn gradient_outputs(program: &Program) -> Vec<Output> {
+    adjoints_of(program, program.variables.iter(), quote!(gradients))
+}
+
 fn adjoint_outputs(program: &Program) -> Vec<Output> {
-    program
-        .decls()
-        .filter_map(|d| {
-            let field = ident(&d.name);
-            let node = *program.adjoints.get(&d.node)?;
-            Some(Output {
-                node,
-                place: quote!(adjoints.#field),
-            })
-        })
-        .collect()
+    adjoints_of(program, program.decls(), quote!(adjoints))
 }
 
 fn updates(program: &Program) -> Vec<Update> {

@@ -213,8 +213,8 @@ fn users_within(graph: &Graph, s: &Schedule) -> BTreeMap<NodeId, Vec<NodeId>> {
 
 /// Gathers loop nodes into loops, and places each in-place variable update.
 fn group(graph: &Graph, s: &mut Schedule, updates: &[(NodeId, NodeId)]) {
-    let mut loops: BTreeMap<(usize, Shape), LoopGroup> = BTreeMap::new();
-    let mut first: BTreeMap<(usize, Shape), usize> = BTreeMap::new();
+    // Loops by (level, shape), each remembering the position of its first node for ordering.
+    let mut loops: BTreeMap<(usize, Shape), (usize, LoopGroup)> = BTreeMap::new();
     for (position, &id) in s.order.iter().enumerate() {
         let (level, shape) = match s.place[&id] {
             Place::Loop(level) => (level, graph.shape(id).clone()),
@@ -231,40 +231,37 @@ fn group(graph: &Graph, s: &mut Schedule, updates: &[(NodeId, NodeId)]) {
             Place::Leaf | Place::View => continue,
         };
         s.last_level = s.last_level.max(level);
-        first.entry((level, shape.clone())).or_insert(position);
-        loops
-            .entry((level, shape.clone()))
-            .or_insert_with(|| LoopGroup {
-                level,
-                shape,
-                nodes: Vec::new(),
-                updates: Vec::new(),
-            })
-            .nodes
-            .push(id);
+        open(&mut loops, level, shape, position).nodes.push(id);
     }
     for &(variable, gradient) in updates {
         if graph.shape(variable).is_scalar() {
             continue; // scalar variables are updated after everything else
         }
         let level = update_level(graph, s, variable, gradient);
-        let shape = graph.shape(variable).clone();
         s.last_level = s.last_level.max(level);
-        first.entry((level, shape.clone())).or_insert(usize::MAX);
-        loops
-            .entry((level, shape.clone()))
-            .or_insert_with(|| LoopGroup {
-                level,
-                shape,
-                nodes: Vec::new(),
-                updates: Vec::new(),
-            })
+        open(&mut loops, level, graph.shape(variable).clone(), usize::MAX)
             .updates
             .push(variable);
     }
-    let mut groups: Vec<LoopGroup> = loops.into_values().collect();
-    groups.sort_by_key(|g| (g.level, first[&(g.level, g.shape.clone())]));
-    s.loops = groups;
+    let mut groups: Vec<(usize, LoopGroup)> = loops.into_values().collect();
+    groups.sort_by_key(|(first, g)| (g.level, *first));
+    s.loops = groups.into_iter().map(|(_, g)| g).collect();
+}
+
+/// The loop over `shape` at `level`, opened at `position` if it is new.
+fn open(
+    loops: &mut BTreeMap<(usize, Shape), (usize, LoopGroup)>,
+    level: usize,
+    shape: Shape,
+    position: usize,
+) -> &mut LoopGroup {
+    let empty = LoopGroup {
+        level,
+        shape: shape.clone(),
+        nodes: Vec::new(),
+        updates: Vec::new(),
+    };
+    &mut loops.entry((level, shape)).or_insert((position, empty)).1
 }
 
 /// An update of `variable` must come after every read of its old value, and after its gradient.

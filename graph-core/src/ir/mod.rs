@@ -281,18 +281,7 @@ impl Graph {
             let message = format!("internal error: rewriting {id} as `{op}` changes its shape");
             return Err(Diagnostic::new(self.node(id).loc, message));
         }
-        let edges: Vec<_> = self
-            .inner
-            .edges_directed(id.0, Direction::Incoming)
-            .map(|e| e.id())
-            .collect();
-        for e in edges {
-            self.inner.remove_edge(e);
-        }
-        for (k, &operand) in operands.iter().enumerate() {
-            self.inner.add_edge(operand.0, id.0, k);
-        }
-        self.inner[id.0].op = op;
+        self.set(id, op, operands);
         Ok(())
     }
 
@@ -312,21 +301,11 @@ impl Graph {
 
     /// Makes `id` a scalar constant, keeping its id, name and users.
     pub fn make_constant(&mut self, id: NodeId, value: f64) {
-        let edges: Vec<_> = self
-            .inner
-            .edges_directed(id.0, Direction::Incoming)
-            .map(|e| e.id())
-            .collect();
-        for e in edges {
-            self.inner.remove_edge(e);
-        }
-        self.inner[id.0].op = Op::Constant(value);
+        self.set(id, Op::Constant(value), &[]);
     }
 
-    /// Makes `id` compute `op` (whose shape is given, like a broadcast) from `operands`.
-    pub fn rewrite_given(&mut self, id: NodeId, op: Op, operands: &[NodeId]) -> Result<(), Diagnostic> {
-        let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
-        shapes::check_given(&op, &operand_shapes, self.shape(id)).map_err(|m| Diagnostic::new(self.node(id).loc, m))?;
+    /// Gives `id` a new op and operands (the callers check the shape).
+    fn set(&mut self, id: NodeId, op: Op, operands: &[NodeId]) {
         let edges: Vec<_> = self
             .inner
             .edges_directed(id.0, Direction::Incoming)
@@ -339,6 +318,13 @@ impl Graph {
             self.inner.add_edge(operand.0, id.0, k);
         }
         self.inner[id.0].op = op;
+    }
+
+    /// Makes `id` compute `op` (whose shape is given, like a broadcast) from `operands`.
+    pub fn rewrite_given(&mut self, id: NodeId, op: Op, operands: &[NodeId]) -> Result<(), Diagnostic> {
+        let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
+        shapes::check_given(&op, &operand_shapes, self.shape(id)).map_err(|m| Diagnostic::new(self.node(id).loc, m))?;
+        self.set(id, op, operands);
         Ok(())
     }
 
