@@ -71,18 +71,21 @@ fn run<const N: usize>(steps: usize) {
     let (x, t) = (p.x.to_vec(), p.t.to_vec());
     let (mut w, mut y, mut g) = (vec![0.0f32; N], vec![0.0f32; N], vec![0.0f32; N]);
 
-    // Same step, same numbers (to float rounding): the race is fair.
+    // Same step, same numbers up to float rounding, so the race is fair. The tolerance grows
+    // with n: the hand-written sums run in one sequence, the generated ones in 8 lanes (which
+    // is the more accurate of the two), and f32 sums of a million terms differ in the 4th digit.
+    let tolerance = 1e-5 * (N as f32 / 1000.0).max(1.0);
     seed::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
     let cost = hand_step(&x, &t, &mut w, &mut y, &mut g, 0.1);
     assert!(
-        (cost - values.cost).abs() <= 1e-5 * cost.abs().max(1e-3),
+        (cost - values.cost).abs() <= tolerance * cost.abs(),
         "{cost} vs {}",
         values.cost
     );
     assert!(w
         .iter()
         .zip(v.w.iter())
-        .all(|(a, b)| (a - b).abs() <= 1e-5 * a.abs().max(1e-3)));
+        .all(|(a, b)| (a - b).abs() <= tolerance * a.abs().max(1e-3)));
 
     let (mut generated, mut written) = (Vec::new(), Vec::new());
     for _ in 0..steps {

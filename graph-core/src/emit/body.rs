@@ -11,9 +11,17 @@ use super::schedule::{self, LoopGroup, Place, Schedule};
 use super::structs::{flat, len};
 use super::Ctx;
 use crate::ir::{IndexMap, NodeId, Op};
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Partial results a scalar accumulator keeps in a long loop (one per vector lane).
+const LANES: usize = 8;
+
+/// `acc_lanes` for accumulator `acc`.
+fn lanes_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
+    quote::format_ident!("{}_lanes", name)
+}
 
 /// A value the function returns: `place` (such as `values.logits`) receives node `node`.
 pub struct Output {
@@ -255,7 +263,7 @@ impl Emitter<'_> {
     }
 
     fn emit_kernel(&mut self, id: NodeId) -> TokenStream {
-        let declaration = self.declare(id);
+        let declaration = self.declare(id, false);
         let args: Vec<TokenStream> = self.ctx.graph.operands(id).iter().map(|&o| self.slice(o)).collect();
         let name = self.name(id).clone();
         let body = ops::kernel(self.ctx, id, &quote!(#name), &args);
@@ -270,16 +278,68 @@ impl Emitter<'_> {
     }
 
     fn emit_loop(&mut self, group: &LoopGroup) -> TokenStream {
+        let lanes = self.uses_lanes(group);
         let mut before = TokenStream::new();
-        let mut body = TokenStream::new();
         let mut after = TokenStream::new();
         for &id in &group.nodes {
-            before.extend(self.declare(id));
-            match self.sched.place[&id] {
-                Place::Accumulate(_) => {
-                    body.extend(self.accumulate(group, id));
-                    after.extend(self.finish(id));
+            before.extend(self.declare(id, lanes));
+            if matches!(self.sched.place[&id], Place::Accumulate(_)) {
+                if lanes && self.ctx.graph.shape(id).is_scalar() {
+                    after.extend(self.merge_lanes(id));
                 }
+                after.extend(self.finish(id));
+            }
+        }
+        let len = len(self.ctx, &group.shape);
+        let doc = self.docs(&group.nodes);
+        if !lanes {
+            let body = self.loop_body(group, None);
+            return quote! {
+                #before
+                #doc
+                for i in 0..#len {
+                    #body
+                }
+                #after
+            };
+        }
+        // Scalar accumulators keep one partial result per lane, so that the compiler can
+        // vectorise the loop without reordering a sum it may not reorder.
+        let width = Literal::usize_unsuffixed(LANES);
+        let body = self.loop_body(group, Some(quote!(lane)));
+        let tail = self.loop_body(group, Some(quote!(0)));
+        quote! {
+            #before
+            #doc
+            for chunk in 0..#len / #width {
+                for lane in 0..#width {
+                    let i = chunk * #width + lane;
+                    #body
+                }
+            }
+            for i in #len / #width * #width..#len {
+                #tail
+            }
+            #after
+        }
+    }
+
+    /// Whether `group` accumulates a scalar over enough elements to split it into lanes.
+    fn uses_lanes(&self, group: &LoopGroup) -> bool {
+        let graph = self.ctx.graph;
+        let long = group.shape.size().known().is_none_or(|n| n >= 8 * LANES);
+        long && group
+            .nodes
+            .iter()
+            .any(|&id| matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar())
+    }
+
+    /// One iteration of `group`'s loop; scalar accumulators fold into lane `lane`, if given.
+    fn loop_body(&mut self, group: &LoopGroup, lane: Option<TokenStream>) -> TokenStream {
+        let mut body = TokenStream::new();
+        for &id in &group.nodes {
+            match self.sched.place[&id] {
+                Place::Accumulate(_) => body.extend(self.accumulate(group, id, lane.as_ref())),
                 _ => body.extend(self.element(group, id)),
             }
         }
@@ -288,21 +348,28 @@ impl Emitter<'_> {
             let step = self.read(self.updates[&variable], &quote!(i), Some(group)).operand();
             body.extend(quote!(#target[i] -= learning_rate * #step;));
         }
-        let len = len(self.ctx, &group.shape);
-        let doc = self.docs(&group.nodes);
+        body
+    }
+
+    /// After a loop with lanes: the accumulator folds its lanes, in order.
+    fn merge_lanes(&self, id: NodeId) -> TokenStream {
+        let graph = self.ctx.graph;
+        let name = self.name(id);
+        let lanes = lanes_name(name);
+        let fold = ops::fold(graph, id);
+        let start = &fold.start.tokens;
+        let step = (fold.step)(quote!(#name), quote!(value), &self.ctx.float);
         quote! {
-            #before
-            #doc
-            for i in 0..#len {
-                #body
+            let mut #name = #start;
+            for value in #lanes {
+                #step
             }
-            #after
         }
     }
 
     /// Binds the buffer or accumulator of `id` before its loop or kernel: an output field, a
     /// workspace field, or (for a scalar accumulator) a local.
-    fn declare(&mut self, id: NodeId) -> TokenStream {
+    fn declare(&mut self, id: NodeId, lanes: bool) -> TokenStream {
         let graph = self.ctx.graph;
         let name = self.name(id).clone();
         let shape = graph.shape(id);
@@ -316,6 +383,10 @@ impl Emitter<'_> {
             Some(place) => place.clone(),
             None if self.kinds.get(&id) == Some(&Kind::Stored) && shape.is_scalar() => {
                 let start = start.unwrap_or_else(|| ops::literal(0.0, graph.dtype()).tokens);
+                if lanes {
+                    let (lanes, width) = (lanes_name(&name), Literal::usize_unsuffixed(LANES));
+                    return quote!(let mut #lanes = [#start; #width];);
+                }
                 return quote!(let mut #name = #start;);
             }
             None if self.kinds.get(&id) == Some(&Kind::Stored) || graph.op(id).is_kernel() => {
@@ -371,13 +442,19 @@ impl Emitter<'_> {
         }
     }
 
-    fn accumulate(&mut self, group: &LoopGroup, id: NodeId) -> TokenStream {
+    fn accumulate(&mut self, group: &LoopGroup, id: NodeId, lane: Option<&TokenStream>) -> TokenStream {
         let graph = self.ctx.graph;
         let operand = graph.operands(id)[0];
         let value = self.read(operand, &quote!(i), Some(group)).tokens;
         let name = self.name(id);
         let acc = if graph.shape(id).is_scalar() {
-            quote!(#name)
+            match lane {
+                Some(lane) => {
+                    let lanes = lanes_name(name);
+                    quote!(#lanes[#lane])
+                }
+                None => quote!(#name),
+            }
         } else {
             let index = self.index_tokens(&self.reduction_map(id), &quote!(i));
             quote!(#name[#index])
