@@ -69,13 +69,5 @@ fn main() {
          Here sum(d_y * y) = {dot:.4}, far from zero, so the true gradient is\n\
          d_logits = y * (d_y - sum(d_y * y)), as the generated backward pass computes:"
     );
-    println!("\n{}", derived_gradients());
-}
-
-/// The derivation the macro wrote into the doc comment of `backward`, repeated here.
-fn derived_gradients() -> &'static str {
-    "d_loss = d_cost / 5\n\
-     d_y = d_loss * 2 * (y - y_true)\n\
-     d_logits = y * (d_y - sum(d_y * y))\n\
-     d_w = d_logits * x"
+    println!("\n{}", softmax_net::GRADIENTS);
 }

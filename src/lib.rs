@@ -137,6 +137,7 @@
 //!   outputs with a caller-owned `Workspace` (the intermediates), so a training loop allocates
 //!   nothing per step.
 //! - `DOT`: the forward and backward graph in Graphviz DOT.
+//! - `GRADIENTS`: every derived gradient as a formula, one per line.
 //!
 //! The doc comment of `backward` lists every derived gradient as a formula, such as
 //! `d_logits = y * (d_y - sum(d_y * y))`, and `cargo expand` shows the fused loops with the

@@ -95,3 +95,21 @@ fn the_diagonal_only_gradient_is_not_what_tensorflow_computes() {
     );
     assert!((diagonal[4] - adjoints.w[4]).abs() > 1.0);
 }
+
+#[test]
+fn the_derived_gradients_read_like_a_derivation() {
+    let lines: Vec<&str> = softmax_net::GRADIENTS.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("d_logits = y * (d_y - sum(d_y * y))   (softmax rule")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("d_w = d_logits * x   (multiply rule")),
+        "{lines:#?}"
+    );
+    assert!(softmax_net::DOT.starts_with("digraph") && softmax_net::DOT.contains("d_logits"));
+}

@@ -99,9 +99,18 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
     items.extend(f.adjoints(adjoints.tokens));
     items.extend(f.sgd_step(sgd.tokens));
     let dot_doc = " The forward graph (boxes) and the backward graph (blue ellipses) in Graphviz DOT.";
+    let gradients_doc = " Every derived gradient as a formula, one per line, as in the docs of [`backward`].";
+    let gradients_text: String = program
+        .derivations
+        .iter()
+        .map(|(_, line)| format!("{line}\n"))
+        .collect();
     items.extend(quote! {
         #[doc = #dot_doc]
         pub const DOT: &str = #dot_text;
+
+        #[doc = #gradients_doc]
+        pub const GRADIENTS: &str = #gradients_text;
     });
     items
 }
@@ -207,7 +216,7 @@ impl Structs {
         let mut workspace_tokens = tensor_struct(ctx, "Workspace", workspace_doc, &workspace, Kind::Private);
         if self.workspace_generic && !is_generic(&workspace) {
             // Keep `Workspace<batch>` uniform in signatures even when no scratch tensor needs `batch`.
-            workspace_tokens = generic_unit_workspace(ctx, workspace_doc, &workspace, workspace_tokens);
+            workspace_tokens = generic_unit_workspace(ctx, workspace_doc, &workspace);
         }
         items.extend(workspace_tokens);
         items
@@ -227,7 +236,7 @@ impl Structs {
 
 /// A `Workspace<const batch: usize>` whose fields do not use `batch`: a phantom keeps the
 /// parameter, so every function names the workspace the same way.
-fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field], _plain: TokenStream) -> TokenStream {
+fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field]) -> TokenStream {
     let batch = &ctx.batch;
     let idents: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
     let types = fields.iter().map(|f| structs::tensor_type(ctx, &f.shape));
