@@ -1,7 +1,8 @@
 //! The `graph!` proc macro. Use it through the `static-graph` crate, which documents it.
 //!
 //! This crate is a thin entry point: the parsing, lowering and code generation live in
-//! `graph-syntax` and `graph-core`, where they can be tested without a compiler in the loop.
+//! `graph-syntax` and `graph-core`, where they can be tested (and fuzzed) without a compiler
+//! in the loop.
 
 #![forbid(unsafe_code)]
 
@@ -12,5 +13,15 @@ use proc_macro::TokenStream;
 /// See the `static-graph` crate for the language and what it generates.
 #[proc_macro]
 pub fn graph(input: TokenStream) -> TokenStream {
-    graph_syntax::expand(input.into()).into()
+    let input = proc_macro2::TokenStream::from(input);
+    // The expansion is fuzzed not to panic; should it ever, the user gets a compile error
+    // that says what happened instead of a compiler crash report.
+    let expanded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| graph_syntax::expand(input)));
+    match expanded {
+        Ok(tokens) => tokens.into(),
+        Err(_) => quote::quote! {
+            ::core::compile_error!("internal error in `graph!` (a bug in static-graph: please report it with this graph)");
+        }
+        .into(),
+    }
 }
