@@ -8,8 +8,8 @@ fn pretty(tokens: proc_macro2::TokenStream) -> String {
     prettyplease::unparse(&file)
 }
 
-#[test]
-fn seed_graph_expansion() {
+/// The seed graph, expanded.
+fn seed_expansion() -> proc_macro2::TokenStream {
     let input = quote! {
         /// The softmax network of the seed question.
         pub mod softmax_net {
@@ -25,26 +25,17 @@ fn seed_graph_expansion() {
             minimize cost;
         }
     };
-    let expanded = graph_syntax::try_expand(input).expect("the seed graph compiles");
-    expect_test::expect_file!["seed_expansion.rs.txt"].assert_eq(&pretty(expanded));
+    graph_syntax::try_expand(input).expect("the seed graph compiles")
+}
+
+#[test]
+fn seed_graph_expansion() {
+    expect_test::expect_file!["seed_expansion.rs.txt"].assert_eq(&pretty(seed_expansion()));
 }
 
 /// The body of generated function `name`, found in the expansion of the seed graph.
 fn function_body(name: &str) -> proc_macro2::TokenStream {
-    let input = quote! {
-        pub mod softmax_net {
-            placeholder x: [f32; 5];
-            placeholder y_true: [f32; 5];
-            variable w: [f32; 5];
-            let logits = multiply(x, w);
-            let y = softmax(logits);
-            let loss = pow(y - y_true, 2);
-            let cost = mean(loss);
-            minimize cost;
-        }
-    };
-    let expanded = graph_syntax::try_expand(input).expect("the seed graph compiles");
-    let file: syn::File = syn::parse2(expanded).expect("valid Rust");
+    let file: syn::File = syn::parse2(seed_expansion()).expect("valid Rust");
     let syn::Item::Mod(module) = &file.items[0] else {
         panic!("a module")
     };
