@@ -267,3 +267,19 @@ fn a_name_keeps_its_own_adjoint_when_its_expression_is_written_again() {
     );
     assert_eq!(adjoints.v, 2.0);
 }
+
+graph_case!(long_vectors {
+    placeholder x: [f64; 70];
+    placeholder t: [f64; 70];
+    variable w: [f64; 70];
+    let y = softmax(x * w);
+    let peak = max(y);
+    let cost = mean(pow(y - t, 2)) + sum(y * x) * peak;
+    minimize cost;
+});
+
+#[test]
+fn long_loops_split_their_sums_into_lanes_and_stay_exact() {
+    // 70 elements: the fused loops keep 8 partial sums and maxima, plus a tail of 6.
+    check!(long_vectors, cost, -1.0, 1.0);
+}
