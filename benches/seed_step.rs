@@ -112,5 +112,8 @@ fn run<const N: usize>(steps: usize) {
 fn main() {
     run::<5>(200_000);
     run::<4096>(20_000);
+    // Around the size where loops go to two threads (65,536 elements).
+    run::<32_768>(4_000);
+    run::<131_072>(1_000);
     run::<1_048_576>(200);
 }

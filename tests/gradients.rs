@@ -283,3 +283,46 @@ fn long_loops_split_their_sums_into_lanes_and_stay_exact() {
     // 70 elements: the fused loops keep 8 partial sums and maxima, plus a tail of 6.
     check!(long_vectors, cost, -1.0, 1.0);
 }
+
+graph_case!(two_threads {
+    placeholder x: [f64; 270000];
+    placeholder t: [f64; batch, 3];
+    variable w: [f64; 270000];
+    variable v: [f64; 3];
+    let y = softmax(x * w);
+    let peak = max(y * x);
+    let z = sigmoid(t * v);
+    let cost = mean(pow(y - 0.5, 2)) + sum(y * x) * peak + mean(z);
+    minimize cost;
+});
+
+#[test]
+fn loops_of_more_than_262144_elements_split_over_two_threads_and_agree() {
+    use common::{assert_close, interpret_batch, owned, Rng, Tensors};
+    use two_threads::g;
+    // 270,000 elements: the fused loops run as two halves (with lanes and a tail); the batch
+    // loop of 100,000 x 3 takes the run-time branch to the two-thread form too.
+    let mut rng = Rng::new(9);
+    let mut p = g::Placeholders::<100000>::default();
+    let mut v = g::Variables::default();
+    for (_, t) in p.tensors_mut() {
+        rng.fill(t, -1.0, 1.0);
+    }
+    for (_, t) in v.tensors_mut() {
+        rng.fill(t, -1.0, 1.0);
+    }
+    let inputs: Tensors = [owned(p.tensors()), owned(v.tensors())].concat();
+    let expected = interpret_batch(two_threads::SOURCE, &inputs, 100000);
+    for (name, got) in owned(g::forward(&p, &v).tensors()) {
+        assert_close(&format!("value of `{name}`"), &got, &expected.values[&name], 1e-12);
+    }
+    let adjoints = owned(g::adjoints(&p, &v).tensors());
+    for (name, got) in &adjoints {
+        assert_close(&format!("adjoint of `{name}`"), got, &expected.adjoints[name], 1e-10);
+    }
+    let mut stepped = v.clone();
+    let _ = g::sgd_step(&p, &mut stepped, 0.5);
+    let grad = &adjoints.iter().find(|(n, _)| n == "w").unwrap().1;
+    let want: Vec<f64> = v.w.iter().zip(grad).map(|(w, g)| w - 0.5 * g).collect();
+    assert_close("w after sgd_step", &stepped.w[..], &want, 1e-12);
+}

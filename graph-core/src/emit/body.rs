@@ -18,6 +18,14 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Partial results a scalar accumulator keeps in a long loop (one per vector lane).
 const LANES: usize = 8;
 
+/// Loops at least this long run on two threads.
+const PARALLEL_MIN: usize = 1 << 18;
+
+/// `0`, `1`, ... as a tuple field index.
+fn syn_index(k: usize) -> proc_macro2::Literal {
+    Literal::usize_unsuffixed(k)
+}
+
 /// `acc_lanes` for accumulator `acc`.
 fn lanes_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
     quote::format_ident!("{}_lanes", name)
@@ -69,6 +77,7 @@ pub fn body(ctx: &Ctx, spec: &Spec) -> Body {
         pending: BTreeMap::new(),
         updates: updates.iter().copied().collect(),
         scratch: Vec::new(),
+        split: BTreeSet::new(),
         sched,
     };
     e.choose_homes(spec);
@@ -98,6 +107,9 @@ struct Emitter<'a> {
     /// Updated variables and their gradients.
     updates: BTreeMap<NodeId, NodeId>,
     scratch: Vec<NodeId>,
+    /// While writing one half of a loop run on two threads: the nodes (and variables) whose
+    /// buffers are split there, indexed `[i - offset]` in that half.
+    split: BTreeSet<NodeId>,
 }
 
 impl Emitter<'_> {
@@ -292,6 +304,9 @@ impl Emitter<'_> {
         }
         let len = len(self.ctx, &group.shape);
         let doc = self.docs(&group.nodes);
+        if let Some(parallel) = self.parallel(group, &len) {
+            return quote!(#before #doc #parallel #after);
+        }
         if !lanes {
             let body = self.loop_body(group, None);
             return quote! {
@@ -324,6 +339,119 @@ impl Emitter<'_> {
         }
     }
 
+    /// `group`'s loop over two threads, each on its half of the index range, when the loop
+    /// is long enough to pay for a thread ([`PARALLEL_MIN`] elements; for a size known only
+    /// at run time, a branch picks). `None` for loops that stay on one thread: short ones, and
+    /// those that accumulate into arrays (their halves would write the same elements).
+    fn parallel(&mut self, group: &LoopGroup, len: &TokenStream) -> Option<TokenStream> {
+        let graph = self.ctx.graph;
+        let size = group.shape.size();
+        if size.known().is_some_and(|n| n < PARALLEL_MIN) {
+            return None;
+        }
+        let accumulators: Vec<NodeId> = group
+            .nodes
+            .iter()
+            .copied()
+            .filter(|id| matches!(self.sched.place[id], Place::Accumulate(_)))
+            .collect();
+        if accumulators.iter().any(|&id| !graph.shape(id).is_scalar()) {
+            return None;
+        }
+        let written: Vec<NodeId> = group
+            .nodes
+            .iter()
+            .copied()
+            .filter(|id| self.kinds.get(id) == Some(&Kind::Stored) && !accumulators.contains(id))
+            .chain(group.updates.iter().copied())
+            .collect();
+        let sequential = {
+            let width = Literal::usize_unsuffixed(LANES);
+            let body = self.loop_body(group, Some(quote!(lane)));
+            let tail = self.loop_body(group, Some(quote!(0)));
+            quote! {
+                for chunk in 0..#len / #width {
+                    for lane in 0..#width {
+                        let i = chunk * #width + lane;
+                        #body
+                    }
+                }
+                for i in #len / #width * #width..#len {
+                    #tail
+                }
+            }
+        };
+        self.split = written.iter().copied().collect();
+        let width = Literal::usize_unsuffixed(LANES);
+        let body = self.loop_body(group, Some(quote!(lane)));
+        let tail = self.loop_body(group, Some(quote!(0)));
+        self.split.clear();
+
+        let float = &self.ctx.float;
+        let names: Vec<proc_macro2::Ident> = written.iter().map(|&id| self.name(id).clone()).collect();
+        let lows: Vec<proc_macro2::Ident> = names.iter().map(|n| quote::format_ident!("{}_low", n)).collect();
+        let highs: Vec<proc_macro2::Ident> = names.iter().map(|n| quote::format_ident!("{}_high", n)).collect();
+        let lanes: Vec<proc_macro2::Ident> = accumulators.iter().map(|&id| lanes_name(self.name(id))).collect();
+        let starts: Vec<TokenStream> = accumulators
+            .iter()
+            .map(|&id| ops::fold(graph, id).start.tokens)
+            .collect();
+        let merges: Vec<TokenStream> = accumulators
+            .iter()
+            .enumerate()
+            .map(|(k, &id)| {
+                let (lane_array, k) = (&lanes[k], syn_index(k));
+                let step = (ops::fold(graph, id).step)(quote!(#lane_array[lane]), quote!(high.#k[lane]), float);
+                quote! {
+                    #lane_array = low.#k;
+                    for lane in 0..#width {
+                        #step
+                    }
+                }
+            })
+            .collect();
+        let parallel = quote! {
+            // Two halves, one per core; each keeps its own lanes, merged in order after.
+            let half = |offset: usize, count: usize, #(#names: &mut [#float]),*| {
+                #(let mut #lanes = [#starts; #width];)*
+                for chunk in 0..count / #width {
+                    for lane in 0..#width {
+                        let i = offset + chunk * #width + lane;
+                        #body
+                    }
+                }
+                for i in offset + count / #width * #width..offset + count {
+                    #tail
+                }
+                (#(#lanes,)*)
+            };
+            let mid = #len / 2 / #width * #width;
+            #(let (#lows, #highs) = #names.split_at_mut(mid);)*
+            let (low, high) = ::std::thread::scope(|scope| {
+                let high = scope.spawn(|| half(mid, #len - mid, #(#highs),*));
+                let low = half(0, mid, #(#lows),*);
+                match high.join() {
+                    ::core::result::Result::Ok(high) => (low, high),
+                    ::core::result::Result::Err(panic) => ::std::panic::resume_unwind(panic),
+                }
+            });
+            #(#merges)*
+        };
+        Some(match size.known() {
+            Some(_) => parallel,
+            None => {
+                let min = Literal::usize_unsuffixed(PARALLEL_MIN);
+                quote! {
+                    if #len >= #min {
+                        #parallel
+                    } else {
+                        #sequential
+                    }
+                }
+            }
+        })
+    }
+
     /// Whether `group` accumulates a scalar over enough elements to split it into lanes.
     fn uses_lanes(&self, group: &LoopGroup) -> bool {
         let graph = self.ctx.graph;
@@ -346,9 +474,19 @@ impl Emitter<'_> {
         for &variable in &group.updates {
             let target = self.name(variable).clone();
             let step = self.read(self.updates[&variable], &quote!(i), Some(group)).operand();
-            body.extend(quote!(#target[i] -= learning_rate * #step;));
+            let at = self.local(variable);
+            body.extend(quote!(#target[#at] -= learning_rate * #step;));
         }
         body
+    }
+
+    /// Where element `i` of `id`'s buffer is: `i`, or `i - offset` in a half of a split loop.
+    fn local(&self, id: NodeId) -> TokenStream {
+        if self.split.contains(&id) {
+            quote!(i - offset)
+        } else {
+            quote!(i)
+        }
     }
 
     /// After a loop with lanes: the accumulator folds its lanes, in order.
@@ -433,7 +571,10 @@ impl Emitter<'_> {
         let name = self.name(id);
         let tokens = &value.tokens;
         match self.kinds[&id] {
-            Kind::Stored => quote!(#name[i] = #tokens;),
+            Kind::Stored => {
+                let at = self.local(id);
+                quote!(#name[#at] = #tokens;)
+            }
             Kind::Let => quote!(let #name = #tokens;),
             Kind::Inline => {
                 self.pending.insert(id, value);
@@ -503,6 +644,7 @@ impl Emitter<'_> {
                 Op::Constant(c) => ops::literal(c, graph.dtype()),
                 Op::Count(_) => ops::elementwise(self.ctx, id, &[]),
                 _ if scalar => Expr::atom(quote!(#name)),
+                _ if self.split.contains(&id) => Expr::atom(quote!(#name[#index - offset])),
                 _ => Expr::atom(quote!(#name[#index])),
             },
             Place::View => {
@@ -512,7 +654,10 @@ impl Emitter<'_> {
             }
             _ if scalar => Expr::atom(quote!(#name)),
             Place::Loop(_) if group.is_some_and(|g| g.nodes.contains(&id)) => match self.kinds[&id] {
-                Kind::Stored => Expr::atom(quote!(#name[i])),
+                Kind::Stored => {
+                    let at = self.local(id);
+                    Expr::atom(quote!(#name[#at]))
+                }
                 Kind::Let => Expr::atom(quote!(#name)),
                 Kind::Inline => self
                     .pending
