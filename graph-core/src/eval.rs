@@ -54,26 +54,18 @@ impl Evaluator<'_> {
         let graph = self.graph;
         let shape = graph.shape(id);
         let operand = |k: usize| graph.shape(graph.operands(id)[k]);
-        let zip = |f: fn(f64, f64) -> f64| x[0].iter().zip(x[1]).map(|(&a, &b)| f(a, b)).collect();
-        let map = |f: &dyn Fn(f64) -> f64| x[0].iter().map(|&a| f(a)).collect();
         match *graph.op(id) {
             Op::Placeholder | Op::Variable => unreachable!("leaves are fed, not computed"),
             Op::Constant(c) => vec![c],
             Op::Count(size) => vec![size.eval(self.batch) as f64],
-            Op::Add => zip(|a, b| a + b),
-            Op::Sub => zip(|a, b| a - b),
-            Op::Mul => zip(|a, b| a * b),
-            Op::Div => zip(|a, b| a / b),
-            Op::Neg => map(&|a| -a),
-            Op::Pow(e) => map(&|a| a.powf(e)),
-            Op::Exp => map(&f64::exp),
-            Op::Log => map(&f64::ln),
-            Op::Sqrt => map(&f64::sqrt),
-            Op::Tanh => map(&f64::tanh),
-            Op::Sigmoid => map(&|a| 1.0 / (1.0 + (-a).exp())),
-            // NaN stays NaN, as IEEE arithmetic would have it.
-            Op::Relu => map(&|a| if a > 0.0 || a.is_nan() { a } else { 0.0 }),
-            Op::Step => map(&|a| if a > 0.0 { 1.0 } else { 0.0 }),
+            Op::Add | Op::Sub | Op::Mul | Op::Div => x[0]
+                .iter()
+                .zip(x[1])
+                .map(|(&a, &b)| scalar(graph.op(id), &[a, b]))
+                .collect(),
+            Op::Neg | Op::Pow(_) | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => {
+                x[0].iter().map(|&a| scalar(graph.op(id), &[a])).collect()
+            }
             Op::Softmax => rows(x[0], self.dim(shape, shape.rank() - 1), softmax),
             Op::LogSoftmax => rows(x[0], self.dim(shape, shape.rank() - 1), log_softmax),
             Op::SoftmaxCrossEntropy => {
@@ -177,6 +169,35 @@ impl Evaluator<'_> {
             }
         }
         out
+    }
+}
+
+/// Elementwise arithmetic op `op` on one element of each operand: the one statement of these
+/// ops' meaning, which constant folding shares.
+pub fn scalar(op: &Op, x: &[f64]) -> f64 {
+    match *op {
+        Op::Add => x[0] + x[1],
+        Op::Sub => x[0] - x[1],
+        Op::Mul => x[0] * x[1],
+        Op::Div => x[0] / x[1],
+        Op::Neg => -x[0],
+        Op::Pow(e) => x[0].powf(e),
+        Op::Exp => x[0].exp(),
+        Op::Log => x[0].ln(),
+        Op::Sqrt => x[0].sqrt(),
+        Op::Tanh => x[0].tanh(),
+        Op::Sigmoid => 1.0 / (1.0 + (-x[0]).exp()),
+        // NaN stays NaN, as IEEE arithmetic would have it.
+        Op::Relu if x[0] > 0.0 || x[0].is_nan() => x[0],
+        Op::Relu => 0.0,
+        Op::Step => f64::from(u8::from(x[0] > 0.0)),
+        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => unreachable!("a leaf is not computed"),
+        Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy | Op::Sum(_) | Op::Mean(_) | Op::Max(_) => {
+            unreachable!("{op} is not elementwise arithmetic")
+        }
+        Op::ArgMaxMask(_) | Op::MatMul { .. } | Op::Transpose | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
+            unreachable!("{op} is not elementwise arithmetic")
+        }
     }
 }
 

@@ -62,13 +62,8 @@ impl Program {
         self.placeholders.iter().chain(&self.variables).chain(&self.lets)
     }
 
-    /// Whether `id` is the node of a declaration or the objective: passes keep such nodes,
-    /// so every name keeps its own value and adjoint.
-    pub fn is_declared(&self, id: NodeId) -> bool {
-        self.objective.node == id || self.decls().any(|d| d.node == id)
-    }
-
-    /// Every declared node and the objective: [`Program::is_declared`] for a whole pass at once.
+    /// Every declared node and the objective. Passes keep these nodes, so every name keeps its
+    /// own value and adjoint.
     pub fn declared(&self) -> std::collections::BTreeSet<NodeId> {
         self.decls().map(|d| d.node).chain([self.objective.node]).collect()
     }

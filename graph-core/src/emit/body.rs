@@ -318,24 +318,28 @@ impl Emitter<'_> {
                 #after
             };
         }
-        // Scalar accumulators keep one partial result per lane, so that the compiler can
-        // vectorise the loop without reordering a sum it may not reorder.
+        let lane_loop = self.lane_loop(group, None, &len);
+        quote!(#before #doc #lane_loop #after)
+    }
+
+    /// `group`'s loop over `count` elements from `offset` (0 if `None`), in chunks of
+    /// [`LANES`], then a tail. Scalar accumulators keep one partial result per lane, so that
+    /// the compiler can vectorise the loop without reordering a sum it may not reorder.
+    fn lane_loop(&mut self, group: &LoopGroup, offset: Option<TokenStream>, count: &TokenStream) -> TokenStream {
         let width = Literal::usize_unsuffixed(LANES);
         let body = self.loop_body(group, Some(quote!(lane)));
         let tail = self.loop_body(group, Some(quote!(0)));
+        let from = offset.map(|offset| quote!(#offset +));
         quote! {
-            #before
-            #doc
-            for chunk in 0..#len / #width {
+            for chunk in 0..#count / #width {
                 for lane in 0..#width {
-                    let i = chunk * #width + lane;
+                    let i = #from chunk * #width + lane;
                     #body
                 }
             }
-            for i in #len / #width * #width..#len {
+            for i in #from #count / #width * #width..#from #count {
                 #tail
             }
-            #after
         }
     }
 
@@ -365,27 +369,11 @@ impl Emitter<'_> {
             .filter(|id| self.kinds.get(id) == Some(&Kind::Stored) && !accumulators.contains(id))
             .chain(group.updates.iter().copied())
             .collect();
-        let sequential = {
-            let width = Literal::usize_unsuffixed(LANES);
-            let body = self.loop_body(group, Some(quote!(lane)));
-            let tail = self.loop_body(group, Some(quote!(0)));
-            quote! {
-                for chunk in 0..#len / #width {
-                    for lane in 0..#width {
-                        let i = chunk * #width + lane;
-                        #body
-                    }
-                }
-                for i in #len / #width * #width..#len {
-                    #tail
-                }
-            }
-        };
+        let sequential = self.lane_loop(group, None, len);
         self.split = written.iter().copied().collect();
-        let width = Literal::usize_unsuffixed(LANES);
-        let body = self.loop_body(group, Some(quote!(lane)));
-        let tail = self.loop_body(group, Some(quote!(0)));
+        let half_loop = self.lane_loop(group, Some(quote!(offset)), &quote!(count));
         self.split.clear();
+        let width = Literal::usize_unsuffixed(LANES);
 
         let float = &self.ctx.float;
         let names: Vec<proc_macro2::Ident> = written.iter().map(|&id| self.name(id).clone()).collect();
@@ -414,15 +402,7 @@ impl Emitter<'_> {
             // Two halves, one per core; each keeps its own lanes, merged in order after.
             let half = |offset: usize, count: usize, #(#names: &mut [#float]),*| {
                 #(let mut #lanes = [#starts; #width];)*
-                for chunk in 0..count / #width {
-                    for lane in 0..#width {
-                        let i = offset + chunk * #width + lane;
-                        #body
-                    }
-                }
-                for i in offset + count / #width * #width..offset + count {
-                    #tail
-                }
+                #half_loop
                 (#(#lanes,)*)
             };
             let mid = #len / 2 / #width * #width;

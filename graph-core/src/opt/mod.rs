@@ -103,15 +103,3 @@ fn infallible(pass: fn(&mut Program)) -> impl FnOnce(&mut Program) -> Result<(),
         Ok(())
     }
 }
-
-/// Every pass after differentiation, without dumps: what the tests compare the interpreter
-/// across.
-pub fn run(program: &mut Program) -> Result<(), Diagnostic> {
-    let mut passes = Passes {
-        dump: None,
-        name: String::new(),
-        count: 0,
-    };
-    passes.after_autodiff(program)?;
-    passes.for_emission(program)
-}

@@ -13,6 +13,7 @@
 //! keeps its value and its adjoint.
 
 use crate::diag::Diagnostic;
+use crate::eval;
 use crate::ir::{NodeId, Op, Shape};
 use crate::program::Program;
 use std::collections::BTreeSet;
@@ -81,26 +82,11 @@ pub fn strength_reduce(program: &mut Program) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// `op` of constants, if it can be folded.
+/// `op` of constants, if it can be folded (into a finite number: a folded NaN or infinity
+/// would hide where it came from). The interpreter's [`eval::scalar`] says what each op means.
 fn fold(op: &Op, x: &[f64]) -> Option<f64> {
-    Some(match *op {
-        Op::Add => x[0] + x[1],
-        Op::Sub => x[0] - x[1],
-        Op::Mul => x[0] * x[1],
-        Op::Div => x[0] / x[1],
-        Op::Neg => -x[0],
-        Op::Pow(e) => x[0].powf(e),
-        Op::Exp => x[0].exp(),
-        Op::Log => x[0].ln(),
-        Op::Sqrt => x[0].sqrt(),
-        Op::Tanh => x[0].tanh(),
-        Op::Sigmoid => 1.0 / (1.0 + (-x[0]).exp()),
-        Op::Relu if x[0] > 0.0 || x[0].is_nan() => x[0],
-        Op::Relu => 0.0,
-        Op::Step => f64::from(u8::from(x[0] > 0.0)),
-        _ => return None,
-    })
-    .filter(|v| v.is_finite())
+    let arithmetic = op.is_elementwise() && !op.is_view();
+    arithmetic.then(|| eval::scalar(op, x)).filter(|v| v.is_finite())
 }
 
 /// Makes `id` the constant `value` (a broadcast of it, for a tensor).
