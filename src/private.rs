@@ -1,6 +1,7 @@
 //! The runtime the generated code calls: not part of the public API (it is `#[doc(hidden)]`
 //! and may change in any release). Everything here is small, and it is the only code of the
-//! project allowed `unsafe`: the one call into the GEMM kernel, behind checked lengths.
+//! project allowed `unsafe`: the one call into the GEMM kernel, behind checked lengths, and
+//! the calls into code compiled for AVX2 or AVX-512, behind a check that the CPU has them.
 
 use std::boxed::Box;
 use std::vec;
@@ -87,6 +88,80 @@ macro_rules! float {
 
 float!(f32, matrixmultiply::sgemm);
 float!(f64, matrixmultiply::dgemm);
+
+/// Runs `body` compiled for the widest vector instructions this CPU has: AVX-512, or AVX2
+/// with FMA, or the target's baseline (SSE2 on x86-64, where builds without
+/// `-C target-cpu=native` otherwise stop). The generated functions pass their whole body here
+/// as an `#[inline(always)]` closure, which the compiler then builds three times, once inside
+/// each of the functions below; the CPU is asked once per call (std caches the answer).
+///
+/// No arithmetic changes with the instruction set: Rust never fuses a multiply and an add
+/// unless told to, so every variant computes the same bits.
+#[inline(always)]
+pub fn simd<R>(body: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    match x86::level() {
+        // SAFETY: `level` found every feature that `avx512` is compiled for on this CPU.
+        #[allow(unsafe_code)]
+        x86::AVX512 => return unsafe { x86::avx512(body) },
+        // SAFETY: `level` found AVX2 and FMA, all that `avx2` is compiled for.
+        #[allow(unsafe_code)]
+        x86::AVX2 => return unsafe { x86::avx2(body) },
+        _ => {}
+    }
+    body()
+}
+
+/// The instruction-set variants of [`simd`]: each runs its closure, inlined into a function
+/// compiled for more than the baseline. Calling one on a CPU without its features is
+/// undefined behaviour, hence `unsafe`.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86 {
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    pub const BASELINE: u8 = 1;
+    pub const AVX2: u8 = 2;
+    pub const AVX512: u8 = 3;
+
+    /// The widest instruction set this CPU has, asked once: one load per call after that
+    /// (small graphs run in well under a microsecond, where six feature checks show).
+    #[inline(always)]
+    pub fn level() -> u8 {
+        static LEVEL: AtomicU8 = AtomicU8::new(0);
+        match LEVEL.load(Ordering::Relaxed) {
+            0 => {
+                let level = detect();
+                LEVEL.store(level, Ordering::Relaxed);
+                level
+            }
+            level => level,
+        }
+    }
+
+    #[cold]
+    fn detect() -> u8 {
+        use std::is_x86_feature_detected as has;
+        let avx2 = has!("avx2") && has!("fma");
+        if avx2 && has!("avx512f") && has!("avx512vl") && has!("avx512dq") && has!("avx512bw") {
+            AVX512
+        } else if avx2 {
+            AVX2
+        } else {
+            BASELINE
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
+    pub unsafe fn avx512<R>(body: impl FnOnce() -> R) -> R {
+        body()
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn avx2<R>(body: impl FnOnce() -> R) -> R {
+        body()
+    }
+}
 
 /// `e^x` for `f32`, written so that a loop of it vectorises (libm's `expf` is an opaque call):
 /// range reduction `x = k ln 2 + r`, Cephes' degree-6 polynomial for `e^r`, and `2^k` built in

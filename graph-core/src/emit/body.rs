@@ -18,6 +18,13 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Partial results a scalar accumulator keeps in a long loop (one per vector lane).
 const LANES: usize = 8;
 
+/// Elements per block of a long loop (a multiple of [`LANES`]). Each block computes its
+/// elements in one loop, which the compiler vectorises whole, `exp` included, because nothing
+/// in it carries a value from one element to the next; the values a scalar accumulator sums
+/// wait in a small array on the stack and fold into the lanes after. (Folding inside the
+/// element loop, as a loop of lanes, kept the polynomial `exp` from vectorising.)
+const BLOCK: usize = 64;
+
 /// Loops at least this long run on two threads.
 const PARALLEL_MIN: usize = 1 << 18;
 
@@ -29,6 +36,11 @@ fn syn_index(k: usize) -> proc_macro2::Literal {
 /// `acc_lanes` for accumulator `acc`.
 fn lanes_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
     quote::format_ident!("{}_lanes", name)
+}
+
+/// `acc_block` for accumulator `acc`: the values of one block that it folds.
+fn block_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
+    quote::format_ident!("{}_block", name)
 }
 
 /// A value the function returns: `place` (such as `values.logits`) receives node `node`.
@@ -78,10 +90,20 @@ pub fn body(ctx: &Ctx, spec: &Spec) -> Body {
         updates: updates.iter().copied().collect(),
         scratch: Vec::new(),
         split: BTreeSet::new(),
+        block: None,
+        vector: false,
         sched,
     };
     e.choose_homes(spec);
-    let tokens = e.function(spec);
+    let mut tokens = e.function(spec);
+    if e.sched
+        .loops
+        .iter()
+        .any(|group| group.shape.size().known().is_none_or(|n| n >= BLOCK))
+    {
+        // Long loops are compiled for the CPU's widest vector instructions, chosen at run time.
+        tokens = quote!(::static_graph::__private::simd(#[inline(always)] || { #tokens });)
+    }
     Body {
         tokens,
         scratch: e.scratch,
@@ -110,6 +132,22 @@ struct Emitter<'a> {
     /// While writing one half of a loop run on two threads: the nodes (and variables) whose
     /// buffers are split there, indexed `[i - offset]` in that half.
     split: BTreeSet<NodeId>,
+    /// While writing the element loop of a block: the buffers indexed there.
+    block: Option<Block>,
+    /// While writing a loop that the compiler vectorises: a block's, or a long loop without
+    /// accumulators (not the tail of a loop of blocks, nor a short loop).
+    vector: bool,
+}
+
+/// The buffers a block's element loop indexes: at the loop index, through a slice of the
+/// block (`x[k]`, with `x = &x[at..at + BLOCK]`, so no bounds check stays in the loop), or
+/// at any other index (`b[i % 4]`), through the whole buffer.
+#[derive(Default)]
+struct Block {
+    /// Name to whether the slice is written, and whether the buffer is split (`i - offset`).
+    sliced: BTreeMap<String, (bool, bool)>,
+    /// Buffers indexed otherwise.
+    whole: BTreeSet<String>,
 }
 
 impl Emitter<'_> {
@@ -268,7 +306,7 @@ impl Emitter<'_> {
             .iter()
             .map(|&o| self.read(o, &quote!(i), None))
             .collect();
-        let value = ops::elementwise(self.ctx, id, &args).tokens;
+        let value = ops::elementwise(self.ctx, id, &args, false).tokens;
         let name = self.name(id);
         let doc = self.docs(&[id]);
         quote!(#doc let #name = #value;)
@@ -308,7 +346,9 @@ impl Emitter<'_> {
             return quote!(#before #doc #parallel #after);
         }
         if !lanes {
+            self.vector = group.shape.size().known().is_none_or(|n| n >= BLOCK);
             let body = self.loop_body(group, None);
+            self.vector = false;
             return quote! {
                 #before
                 #doc
@@ -322,24 +362,86 @@ impl Emitter<'_> {
         quote!(#before #doc #lane_loop #after)
     }
 
-    /// `group`'s loop over `count` elements from `offset` (0 if `None`), in chunks of
-    /// [`LANES`], then a tail. Scalar accumulators keep one partial result per lane, so that
-    /// the compiler can vectorise the loop without reordering a sum it may not reorder.
+    /// `group`'s loop over `count` elements from `offset` (0 if `None`): blocks of [`BLOCK`]
+    /// elements, then a tail. Scalar accumulators keep one partial result per lane (element
+    /// `i` goes to lane `i % LANES`), so that the compiler can vectorise the loop without
+    /// reordering a sum it may not reorder.
     fn lane_loop(&mut self, group: &LoopGroup, offset: Option<TokenStream>, count: &TokenStream) -> TokenStream {
-        let width = Literal::usize_unsuffixed(LANES);
-        let body = self.loop_body(group, Some(quote!(lane)));
-        let tail = self.loop_body(group, Some(quote!(0)));
         let from = offset.map(|offset| quote!(#offset +));
+        let (size, width) = (Literal::usize_unsuffixed(BLOCK), Literal::usize_unsuffixed(LANES));
+        let whole_blocks = from.is_none() && group.shape.size().known().is_some_and(|n| n % BLOCK == 0);
+        let tail = self.loop_body(group, Some(quote!(0)));
+        let tail = (!whole_blocks).then(|| {
+            quote! {
+                for i in #from #count / #size * #size..#from #count {
+                    #tail
+                }
+            }
+        });
+        self.block = Some(Block::default());
+        self.vector = true;
+        let body = self.loop_body(group, Some(quote!(k)));
+        self.vector = false;
+        let block = self.block.take().unwrap_or_default();
+        if block.sliced.keys().any(|name| block.whole.contains(name)) {
+            // A buffer indexed both ways (no graph known makes one): no slices, lanes in the loop.
+            return self.chunked_loop(group, from, count, tail);
+        }
+        let slices = block.sliced.iter().map(|(name, &(mutable, split))| {
+            let name = quote::format_ident!("{}", name);
+            let start = if split { quote!(at - offset) } else { quote!(at) };
+            let borrow = if mutable { quote!(&mut) } else { quote!(&) };
+            quote!(let #name = #borrow #name[#start..#start + #size];)
+        });
+        let graph = self.ctx.graph;
+        let accumulators: Vec<NodeId> = group
+            .nodes
+            .iter()
+            .copied()
+            .filter(|&id| matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar())
+            .collect();
+        let values: Vec<proc_macro2::Ident> = accumulators.iter().map(|&id| block_name(self.name(id))).collect();
+        let starts = accumulators.iter().map(|&id| ops::fold(graph, id).start.tokens);
+        let folds = accumulators.iter().map(|&id| {
+            let lanes = lanes_name(self.name(id));
+            (ops::fold(graph, id).step)(quote!(#lanes[lane]), quote!(chunk[lane]), &self.ctx.float)
+        });
+        let folds = quote!(#(for chunk in #values.chunks_exact(#width) { for lane in 0..#width { #folds } })*);
+        let global = super::mentions(&body, "i").then(|| quote!(let i = at + k;));
         quote! {
-            for chunk in 0..#count / #width {
+            for block in 0..#count / #size {
+                let at = #from block * #size;
+                #(#slices)*
+                #(let mut #values = [#starts; #size];)*
+                for k in 0..#size {
+                    #global
+                    #body
+                }
+                #folds
+            }
+            #tail
+        }
+    }
+
+    /// The loop of lanes without blocks, for a loop whose buffers cannot be sliced.
+    fn chunked_loop(
+        &mut self,
+        group: &LoopGroup,
+        from: Option<TokenStream>,
+        count: &TokenStream,
+        tail: Option<TokenStream>,
+    ) -> TokenStream {
+        let (size, width) = (Literal::usize_unsuffixed(BLOCK), Literal::usize_unsuffixed(LANES));
+        let chunks = Literal::usize_unsuffixed(BLOCK / LANES);
+        let body = self.loop_body(group, Some(quote!(lane)));
+        quote! {
+            for chunk in 0..#count / #size * #chunks {
                 for lane in 0..#width {
                     let i = #from chunk * #width + lane;
                     #body
                 }
             }
-            for i in #from #count / #width * #width..#from #count {
-                #tail
-            }
+            #tail
         }
     }
 
@@ -373,7 +475,7 @@ impl Emitter<'_> {
         self.split = written.iter().copied().collect();
         let half_loop = self.lane_loop(group, Some(quote!(offset)), &quote!(count));
         self.split.clear();
-        let width = Literal::usize_unsuffixed(LANES);
+        let (width, block) = (Literal::usize_unsuffixed(LANES), Literal::usize_unsuffixed(BLOCK));
 
         let float = &self.ctx.float;
         let names: Vec<proc_macro2::Ident> = written.iter().map(|&id| self.name(id).clone()).collect();
@@ -405,7 +507,7 @@ impl Emitter<'_> {
                 #half_loop
                 (#(#lanes,)*)
             };
-            let mid = #len / 2 / #width * #width;
+            let mid = #len / 2 / #block * #block;
             #(let (#lows, #highs) = #names.split_at_mut(mid);)*
             let (low, high) = ::std::thread::scope(|scope| {
                 let high = scope.spawn(|| half(mid, #len - mid, #(#highs),*));
@@ -452,20 +554,31 @@ impl Emitter<'_> {
             }
         }
         for &variable in &group.updates {
-            let target = self.name(variable).clone();
             let step = self.read(self.updates[&variable], &quote!(i), Some(group)).operand();
-            let at = self.local(variable);
-            body.extend(quote!(#target[#at] -= learning_rate * #step;));
+            let target = self.index(variable, &quote!(i), true);
+            body.extend(quote!(#target -= learning_rate * #step;));
         }
         body
     }
 
-    /// Where element `i` of `id`'s buffer is: `i`, or `i - offset` in a half of a split loop.
-    fn local(&self, id: NodeId) -> TokenStream {
-        if self.split.contains(&id) {
-            quote!(i - offset)
+    /// Element `index` of `id`'s buffer, to be read or (if `write`) written: `name[index]`,
+    /// or `name[index - offset]` in a half of a split loop; in a block's element loop, at the
+    /// loop index `i`, element `k` of the block's slice.
+    fn index(&mut self, id: NodeId, index: &TokenStream, write: bool) -> TokenStream {
+        let name = self.name(id).clone();
+        let split = self.split.contains(&id);
+        if let Some(block) = &mut self.block {
+            if index.to_string() == "i" {
+                let sliced = block.sliced.entry(name.to_string()).or_insert((false, split));
+                sliced.0 |= write;
+                return quote!(#name[k]);
+            }
+            block.whole.insert(name.to_string());
+        }
+        if split {
+            quote!(#name[#index - offset])
         } else {
-            quote!(i)
+            quote!(#name[#index])
         }
     }
 
@@ -546,14 +659,14 @@ impl Emitter<'_> {
                 .iter()
                 .map(|&o| self.read(o, &quote!(i), Some(group)))
                 .collect();
-            ops::elementwise(self.ctx, id, &args)
+            ops::elementwise(self.ctx, id, &args, self.vector)
         };
         let name = self.name(id);
         let tokens = &value.tokens;
         match self.kinds[&id] {
             Kind::Stored => {
-                let at = self.local(id);
-                quote!(#name[#at] = #tokens;)
+                let place = self.index(id, &quote!(i), true);
+                quote!(#place = #tokens;)
             }
             Kind::Let => quote!(let #name = #tokens;),
             Kind::Inline => {
@@ -569,6 +682,11 @@ impl Emitter<'_> {
         let value = self.read(operand, &quote!(i), Some(group)).tokens;
         let name = self.name(id);
         let acc = if graph.shape(id).is_scalar() {
+            if self.block.is_some() {
+                // The block's values fold into the lanes after its element loop.
+                let values = block_name(name);
+                return quote!(#values[k] = #value;);
+            }
             match lane {
                 Some(lane) => {
                     let lanes = lanes_name(name);
@@ -578,7 +696,7 @@ impl Emitter<'_> {
             }
         } else {
             let index = self.index_tokens(&self.reduction_map(id), &quote!(i));
-            quote!(#name[#index])
+            self.index(id, &index, true)
         };
         (ops::fold(graph, id).step)(acc, value, &self.ctx.float)
     }
@@ -622,10 +740,9 @@ impl Emitter<'_> {
         match self.sched.place[&id] {
             Place::Leaf => match *graph.op(id) {
                 Op::Constant(c) => ops::literal(c, graph.dtype()),
-                Op::Count(_) => ops::elementwise(self.ctx, id, &[]),
+                Op::Count(_) => ops::elementwise(self.ctx, id, &[], false),
                 _ if scalar => Expr::atom(quote!(#name)),
-                _ if self.split.contains(&id) => Expr::atom(quote!(#name[#index - offset])),
-                _ => Expr::atom(quote!(#name[#index])),
+                _ => Expr::atom(self.index(id, index, false)),
             },
             Place::View => {
                 let operand = graph.operands(id)[0];
@@ -634,17 +751,14 @@ impl Emitter<'_> {
             }
             _ if scalar => Expr::atom(quote!(#name)),
             Place::Loop(_) if group.is_some_and(|g| g.nodes.contains(&id)) => match self.kinds[&id] {
-                Kind::Stored => {
-                    let at = self.local(id);
-                    Expr::atom(quote!(#name[#at]))
-                }
+                Kind::Stored => Expr::atom(self.index(id, &quote!(i), false)),
                 Kind::Let => Expr::atom(quote!(#name)),
                 Kind::Inline => self
                     .pending
                     .remove(&id)
                     .expect("an inlined element is read once, after it is made"),
             },
-            _ => Expr::atom(quote!(#name[#index])),
+            _ => Expr::atom(self.index(id, index, false)),
         }
     }
 

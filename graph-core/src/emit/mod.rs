@@ -461,7 +461,7 @@ fn unused_as_underscore(params: TokenStream, body: &TokenStream) -> TokenStream 
 }
 
 /// Whether `tokens` contain the identifier `name`.
-fn mentions(tokens: &TokenStream, name: &str) -> bool {
+pub(crate) fn mentions(tokens: &TokenStream, name: &str) -> bool {
     tokens.clone().into_iter().any(|tree| match tree {
         TokenTree::Ident(ident) => ident == name,
         TokenTree::Group(group) => mentions(&group.stream(), name),

@@ -69,8 +69,9 @@ pub fn size(ctx: &Ctx, size: Size) -> TokenStream {
     tokens
 }
 
-/// The value of one element of elementwise `node`, from its operands' elements.
-pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr]) -> Expr {
+/// The value of one element of elementwise `node`, from its operands' elements. `vector`
+/// says whether the element is computed in a loop the compiler vectorises (see [`exp`]).
+pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr {
     let graph = ctx.graph;
     let float = &ctx.float;
     let binary = |op: TokenStream| {
@@ -103,13 +104,11 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr]) -> Expr {
                 Expr::atom(quote!(#float::powf(#a, #e)))
             }
         }
-        Op::Exp => exp(graph.dtype(), &args[0].tokens),
+        Op::Exp => exp(graph.dtype(), &args[0].tokens, vector),
         Op::Log => call(quote!(ln)),
         Op::Sqrt => call(quote!(sqrt)),
-        // f32 `tanh` comes from the runtime: libm's is an opaque call that stops a loop from
-        // vectorising; the runtime's is a polynomial within 3 ulp (see its tests), and made the
-        // network step 25% faster. (The runtime's `exp_f32` measured slower than libm's `expf`
-        // inside the loops that also accumulate a sum, where `exp` occurs, so `exp` stays libm's.)
+        // f32 `tanh` (and `exp`, below) come from the runtime: libm's are opaque calls that stop
+        // a loop from vectorising; the runtime's are polynomials within 3 ulp (see its tests).
         Op::Tanh if graph.dtype() == DType::F32 => {
             let a = &args[0].tokens;
             Expr::atom(quote!(::static_graph::__private::tanh_f32(#a)))
@@ -117,7 +116,7 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr]) -> Expr {
         Op::Tanh => call(quote!(tanh)),
         Op::Sigmoid => {
             let a = args[0].operand();
-            let e = exp(graph.dtype(), &quote!(-#a)).tokens;
+            let e = exp(graph.dtype(), &quote!(-#a), vector).tokens;
             Expr::compound(quote!(#unit / (#unit + #e)))
         }
         // A NaN stays a NaN, as IEEE arithmetic would have it (`max(NaN, 0)` would hide it).
@@ -143,8 +142,13 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr]) -> Expr {
     }
 }
 
-/// `e^a`, from the standard library.
-fn exp(dtype: DType, a: &TokenStream) -> Expr {
+/// `e^a`: in an f32 loop that vectorises, the runtime's polynomial (within 2 ulp), which the
+/// compiler vectorises where libm's `expf` is an opaque call; elsewhere libm's, which is the
+/// faster of the two one element at a time.
+fn exp(dtype: DType, a: &TokenStream, vector: bool) -> Expr {
+    if dtype == DType::F32 && vector {
+        return Expr::atom(quote!(::static_graph::__private::exp_f32(#a)));
+    }
     let float = float_type(dtype);
     Expr::atom(quote!(#float::exp(#a)))
 }

@@ -1,0 +1,91 @@
+"""Times JAX's jitted SGD steps for the benchmarks in `benches/`, on this machine, so the
+generated code is compared with XLA side by side rather than with figures from elsewhere.
+
+    pip install jax
+    python3 tools/jax_steps.py            # all steps
+    python3 tools/jax_steps.py seed       # only the seed step
+
+Prints the median microseconds per step (the same statistic as `benches/`). Inputs as in the
+benchmarks: x in [-1, 1), t in [0, 1), w = 0, learning rate 0.1 (seed); Glorot-uniform weights,
+zero biases, a batch of 64 (network). Each step returns new weights, as a user's jitted
+`train_step` would, with the weights donated so XLA can update them in place.
+"""
+
+import sys
+import time
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+jax.config.update("jax_platforms", "cpu")
+
+
+def median_us(step, state, repeats):
+    state = step(*state)  # compile and warm up
+    jax.block_until_ready(state)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        state = step(*state)
+        jax.block_until_ready(state)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[len(times) // 2] * 1e6
+
+
+def seed(n, repeats):
+    def cost(w, x, t):
+        y = jax.nn.softmax(x * w)
+        return jnp.mean((y - t) ** 2)
+
+    @partial(jax.jit, donate_argnums=0)
+    def step(w, x, t):
+        return w - 0.1 * jax.grad(cost)(w, x, t), x, t
+
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.uniform(-1, 1, n), dtype=jnp.float32)
+    t = jnp.asarray(rng.uniform(0, 1, n), dtype=jnp.float32)
+    w = jnp.zeros(n, dtype=jnp.float32)
+    return median_us(step, (w, x, t), repeats)
+
+
+def network(repeats):
+    n, i, h, o = 64, 784, 256, 10
+
+    def cost(params, x, t):
+        w1, b1, w2, b2 = params
+        hidden = jnp.tanh(x @ w1 + b1)
+        y = jax.nn.softmax(hidden @ w2 + b2)
+        return jnp.mean((y - t) ** 2)
+
+    @partial(jax.jit, donate_argnums=0)
+    def step(params, x, t):
+        grads = jax.grad(cost)(params, x, t)
+        return tuple(p - 0.1 * g for p, g in zip(params, grads)), x, t
+
+    rng = np.random.default_rng(0)
+
+    def glorot(fan_in, fan_out):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        return jnp.asarray(rng.uniform(-limit, limit, (fan_in, fan_out)), dtype=jnp.float32)
+
+    params = (glorot(i, h), jnp.zeros(h, jnp.float32), glorot(h, o), jnp.zeros(o, jnp.float32))
+    x = jnp.asarray(rng.uniform(0, 1, (n, i)), dtype=jnp.float32)
+    t = jnp.asarray(np.eye(o)[rng.integers(0, o, n)], dtype=jnp.float32)
+    return median_us(step, (params, x, t), repeats)
+
+
+def main():
+    which = sys.argv[1:] or ["seed", "network"]
+    print(f"jax {jax.__version__}, {jax.devices()}")
+    if "seed" in which:
+        for n, repeats in [(5, 20000), (4096, 20000), (32768, 4000), (131072, 1000), (1048576, 200)]:
+            print(f"seed n = {n:>9}: jax {seed(n, repeats):>9.3f} us")
+    if "network" in which:
+        print(f"network 64 x 784-256-10: jax {network(2000):>9.3f} us")
+
+
+if __name__ == "__main__":
+    main()
