@@ -10,9 +10,20 @@ use std::vec;
 pub trait Float: Copy + 'static {
     /// `x` rounded to this type.
     fn from_f64(x: f64) -> Self;
-    /// `C = op(A) op(B)` with `op` a transpose or not; see [`matmul`].
+    /// `C = op(A) op(B)` with `op` a transpose or not, or with `rate`, `C -= rate op(A) op(B)`;
+    /// see [`matmul`].
     #[allow(clippy::too_many_arguments)]
-    fn gemm(n: usize, k: usize, m: usize, a: &[Self], ta: bool, b: &[Self], tb: bool, c: &mut [Self]);
+    fn gemm(
+        n: usize,
+        k: usize,
+        m: usize,
+        a: &[Self],
+        ta: bool,
+        b: &[Self],
+        tb: bool,
+        c: &mut [Self],
+        rate: Option<Self>,
+    );
 }
 
 /// A tensor of `N` rows, each `row`, built on the heap directly: `vec!` clones the row into
@@ -36,7 +47,33 @@ pub fn matmul<F: Float>(n: usize, k: usize, m: usize, a: &[F], ta: bool, b: &[F]
         a.len() >= n * k && b.len() >= k * m && c.len() >= n * m,
         "matmul: a slice is too short"
     );
-    F::gemm(n, k, m, a, ta, b, tb, c);
+    F::gemm(n, k, m, a, ta, b, tb, c, None);
+}
+
+/// `C[n, m] -= rate · op(A)[n, k] · op(B)[k, m]`, as [`matmul`] lays matrices out: a
+/// gradient-descent step whose gradient is a product, taken inside the GEMM, so the gradient
+/// is never stored.
+///
+/// # Panics
+///
+/// If a slice is shorter than its matrix (the generated code always passes exact lengths).
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_update<F: Float>(
+    n: usize,
+    k: usize,
+    m: usize,
+    a: &[F],
+    ta: bool,
+    b: &[F],
+    tb: bool,
+    c: &mut [F],
+    rate: F,
+) {
+    assert!(
+        a.len() >= n * k && b.len() >= k * m && c.len() >= n * m,
+        "matmul_update: a slice is too short"
+    );
+    F::gemm(n, k, m, a, ta, b, tb, c, Some(rate));
 }
 
 /// Row and column strides of a row-major `[rows, cols]` matrix used as is or transposed.
@@ -50,35 +87,56 @@ fn strides(cols_stored: usize, transposed: bool) -> (isize, isize) {
 }
 
 macro_rules! float {
-    ($float:ty, $gemm:path) => {
+    ($float:ty) => {
         impl Float for $float {
             fn from_f64(x: f64) -> Self {
                 x as $float
             }
 
-            fn gemm(n: usize, k: usize, m: usize, a: &[Self], ta: bool, b: &[Self], tb: bool, c: &mut [Self]) {
+            fn gemm(
+                n: usize,
+                k: usize,
+                m: usize,
+                a: &[Self],
+                ta: bool,
+                b: &[Self],
+                tb: bool,
+                c: &mut [Self],
+                rate: Option<Self>,
+            ) {
                 // Stored shapes: A is [n, k] (or [k, n] if transposed), B is [k, m] (or [m, k]).
                 let (rsa, csa) = strides(if ta { n } else { k }, ta);
                 let (rsb, csb) = strides(if tb { k } else { m }, tb);
                 // SAFETY: `matmul` checked that every slice holds its whole matrix, and the
                 // strides above address exactly those row-major elements; `c` is exclusive.
+                // `gemm` computes `dst = alpha dst + beta lhs rhs`; with `read_dst` false it
+                // only writes `dst`.
+                let (read_dst, beta) = match rate {
+                    Some(rate) => (true, -rate),
+                    None => (false, 1.0),
+                };
                 #[allow(unsafe_code)]
                 unsafe {
-                    $gemm(
+                    gemm::gemm(
                         n,
-                        k,
                         m,
-                        1.0,
-                        a.as_ptr(),
-                        rsa,
-                        csa,
-                        b.as_ptr(),
-                        rsb,
-                        csb,
-                        0.0,
+                        k,
                         c.as_mut_ptr(),
-                        m as isize,
                         1,
+                        m as isize,
+                        read_dst,
+                        a.as_ptr(),
+                        csa,
+                        rsa,
+                        b.as_ptr(),
+                        csb,
+                        rsb,
+                        1.0,
+                        beta,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::Rayon(0),
                     );
                 }
             }
@@ -86,8 +144,8 @@ macro_rules! float {
     };
 }
 
-float!(f32, matrixmultiply::sgemm);
-float!(f64, matrixmultiply::dgemm);
+float!(f32);
+float!(f64);
 
 /// Runs `body` compiled for the widest vector instructions this CPU has: AVX-512, or AVX2
 /// with FMA, or the target's baseline (SSE2 on x86-64, where builds without
@@ -305,6 +363,27 @@ mod tests {
             );
             for (x, y) in c.iter().zip(&want) {
                 assert!((x - y).abs() < 1e-12, "ta {ta} tb {tb}: {c:?} vs {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn matmul_update_subtracts_the_scaled_product_in_every_transpose() {
+        let (n, k, m) = (5, 3, 4);
+        let a: Vec<f64> = (0..n * k).map(|x| x as f64 * 0.25 - 1.0).collect();
+        let b: Vec<f64> = (0..k * m).map(|x| (x as f64).cos()).collect();
+        let start: Vec<f64> = (0..n * m).map(|x| (x as f64).sin()).collect();
+        let product: Vec<f64> = (0..n * m)
+            .map(|ij| (0..k).map(|t| a[ij / m * k + t] * b[t * m + ij % m]).sum())
+            .collect();
+        let transpose = |x: &[f64], r: usize, c: usize| (0..r * c).map(|i| x[(i % r) * c + i / r]).collect::<Vec<_>>();
+        let (at, bt) = (transpose(&a, n, k), transpose(&b, k, m));
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let mut c = start.clone();
+            let (a, b) = (if ta { &at } else { &a }, if tb { &bt } else { &b });
+            matmul_update(n, k, m, a, ta, b, tb, &mut c, 0.5);
+            for ((x, s), p) in c.iter().zip(&start).zip(&product) {
+                assert!((x - (s - 0.5 * p)).abs() < 1e-12, "ta {ta} tb {tb}");
             }
         }
     }

@@ -1,8 +1,9 @@
 //! The generated functions allocate nothing per call: a counting global allocator watches
 //! `backward`, `forward_into`, `backward_into` and `sgd_step` on the seed graph, and the
 //! `_into` forms on a batch-generic network (whose outputs and workspace are boxed, made
-//! once). The one exception is inside the GEMM: matrixmultiply allocates a packing buffer per
-//! product, so a graph with `matmul` makes at most one allocation per product, none of its own.
+//! once). The one exception is inside the GEMM: the `gemm` crate allocates its packing buffers
+//! per product, so a graph with `matmul` makes at most two allocations per product, none of
+//! its own.
 
 // A global allocator is an `unsafe impl`; it only counts and forwards to the system's.
 #![allow(unsafe_code)]
@@ -119,7 +120,8 @@ fn into_functions_allocate_only_inside_the_gemm() {
     // The first call may set up the GEMM (its thread pool); count the calls after it.
     net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
     // Forward: one product. Backward and the step: that one and d_w = matmul(transpose(x), g).
-    assert!(allocations(|| net::forward_into(&p, &v, &mut values, &mut workspace)) <= 1);
-    assert!(allocations(|| net::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace)) <= 2);
-    assert!(allocations(|| net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace)) <= 2);
+    // The GEMM allocates its packing buffers, two per product.
+    assert!(allocations(|| net::forward_into(&p, &v, &mut values, &mut workspace)) <= 2);
+    assert!(allocations(|| net::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace)) <= 4);
+    assert!(allocations(|| net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace)) <= 4);
 }

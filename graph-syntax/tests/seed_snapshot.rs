@@ -157,7 +157,7 @@ fn long_loops_run_in_blocks_in_at_most_four_passes() {
         );
         if function == "sgd_step_into" {
             let (_, last) = passes.last().expect("a pass");
-            assert!(last.contains("w [i] -= learning_rate"), "{last}");
+            assert!(last.contains("w [k] -= learning_rate"), "{last}");
         }
     }
 }

@@ -38,6 +38,18 @@ fn lanes_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
     quote::format_ident!("{}_lanes", name)
 }
 
+/// Whether `group`'s loop runs in blocks: it is at least a block long, or its length is
+/// known only at run time. Shorter loops are plain loops over their elements.
+fn is_long(group: &LoopGroup) -> bool {
+    group.shape.size().known().is_none_or(|n| n >= BLOCK)
+}
+
+/// `m` if `index` is the text of `(i % (m))`, as [`Emitter::index_tokens`] writes a map that
+/// takes the index modulo a known `m`.
+fn modulus(index: &str) -> Option<usize> {
+    index.strip_prefix("(i % (")?.strip_suffix("))")?.trim().parse().ok()
+}
+
 /// `acc_block` for accumulator `acc`: the values of one block that it folds.
 fn block_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
     quote::format_ident!("{}_block", name)
@@ -96,11 +108,7 @@ pub fn body(ctx: &Ctx, spec: &Spec) -> Body {
     };
     e.choose_homes(spec);
     let mut tokens = e.function(spec);
-    if e.sched
-        .loops
-        .iter()
-        .any(|group| group.shape.size().known().is_none_or(|n| n >= BLOCK))
-    {
+    if e.sched.loops.iter().any(is_long) {
         // Long loops are compiled for the CPU's widest vector instructions, chosen at run time.
         tokens = quote!(::static_graph::__private::simd(#[inline(always)] || { #tokens });)
     }
@@ -134,19 +142,21 @@ struct Emitter<'a> {
     split: BTreeSet<NodeId>,
     /// While writing the element loop of a block: the buffers indexed there.
     block: Option<Block>,
-    /// While writing a loop that the compiler vectorises: a block's, or a long loop without
-    /// accumulators (not the tail of a loop of blocks, nor a short loop).
+    /// While writing the element loop of a block, which the compiler vectorises (not a tail,
+    /// nor a short loop).
     vector: bool,
 }
 
-/// The buffers a block's element loop indexes: at the loop index, through a slice of the
-/// block (`x[k]`, with `x = &x[at..at + BLOCK]`, so no bounds check stays in the loop), or
-/// at any other index (`b[i % 4]`), through the whole buffer.
+/// The buffers a block's element loop indexes: through a slice of the block where it can
+/// (`x[k]`, with `x = &x[at..at + BLOCK]`, so no bounds check stays in the loop; `b[k]`
+/// with `b = &b[at % 256..at % 256 + BLOCK]` for a row of 256 broadcast down the rows), or
+/// at any other index (`b[i % 10]`), through the whole buffer.
 #[derive(Default)]
 struct Block {
-    /// Name to whether the slice is written, and whether the buffer is split (`i - offset`).
-    sliced: BTreeMap<String, (bool, bool)>,
-    /// Buffers indexed otherwise.
+    /// Name to where its slice starts (`at`, `at - offset` in a half of a split loop, or
+    /// `at % m`) and whether the slice is written.
+    sliced: BTreeMap<String, (TokenStream, bool)>,
+    /// Buffers indexed otherwise, or sliced at two different starts.
     whole: BTreeSet<String>,
 }
 
@@ -313,6 +323,14 @@ impl Emitter<'_> {
     }
 
     fn emit_kernel(&mut self, id: NodeId) -> TokenStream {
+        if let Some(&variable) = self.sched.fused_updates.get(&id) {
+            let args: Vec<TokenStream> = self.ctx.graph.operands(id).iter().map(|&o| self.slice(o)).collect();
+            let target = self.name(variable).clone();
+            let body = ops::matmul_update(self.ctx, id, &quote!(#target), &args);
+            let doc = self.docs(&[id]);
+            let step = format!(" {target} -= learning_rate * {}, in the product itself", self.name(id));
+            return quote!(#doc #[doc = #step] { #body });
+        }
         let declaration = self.declare(id, false);
         let args: Vec<TokenStream> = self.ctx.graph.operands(id).iter().map(|&o| self.slice(o)).collect();
         let name = self.name(id).clone();
@@ -345,10 +363,8 @@ impl Emitter<'_> {
         if let Some(parallel) = self.parallel(group, &len) {
             return quote!(#before #doc #parallel #after);
         }
-        if !lanes {
-            self.vector = group.shape.size().known().is_none_or(|n| n >= BLOCK);
+        if !is_long(group) {
             let body = self.loop_body(group, None);
-            self.vector = false;
             return quote! {
                 #before
                 #doc
@@ -387,10 +403,9 @@ impl Emitter<'_> {
             // A buffer indexed both ways (no graph known makes one): no slices, lanes in the loop.
             return self.chunked_loop(group, from, count, tail);
         }
-        let slices = block.sliced.iter().map(|(name, &(mutable, split))| {
+        let slices = block.sliced.iter().map(|(name, (start, mutable))| {
             let name = quote::format_ident!("{}", name);
-            let start = if split { quote!(at - offset) } else { quote!(at) };
-            let borrow = if mutable { quote!(&mut) } else { quote!(&) };
+            let borrow = if *mutable { quote!(&mut) } else { quote!(&) };
             quote!(let #name = #borrow #name[#start..#start + #size];)
         });
         let graph = self.ctx.graph;
@@ -537,11 +552,11 @@ impl Emitter<'_> {
     /// Whether `group` accumulates a scalar over enough elements to split it into lanes.
     fn uses_lanes(&self, group: &LoopGroup) -> bool {
         let graph = self.ctx.graph;
-        let long = group.shape.size().known().is_none_or(|n| n >= 8 * LANES);
-        long && group
-            .nodes
-            .iter()
-            .any(|&id| matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar())
+        is_long(group)
+            && group
+                .nodes
+                .iter()
+                .any(|&id| matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar())
     }
 
     /// One iteration of `group`'s loop; scalar accumulators fold into lane `lane`, if given.
@@ -568,12 +583,26 @@ impl Emitter<'_> {
         let name = self.name(id).clone();
         let split = self.split.contains(&id);
         if let Some(block) = &mut self.block {
-            if index.to_string() == "i" {
-                let sliced = block.sliced.entry(name.to_string()).or_insert((false, split));
-                sliced.0 |= write;
-                return quote!(#name[k]);
+            let index_text = index.to_string();
+            // `i`, or `i % m` with `m` a multiple of the block: a block's elements are a slice.
+            let start = match modulus(&index_text) {
+                _ if index_text == "i" && split => Some(quote!(at - offset)),
+                _ if index_text == "i" => Some(quote!(at)),
+                Some(m) if m % BLOCK == 0 => {
+                    let m = Literal::usize_unsuffixed(m);
+                    Some(quote!(at % #m))
+                }
+                _ => None,
+            };
+            let key = name.to_string();
+            if let Some(start) = start {
+                let sliced = block.sliced.entry(key.clone()).or_insert((start.clone(), false));
+                sliced.1 |= write;
+                if sliced.0.to_string() == start.to_string() {
+                    return quote!(#name[k]);
+                }
             }
-            block.whole.insert(name.to_string());
+            block.whole.insert(key);
         }
         if split {
             quote!(#name[#index - offset])

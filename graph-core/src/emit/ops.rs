@@ -195,23 +195,42 @@ pub fn fold(graph: &Graph, node: NodeId) -> Fold {
     }
 }
 
+/// `n`, `k` and `m` of matmul `node`: it multiplies `[n, k]` by `[k, m]`.
+fn matmul_sizes(ctx: &Ctx, node: NodeId, ta: bool, tb: bool) -> [TokenStream; 3] {
+    let graph = ctx.graph;
+    let matrix = |k: usize| {
+        let s = graph.shape(graph.operands(node)[k]);
+        match s.rank() {
+            1 => (Size::ONE, s.dim(0)),
+            _ => (s.dim(0), s.dim(1)),
+        }
+    };
+    let ((ar, ac), (br, bc)) = (matrix(0), matrix(1));
+    [
+        size(ctx, if ta { ac } else { ar }),
+        size(ctx, if ta { ar } else { ac }),
+        size(ctx, if tb { br } else { bc }),
+    ]
+}
+
+/// The statement that subtracts `learning_rate` times matmul `node` from `variable` (a flat
+/// mutable slice), in the GEMM itself.
+pub fn matmul_update(ctx: &Ctx, node: NodeId, variable: &TokenStream, args: &[TokenStream]) -> TokenStream {
+    let Op::MatMul { ta, tb } = *ctx.graph.op(node) else {
+        unreachable!("{node} is not a matmul")
+    };
+    let [n, k, m] = matmul_sizes(ctx, node, ta, tb);
+    let (a, b) = (&args[0], &args[1]);
+    quote!(::static_graph::__private::matmul_update(#n, #k, #m, #a, #ta, #b, #tb, #variable, learning_rate);)
+}
+
 /// The statements of kernel `node`, writing `out` (a flat mutable slice) from `args` (flat slices).
 pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) -> TokenStream {
     let graph = ctx.graph;
     let operand = |k: usize| graph.shape(graph.operands(node)[k]);
     match *graph.op(node) {
         Op::MatMul { ta, tb } => {
-            let matrix = |s: &crate::ir::Shape| match s.rank() {
-                1 => (Size::ONE, s.dim(0)),
-                _ => (s.dim(0), s.dim(1)),
-            };
-            let ((ar, ac), (br, bc)) = (matrix(operand(0)), matrix(operand(1)));
-            let (n, k, m) = (
-                if ta { ac } else { ar },
-                if ta { ar } else { ac },
-                if tb { br } else { bc },
-            );
-            let (n, k, m) = (size(ctx, n), size(ctx, k), size(ctx, m));
+            let [n, k, m] = matmul_sizes(ctx, node, ta, tb);
             let (a, b) = (&args[0], &args[1]);
             quote!(::static_graph::__private::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out);)
         }

@@ -55,6 +55,10 @@ pub struct Schedule {
     pub kernels: Vec<(usize, NodeId)>,
     /// Every level used, highest.
     pub last_level: usize,
+    /// Gradients that are a `matmul` read by nothing but their variable's update, to the
+    /// variable: the product subtracts itself from the variable as it is made (the GEMM's
+    /// `C -= rate A B`), so the gradient is never stored nor read back.
+    pub fused_updates: BTreeMap<NodeId, NodeId>,
 }
 
 impl Schedule {
@@ -94,14 +98,52 @@ pub fn schedule(graph: &Graph, outputs: &[NodeId], updates: &[(NodeId, NodeId)])
         loops: Vec::new(),
         kernels: Vec::new(),
         last_level: 0,
+        fused_updates: BTreeMap::new(),
     };
     for &id in &s.order.clone() {
         let place = earliest(graph, &s, id, &stored);
         s.place.insert(id, place);
     }
     sink(graph, &mut s);
-    group(graph, &mut s, updates);
+    let loop_updates: Vec<(NodeId, NodeId)> = updates
+        .iter()
+        .copied()
+        .filter(|&(variable, gradient)| {
+            let fused = fusable_update(graph, &s, &stored, variable, gradient);
+            if fused {
+                s.fused_updates.insert(gradient, variable);
+            }
+            !fused
+        })
+        .collect();
+    group(graph, &mut s, &loop_updates);
     s
+}
+
+/// Whether `variable` can be updated by its `gradient`'s kernel as it is made: the gradient is
+/// a `matmul` that nothing else reads (nor returns), and every other read of the variable's
+/// old value is complete before the kernel's level.
+fn fusable_update(graph: &Graph, s: &Schedule, stored: &BTreeSet<NodeId>, variable: NodeId, gradient: NodeId) -> bool {
+    let Place::Kernel(level) = s.place[&gradient] else {
+        return false;
+    };
+    if !matches!(graph.op(gradient), crate::ir::Op::MatMul { .. })
+        || stored.contains(&gradient)
+        || graph.users(gradient).iter().any(|user| s.place.contains_key(user))
+    {
+        return false;
+    }
+    let mut readers = graph.users(variable);
+    while let Some(reader) = readers.pop() {
+        match s.place.get(&reader) {
+            None => {}
+            Some(Place::View) => readers.extend(graph.users(reader)),
+            // The gradient's own kernel reading the variable is not done before it starts.
+            Some(_) if s.ready(graph, reader) > level => return false,
+            Some(_) => {}
+        }
+    }
+    true
 }
 
 /// Every node that `roots` depend on, roots included.
