@@ -170,6 +170,18 @@ pub fn simd<R>(body: impl FnOnce() -> R) -> R {
     body()
 }
 
+/// Runs `a` and `b` on two cores if one is free (rayon's pool, which the GEMM shares), and
+/// returns both results; a panic in either is resumed here.
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    rayon::join(a, b)
+}
+
 /// The instruction-set variants of [`simd`]: each runs its closure, inlined into a function
 /// compiled for more than the baseline. Calling one on a CPU without its features is
 /// undefined behaviour, hence `unsafe`.

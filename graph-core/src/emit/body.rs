@@ -518,20 +518,18 @@ impl Emitter<'_> {
         let parallel = quote! {
             // Two halves, one per core; each keeps its own lanes, merged in order after.
             let half = |offset: usize, count: usize, #(#names: &mut [#float]),*| {
-                #(let mut #lanes = [#starts; #width];)*
-                #half_loop
-                (#(#lanes,)*)
+                ::static_graph::__private::simd(#[inline(always)] || {
+                    #(let mut #lanes = [#starts; #width];)*
+                    #half_loop
+                    (#(#lanes,)*)
+                })
             };
             let mid = #len / 2 / #block * #block;
             #(let (#lows, #highs) = #names.split_at_mut(mid);)*
-            let (low, high) = ::std::thread::scope(|scope| {
-                let high = scope.spawn(|| half(mid, #len - mid, #(#highs),*));
-                let low = half(0, mid, #(#lows),*);
-                match high.join() {
-                    ::core::result::Result::Ok(high) => (low, high),
-                    ::core::result::Result::Err(panic) => ::std::panic::resume_unwind(panic),
-                }
-            });
+            let (low, high) = ::static_graph::__private::join(
+                || half(0, mid, #(#lows),*),
+                || half(mid, #len - mid, #(#highs),*),
+            );
             #(#merges)*
         };
         Some(match size.known() {
