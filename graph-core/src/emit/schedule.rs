@@ -133,11 +133,14 @@ fn fusable_update(graph: &Graph, s: &Schedule, stored: &BTreeSet<NodeId>, variab
     {
         return false;
     }
+    // Kernels of one level run in the order of `s.order`, before that level's loops.
+    let position = |id: NodeId| s.order.iter().position(|&o| o == id);
     let mut readers = graph.users(variable);
     while let Some(reader) = readers.pop() {
         match s.place.get(&reader) {
             None => {}
             Some(Place::View) => readers.extend(graph.users(reader)),
+            Some(&Place::Kernel(l)) if l == level && position(reader) < position(gradient) => {}
             // The gradient's own kernel reading the variable is not done before it starts.
             Some(_) if s.ready(graph, reader) > level => return false,
             Some(_) => {}
