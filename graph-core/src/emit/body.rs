@@ -109,9 +109,11 @@ pub fn body(ctx: &Ctx, spec: &Spec) -> Body {
         split: BTreeSet::new(),
         block: None,
         vector: false,
+        shares: BTreeMap::new(),
         sched,
     };
     e.choose_homes(spec);
+    e.share_buffers();
     let mut tokens = e.function(spec);
     if e.sched.loops.iter().any(is_long) {
         // Long loops are compiled for the CPU's widest vector instructions, chosen at run time.
@@ -150,6 +152,10 @@ struct Emitter<'a> {
     /// While writing the element loop of a block, which the compiler vectorises (not a tail,
     /// nor a short loop).
     vector: bool,
+    /// Intermediates kept in the buffer of their one later reader, which overwrites them in
+    /// place (`y_exp` in `y`'s, for `y = y_exp / sum`): one buffer, and one pass over memory,
+    /// fewer. Node to the node whose buffer (and name) it uses.
+    shares: BTreeMap<NodeId, NodeId>,
 }
 
 /// The buffers a block's element loop indexes: through a slice of the block where it can
@@ -166,8 +172,50 @@ struct Block {
 }
 
 impl Emitter<'_> {
+    /// The name of `id`'s element or buffer (for a node that shares a buffer, the buffer's).
     fn name(&self, id: NodeId) -> &proc_macro2::Ident {
-        self.ctx.names.of(id)
+        self.ctx.names.of(self.buffer(id))
+    }
+
+    /// The node whose buffer holds `id`: itself, or the reader it shares with.
+    fn buffer(&self, id: NodeId) -> NodeId {
+        self.shares.get(&id).copied().unwrap_or(id)
+    }
+
+    /// Finds the intermediates that can live in their reader's buffer: stored only for one
+    /// elementwise reader of the same shape in a later loop, which reads them at its own
+    /// index, and then stores itself (everything else that reads them is in their own loop).
+    fn share_buffers(&mut self) {
+        let graph = self.ctx.graph;
+        let mut taken = BTreeSet::new();
+        for group in &self.sched.loops {
+            for &id in &group.nodes {
+                if self.kinds.get(&id) != Some(&Kind::Stored)
+                    || self.homes.contains_key(&id)
+                    || !matches!(self.sched.place[&id], Place::Loop(_))
+                    || self.updates.values().any(|&g| g == id)
+                {
+                    continue;
+                }
+                let later: Vec<NodeId> = graph
+                    .users(id)
+                    .into_iter()
+                    .filter(|user| self.sched.place.contains_key(user) && !group.nodes.contains(user))
+                    .collect();
+                let [reader] = later.as_slice() else { continue };
+                let reader = *reader;
+                let fits = matches!(self.sched.place[&reader], Place::Loop(_))
+                    && self.kinds.get(&reader) == Some(&Kind::Stored)
+                    && graph.shape(reader) == graph.shape(id)
+                    && graph.op(reader).is_elementwise()
+                    && !graph.op(reader).is_view()
+                    && !graph.op(id).is_view()
+                    && taken.insert(reader);
+                if fits {
+                    self.shares.insert(id, reader);
+                }
+            }
+        }
     }
 
     fn choose_homes(&mut self, spec: &Spec) {
@@ -492,7 +540,7 @@ impl Emitter<'_> {
             .chain(group.updates.iter().copied())
             .collect();
         let sequential = self.lane_loop(group, None, len);
-        self.split = written.iter().copied().collect();
+        self.split = written.iter().map(|&id| self.buffer(id)).collect();
         let half_loop = self.lane_loop(group, Some(quote!(offset)), &quote!(count));
         self.split.clear();
         let (width, block) = (Literal::usize_unsuffixed(LANES), Literal::usize_unsuffixed(BLOCK));
@@ -584,7 +632,7 @@ impl Emitter<'_> {
     /// loop index `i`, element `k` of the block's slice.
     fn index(&mut self, id: NodeId, index: &TokenStream, write: bool) -> TokenStream {
         let name = self.name(id).clone();
-        let split = self.split.contains(&id);
+        let split = self.split.contains(&self.buffer(id));
         if let Some(block) = &mut self.block {
             let index_text = index.to_string();
             // `i`, or `i % m` with `m` a multiple of the block: a block's elements are a slice.
@@ -636,13 +684,15 @@ impl Emitter<'_> {
         let graph = self.ctx.graph;
         let name = self.name(id).clone();
         let shape = graph.shape(id);
+        // A node sharing its reader's buffer binds that buffer (the reader binds it again).
+        let buffer = self.buffer(id);
         let accumulator = matches!(self.sched.place[&id], Place::Accumulate(_));
         let start = if accumulator {
             Some(ops::fold(graph, id).start.tokens)
         } else {
             None
         };
-        let place = match self.homes.get(&id) {
+        let place = match self.homes.get(&buffer) {
             Some(place) => place.clone(),
             None if self.kinds.get(&id) == Some(&Kind::Stored) && shape.is_scalar() => {
                 let start = start.unwrap_or_else(|| ops::literal(0.0, graph.dtype()).tokens);
@@ -653,7 +703,7 @@ impl Emitter<'_> {
                 return quote!(let mut #name = #start;);
             }
             None if self.kinds.get(&id) == Some(&Kind::Stored) || graph.op(id).is_kernel() => {
-                self.scratch.push(id);
+                self.scratch.push(buffer);
                 quote!(workspace.#name)
             }
             None => return TokenStream::new(),
