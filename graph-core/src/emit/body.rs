@@ -448,7 +448,7 @@ impl Emitter<'_> {
             }
         });
         self.block = Some(Block::default());
-        self.vector = true;
+        self.vector = !self.scatters(group);
         let body = self.loop_body(group, Some(quote!(k)));
         self.vector = false;
         let block = self.block.take().unwrap_or_default();
@@ -489,6 +489,20 @@ impl Emitter<'_> {
             }
             #tail
         }
+    }
+
+    /// Whether `group` sums into an array at indices that are not a slice of each block (a
+    /// softmax row of 10: `y_sum[i / 10] += ...`). Such a loop does not vectorise, so libm's
+    /// `exp`, the faster one element at a time, serves it better than the polynomial.
+    fn scatters(&self, group: &LoopGroup) -> bool {
+        let graph = self.ctx.graph;
+        group.nodes.iter().any(|&id| {
+            if !matches!(self.sched.place[&id], Place::Accumulate(_)) || graph.shape(id).is_scalar() {
+                return false;
+            }
+            let index = self.index_tokens(&self.reduction_map(id), &quote!(i)).to_string();
+            !modulus(&index).is_some_and(|m| m % BLOCK == 0)
+        })
     }
 
     /// The loop of lanes without blocks, for a loop whose buffers cannot be sliced.
