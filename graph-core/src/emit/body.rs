@@ -501,7 +501,7 @@ impl Emitter<'_> {
                 return false;
             }
             let index = self.index_tokens(&self.reduction_map(id), &quote!(i)).to_string();
-            !modulus(&index).is_some_and(|m| m % BLOCK == 0)
+            modulus(&index).is_none_or(|m| m % BLOCK != 0)
         })
     }
 
