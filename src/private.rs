@@ -153,11 +153,14 @@ float!(f64);
 /// as an `#[inline(always)]` closure, which the compiler then builds three times, once inside
 /// each of the functions below; the CPU is asked once per call (std caches the answer).
 ///
+/// Without the `simd` feature (on by default) `body` just runs, compiled once for the
+/// target: release builds of large graphs take about a quarter less time.
+///
 /// No arithmetic changes with the instruction set: Rust never fuses a multiply and an add
 /// unless told to, so every variant computes the same bits.
 #[inline(always)]
 pub fn simd<R>(body: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", feature = "simd"))]
     match x86::level() {
         // SAFETY: `level` found every feature that `avx512` is compiled for on this CPU.
         #[allow(unsafe_code)]
@@ -185,7 +188,7 @@ where
 /// The instruction-set variants of [`simd`]: each runs its closure, inlined into a function
 /// compiled for more than the baseline. Calling one on a CPU without its features is
 /// undefined behaviour, hence `unsafe`.
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", feature = "simd"))]
 #[allow(unsafe_code)]
 mod x86 {
     use std::sync::atomic::{AtomicU8, Ordering};
