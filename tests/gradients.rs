@@ -180,6 +180,29 @@ fn matmul_in_both_forms_and_transpose() {
     check!(products, cost, -1.0, 1.0);
 }
 
+// `sgd_step` updates `w` and `u` inside the products that are their gradients, while the
+// products `d_x = d_h wᵀ` and `d_h = d_z uᵀ` still read the old weights in the same step;
+// the weights stand on both sides, so those readers come before and after the gradients in
+// the order the products are made.
+graph_case!(weights_updated_inside_products {
+    placeholder a: [f64; 3, 4];
+    variable v: [f64; 4];
+    variable w: [f64; 4, 2];
+    variable u: [f64; 2, 2];
+    variable s: [f64; 2, 3];
+    let x = a * v;
+    let h = matmul(x, w);
+    let z = tanh(matmul(h, u));
+    let y = tanh(matmul(s, x));
+    let cost = mean(z * z) + mean(y * y);
+    minimize cost;
+});
+
+#[test]
+fn weights_updated_inside_their_gradient_products_match_the_adjoints() {
+    check!(weights_updated_inside_products, cost, -1.0, 1.0);
+}
+
 graph_case!(axes {
     placeholder x: [f64; 3, 4];
     variable w: [f64; 3, 4];

@@ -161,3 +161,31 @@ fn long_loops_run_in_blocks_in_at_most_four_passes() {
         }
     }
 }
+
+/// `sgd_step` subtracts a gradient that is a product nothing else reads inside the GEMM
+/// (`matmul_update`), after the products that read the old weight; `backward`, which returns
+/// the gradients, stores them.
+#[test]
+fn weights_whose_gradients_are_products_update_inside_the_gemm() {
+    let input = quote! {
+        pub mod net {
+            placeholder a: [f32; 3, 4];
+            variable v: [f32; 4];
+            variable w: [f32; 4, 2];
+            variable u: [f32; 2, 2];
+            let x = a * v;
+            let h = matmul(x, w);
+            let z = tanh(matmul(h, u));
+            let cost = mean(z * z);
+            minimize cost;
+        }
+    };
+    let expansion = graph_syntax::try_expand(input).expect("the graph compiles");
+    let count = |function: &str, what: &str| {
+        let body = function_body(expansion.clone(), function).to_string();
+        body.matches(what).count()
+    };
+    assert_eq!(count("sgd_step_into", "matmul_update"), 2, "w and u");
+    assert_eq!(count("sgd_step_into", "] -= learning_rate"), 1, "only v in a loop");
+    assert_eq!(count("backward_into", "matmul_update"), 0);
+}
