@@ -402,6 +402,19 @@ mod tests {
         }
     }
 
+    #[test]
+    fn an_empty_inner_dimension_gives_zeros_and_leaves_an_update_alone() {
+        // A batch of 0 makes the inner dimension of `Xᵀ · G` empty: the product is zero.
+        let mut c = [7.0f32; 6];
+        matmul(2, 0, 3, &[], true, &[], false, &mut c);
+        assert_eq!(c, [0.0; 6]);
+        matmul_update(2, 0, 3, &[], true, &[], false, &mut c, 0.5);
+        assert_eq!(c, [0.0; 6]);
+        let mut c = [7.0f64; 6];
+        matmul_update(2, 0, 3, &[], false, &[], false, &mut c, 0.5);
+        assert_eq!(c, [7.0; 6]);
+    }
+
     /// Largest distance in units in the last place between `f` and the f64 reference `exact`.
     fn worst_ulp(f: fn(f32) -> f32, exact: fn(f64) -> f64, lo: f32, hi: f32) -> f64 {
         let mut worst = 0.0f64;
