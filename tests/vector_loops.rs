@@ -5,35 +5,28 @@
 
 use static_graph::graph;
 
-graph! {
-    /// The graph in f32.
-    pub mod single {
-        placeholder x: [f32; batch, 100];
-        placeholder t: [f32; batch, 100];
-        variable w: [f32; 100];
-        variable b: [f32; 100];
-        let z = x * w + b;
-        let y = softmax(z);
-        let h = tanh(z) + sigmoid(z) + exp(0.5 * z);
-        let cost = mean(pow(y - t, 2)) + mean(h * x) + max(z) * 0.01;
-        minimize cost;
-    }
+/// The graph under test, as module `$name` over float type `$float`.
+macro_rules! graph_in {
+    ($name:ident, $float:ident) => {
+        graph! {
+            /// The graph under test.
+            pub mod $name {
+                placeholder x: [$float; batch, 100];
+                placeholder t: [$float; batch, 100];
+                variable w: [$float; 100];
+                variable b: [$float; 100];
+                let z = x * w + b;
+                let y = softmax(z);
+                let h = tanh(z) + sigmoid(z) + exp(0.5 * z);
+                let cost = mean(pow(y - t, 2)) + mean(h * x) + max(z) * 0.01;
+                minimize cost;
+            }
+        }
+    };
 }
 
-graph! {
-    /// The same graph in f64.
-    pub mod double {
-        placeholder x: [f64; batch, 100];
-        placeholder t: [f64; batch, 100];
-        variable w: [f64; 100];
-        variable b: [f64; 100];
-        let z = x * w + b;
-        let y = softmax(z);
-        let h = tanh(z) + sigmoid(z) + exp(0.5 * z);
-        let cost = mean(pow(y - t, 2)) + mean(h * x) + max(z) * 0.01;
-        minimize cost;
-    }
-}
+graph_in!(single, f32);
+graph_in!(double, f64);
 
 /// Each element of `got` within f32 accuracy of `want`: relative 1e-5, and absolute 1e-5 of
 /// the largest element (a gradient summed over the batch cancels to small elements).
