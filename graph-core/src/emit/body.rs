@@ -10,7 +10,7 @@ use super::ops::{self, Expr};
 use super::schedule::{self, LoopGroup, Place, Schedule};
 use super::structs::{flat, len};
 use super::Ctx;
-use crate::ir::{IndexMap, NodeId, Op};
+use crate::ir::{IndexMap, NodeId, Op, Size};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,10 +49,32 @@ fn is_long(group: &LoopGroup) -> bool {
     group.shape.size().known().is_none_or(|n| n >= LONG)
 }
 
-/// `m` if `index` is the text of `(i % (m))`, as [`Emitter::index_tokens`] writes a map that
-/// takes the index modulo a known `m`.
-fn modulus(index: &str) -> Option<usize> {
-    index.strip_prefix("(i % (")?.strip_suffix("))")?.trim().parse().ok()
+/// Which element of a buffer a loop iteration reads or writes.
+#[derive(Clone)]
+enum At {
+    /// The iteration's own element, `i`.
+    Loop,
+    /// `i % m`: the element of a row of `m` that is broadcast down (or summed up) the outer
+    /// axes of the loop's shape.
+    Row(Size),
+    /// Any other index: a computed expression of `i`, or a constant.
+    Expr(TokenStream),
+}
+
+/// Where a block's slice of a buffer accessed `at` starts, if the block's elements are a
+/// slice of it: `at` (`at - offset` in a half of a split loop) for the loop's own element,
+/// `at % m` for a row whose length is a multiple of the block.
+fn block_start(at: &At, split: bool) -> Option<TokenStream> {
+    match at {
+        At::Loop if split => Some(quote!(at - offset)),
+        At::Loop => Some(quote!(at)),
+        At::Row(m) => {
+            let m = m.known().filter(|m| m % BLOCK == 0)?;
+            let m = Literal::usize_unsuffixed(m);
+            Some(quote!(at % #m))
+        }
+        At::Expr(_) => None,
+    }
 }
 
 /// `acc_block` for accumulator `acc`: the values of one block that it folds.
@@ -164,11 +186,13 @@ struct Emitter<'a> {
 /// at any other index (`b[i % 10]`), through the whole buffer.
 #[derive(Default)]
 struct Block {
-    /// Name to where its slice starts (`at`, `at - offset` in a half of a split loop, or
-    /// `at % m`) and whether the slice is written.
-    sliced: BTreeMap<String, (TokenStream, bool)>,
-    /// Buffers indexed otherwise, or sliced at two different starts.
-    whole: BTreeSet<String>,
+    /// Buffer (the node whose name it has, see [`Emitter::buffer`]) to where its slice starts
+    /// (see [`block_start`]) and whether the slice is written.
+    sliced: BTreeMap<NodeId, (TokenStream, bool)>,
+    /// Buffers indexed otherwise, or at two different starts.
+    whole: BTreeSet<NodeId>,
+    /// Buffers always indexed whole: those found indexed both ways by an earlier attempt.
+    unsliced: BTreeSet<NodeId>,
 }
 
 impl Emitter<'_> {
@@ -367,7 +391,7 @@ impl Emitter<'_> {
         let args: Vec<Expr> = graph
             .operands(id)
             .iter()
-            .map(|&o| self.read(o, &quote!(i), None))
+            .map(|&o| self.read(o, &At::Loop, None))
             .collect();
         let value = ops::elementwise(self.ctx, id, &args, false).tokens;
         let name = self.name(id);
@@ -447,17 +471,31 @@ impl Emitter<'_> {
                 }
             }
         });
-        self.block = Some(Block::default());
         self.vector = !self.scatters(group);
-        let body = self.loop_body(group, Some(quote!(k)));
+        let mut unsliced = BTreeSet::new();
+        let (body, block) = loop {
+            self.block = Some(Block {
+                unsliced: unsliced.clone(),
+                ..Block::default()
+            });
+            let body = self.loop_body(group, Some(quote!(k)));
+            let block = self.block.take().unwrap_or_default();
+            // A buffer indexed both through a slice and whole (no graph known makes one) is
+            // indexed whole throughout, in a second writing of the body.
+            let both: Vec<NodeId> = block
+                .sliced
+                .keys()
+                .filter(|b| block.whole.contains(b))
+                .copied()
+                .collect();
+            if both.is_empty() {
+                break (body, block);
+            }
+            unsliced.extend(both);
+        };
         self.vector = false;
-        let block = self.block.take().unwrap_or_default();
-        if block.sliced.keys().any(|name| block.whole.contains(name)) {
-            // A buffer indexed both ways (no graph known makes one): no slices, lanes in the loop.
-            return self.chunked_loop(group, from, count, tail);
-        }
-        let slices = block.sliced.iter().map(|(name, (start, mutable))| {
-            let name = quote::format_ident!("{}", name);
+        let slices = block.sliced.iter().map(|(&buffer, (start, mutable))| {
+            let name = self.ctx.names.of(buffer);
             let borrow = if *mutable { quote!(&mut) } else { quote!(&) };
             quote!(let #name = #borrow #name[#start..#start + #size];)
         });
@@ -500,31 +538,8 @@ impl Emitter<'_> {
             if !matches!(self.sched.place[&id], Place::Accumulate(_)) || graph.shape(id).is_scalar() {
                 return false;
             }
-            let index = self.index_tokens(&self.reduction_map(id), &quote!(i)).to_string();
-            modulus(&index).is_none_or(|m| m % BLOCK != 0)
+            block_start(&self.map_at(&self.reduction_map(id), &At::Loop), false).is_none()
         })
-    }
-
-    /// The loop of lanes without blocks, for a loop whose buffers cannot be sliced.
-    fn chunked_loop(
-        &mut self,
-        group: &LoopGroup,
-        from: Option<TokenStream>,
-        count: &TokenStream,
-        tail: Option<TokenStream>,
-    ) -> TokenStream {
-        let (size, width) = (Literal::usize_unsuffixed(BLOCK), Literal::usize_unsuffixed(LANES));
-        let chunks = Literal::usize_unsuffixed(BLOCK / LANES);
-        let body = self.loop_body(group, Some(quote!(lane)));
-        quote! {
-            for chunk in 0..#count / #size * #chunks {
-                for lane in 0..#width {
-                    let i = #from chunk * #width + lane;
-                    #body
-                }
-            }
-            #tail
-        }
     }
 
     /// `group`'s loop over two threads, each on its half of the index range, when the loop
@@ -634,41 +649,32 @@ impl Emitter<'_> {
             }
         }
         for &variable in &group.updates {
-            let step = self.read(self.updates[&variable], &quote!(i), Some(group)).operand();
-            let target = self.index(variable, &quote!(i), true);
+            let step = self.read(self.updates[&variable], &At::Loop, Some(group)).operand();
+            let target = self.index(variable, &At::Loop, true);
             body.extend(quote!(#target -= learning_rate * #step;));
         }
         body
     }
 
-    /// Element `index` of `id`'s buffer, to be read or (if `write`) written: `name[index]`,
-    /// or `name[index - offset]` in a half of a split loop; in a block's element loop, at the
-    /// loop index `i`, element `k` of the block's slice.
-    fn index(&mut self, id: NodeId, index: &TokenStream, write: bool) -> TokenStream {
+    /// Element `at` of `id`'s buffer, to be read or (if `write`) written: `name[index]`, or
+    /// `name[index - offset]` in a half of a split loop; in a block's element loop, element
+    /// `k` of the block's slice where the block's elements are a slice (see [`block_start`]).
+    fn index(&mut self, id: NodeId, at: &At, write: bool) -> TokenStream {
         let name = self.name(id).clone();
-        let split = self.split.contains(&self.buffer(id));
+        let buffer = self.buffer(id);
+        let split = self.split.contains(&buffer);
         if let Some(block) = &mut self.block {
-            let index_text = index.to_string();
-            // `i`, or `i % m` with `m` a multiple of the block: a block's elements are a slice.
-            let start = match modulus(&index_text) {
-                _ if index_text == "i" && split => Some(quote!(at - offset)),
-                _ if index_text == "i" => Some(quote!(at)),
-                Some(m) if m % BLOCK == 0 => {
-                    let m = Literal::usize_unsuffixed(m);
-                    Some(quote!(at % #m))
-                }
-                _ => None,
-            };
-            let key = name.to_string();
+            let start = block_start(at, split).filter(|_| !block.unsliced.contains(&buffer));
             if let Some(start) = start {
-                let sliced = block.sliced.entry(key.clone()).or_insert((start.clone(), false));
+                let sliced = block.sliced.entry(buffer).or_insert((start.clone(), false));
                 sliced.1 |= write;
                 if sliced.0.to_string() == start.to_string() {
                     return quote!(#name[k]);
                 }
             }
-            block.whole.insert(key);
+            block.whole.insert(buffer);
         }
+        let index = self.at_tokens(at);
         if split {
             quote!(#name[#index - offset])
         } else {
@@ -747,13 +753,13 @@ impl Emitter<'_> {
         let graph = self.ctx.graph;
         let value = if graph.op(id).is_view() {
             // A view stored because it is returned or read whole: copy its operand through the map.
-            let index = self.index_tokens(&self.view_map(id), &quote!(i));
+            let index = self.map_at(&self.view_map(id), &At::Loop);
             self.read(graph.operands(id)[0], &index, None)
         } else {
             let args: Vec<Expr> = graph
                 .operands(id)
                 .iter()
-                .map(|&o| self.read(o, &quote!(i), Some(group)))
+                .map(|&o| self.read(o, &At::Loop, Some(group)))
                 .collect();
             ops::elementwise(self.ctx, id, &args, self.vector)
         };
@@ -761,7 +767,7 @@ impl Emitter<'_> {
         let tokens = &value.tokens;
         match self.kinds[&id] {
             Kind::Stored => {
-                let place = self.index(id, &quote!(i), true);
+                let place = self.index(id, &At::Loop, true);
                 quote!(#place = #tokens;)
             }
             Kind::Let => quote!(let #name = #tokens;),
@@ -775,7 +781,7 @@ impl Emitter<'_> {
     fn accumulate(&mut self, group: &LoopGroup, id: NodeId, lane: Option<&TokenStream>) -> TokenStream {
         let graph = self.ctx.graph;
         let operand = graph.operands(id)[0];
-        let value = self.read(operand, &quote!(i), Some(group)).tokens;
+        let value = self.read(operand, &At::Loop, Some(group)).tokens;
         let name = self.name(id);
         let acc = if graph.shape(id).is_scalar() {
             if self.block.is_some() {
@@ -791,7 +797,7 @@ impl Emitter<'_> {
                 None => quote!(#name),
             }
         } else {
-            let index = self.index_tokens(&self.reduction_map(id), &quote!(i));
+            let index = self.map_at(&self.reduction_map(id), &At::Loop);
             self.index(id, &index, true)
         };
         (ops::fold(graph, id).step)(acc, value, &self.ctx.float)
@@ -829,7 +835,7 @@ impl Emitter<'_> {
     }
 
     /// The element of `id` at `index`, as read from inside `group` (or a scalar statement).
-    fn read(&mut self, id: NodeId, index: &TokenStream, group: Option<&LoopGroup>) -> Expr {
+    fn read(&mut self, id: NodeId, index: &At, group: Option<&LoopGroup>) -> Expr {
         let graph = self.ctx.graph;
         let name = self.name(id).clone();
         let scalar = graph.shape(id).is_scalar();
@@ -842,12 +848,12 @@ impl Emitter<'_> {
             },
             Place::View => {
                 let operand = graph.operands(id)[0];
-                let inner = self.index_tokens(&self.view_map(id), index);
+                let inner = self.map_at(&self.view_map(id), index);
                 self.read(operand, &inner, None)
             }
             _ if scalar => Expr::atom(quote!(#name)),
             Place::Loop(_) if group.is_some_and(|g| g.nodes.contains(&id)) => match self.kinds[&id] {
-                Kind::Stored => Expr::atom(self.index(id, &quote!(i), false)),
+                Kind::Stored => Expr::atom(self.index(id, &At::Loop, false)),
                 Kind::Let => Expr::atom(quote!(#name)),
                 Kind::Inline => self
                     .pending
@@ -865,6 +871,28 @@ impl Emitter<'_> {
             Op::Broadcast => IndexMap::broadcast(graph.shape(graph.operands(id)[0]), shape),
             Op::Expand(axis) => IndexMap::expansion(shape, axis),
             _ => unreachable!("{id} is not a view"),
+        }
+    }
+
+    /// `map` applied to `at`.
+    fn map_at(&self, map: &IndexMap, at: &At) -> At {
+        if let (At::Loop, [run]) = (at, map.runs.as_slice()) {
+            if run.div.is_one() && run.mul.is_one() {
+                return run.modulo.map_or(At::Loop, At::Row);
+            }
+        }
+        At::Expr(self.index_tokens(map, &self.at_tokens(at)))
+    }
+
+    /// The index expression of `at`.
+    fn at_tokens(&self, at: &At) -> TokenStream {
+        match at {
+            At::Loop => quote!(i),
+            At::Row(m) => {
+                let m = ops::size(self.ctx, *m);
+                quote!((i % (#m)))
+            }
+            At::Expr(index) => index.clone(),
         }
     }
 
@@ -901,7 +929,7 @@ impl Emitter<'_> {
                 continue;
             }
             if graph.shape(o.node).is_scalar() {
-                let value = self.read(o.node, &quote!(0), None).tokens;
+                let value = self.read(o.node, &At::Expr(quote!(0)), None).tokens;
                 out.extend(quote!(#place = #value;));
             } else if self
                 .homes
@@ -919,7 +947,7 @@ impl Emitter<'_> {
         for u in &spec.updates {
             if graph.shape(u.variable).is_scalar() {
                 let field = self.leaf_source(u.variable);
-                let step = self.read(u.gradient, &quote!(0), None).operand();
+                let step = self.read(u.gradient, &At::Expr(quote!(0)), None).operand();
                 out.extend(quote!(#field -= learning_rate * #step;));
             }
         }
