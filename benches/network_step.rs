@@ -12,6 +12,8 @@ use static_graph::__private::{matmul, matmul_update, simd, tanh_f32};
 use static_graph::graph;
 use std::hint::black_box;
 
+mod common;
+
 graph! {
     /// The benchmark network.
     pub mod mlp {
@@ -201,20 +203,13 @@ fn ratio(_: &mut Criterion) {
     let mut values = mlp::Values::<N>::default();
     let mut workspace = mlp::Workspace::<N>::default();
     let mut hand = Hand::new(&p, &v);
-    let (mut generated, mut written) = (Vec::new(), Vec::new());
-    for _ in 0..300 {
-        let start = std::time::Instant::now();
-        mlp::sgd_step_into(black_box(&p), &mut v, 1e-3, &mut values, &mut workspace);
-        generated.push(start.elapsed().as_secs_f64());
-        let start = std::time::Instant::now();
-        black_box(hand.step(black_box(1e-3)));
-        written.push(start.elapsed().as_secs_f64());
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (g, h) = (median(&mut generated), median(&mut written));
+    let (g, h) = common::interleaved(
+        300,
+        || mlp::sgd_step_into(black_box(&p), &mut v, 1e-3, &mut values, &mut workspace),
+        || {
+            black_box(hand.step(black_box(1e-3)));
+        },
+    );
     println!(
         "median of 300 interleaved steps: generated {:.0} us, hand-written {:.0} us, ratio {:.2} (JAX: python3 tools/jax_steps.py network)",
         g * 1e6,

@@ -10,7 +10,8 @@
 use static_graph::__private::{exp_f32, join, simd};
 use static_graph::graph;
 use std::hint::black_box;
-use std::time::Instant;
+
+mod common;
 
 graph! {
     /// The seed graph over a vector of any length.
@@ -201,20 +202,13 @@ fn run<const N: usize>(steps: usize) {
         .zip(v.w.iter())
         .all(|(a, b)| (a - b).abs() <= tolerance * a.abs().max(1e-3)));
 
-    let (mut generated, mut written) = (Vec::new(), Vec::new());
-    for _ in 0..steps {
-        let start = Instant::now();
-        seed::sgd_step_into(black_box(&p), &mut v, 0.1, &mut values, &mut workspace);
-        generated.push(start.elapsed().as_secs_f64());
-        let start = Instant::now();
-        black_box(hand_step(black_box(&x), &t, &mut w, &mut y, &mut g, 0.1));
-        written.push(start.elapsed().as_secs_f64());
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (gen, hand) = (median(&mut generated), median(&mut written));
+    let (gen, hand) = common::interleaved(
+        steps,
+        || seed::sgd_step_into(black_box(&p), &mut v, 0.1, &mut values, &mut workspace),
+        || {
+            black_box(hand_step(black_box(&x), &t, &mut w, &mut y, &mut g, 0.1));
+        },
+    );
     println!(
         "n = {N:>9}: generated {:>9.3} us, hand-written {:>9.3} us, ratio {:.2}",
         gen * 1e6,
