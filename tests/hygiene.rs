@@ -60,3 +60,528 @@ fn strict_crates_compile_and_run_the_generated_code() {
     );
     assert!((values.cost - 0.04).abs() < 1e-12);
 }
+
+// Tensors named like locals: begin
+// Every local and parameter of the generated code (the list is checked complete by
+// `graph-syntax/tests/hygiene_locals.rs`) as a tensor name, in loops of blocks, lanes and two
+// threads, and beside kernels and a named dimension.
+
+static_graph::graph! {
+    /// Long loops: blocks, lanes, two threads.
+    pub mod long_locals {
+        placeholder x: [f32; 300000];
+        variable w: [f32; 300000] = 0.5;
+        variable s: f32 = 0.25;
+        let adjoints = x * w * s;
+        let along_i = adjoints * 0.5 + x;
+        let at = along_i * 0.5 + x;
+        let at_i = at * 0.5 + x;
+        let best_i = at_i * 0.5 + x;
+        let block = best_i * 0.5 + x;
+        let chunk = block * 0.5 + x;
+        let col_i = chunk * 0.5 + x;
+        let count = col_i * 0.5 + x;
+        let element = count * 0.5 + x;
+        let first_i = element * 0.5 + x;
+        let gradients = first_i * 0.5 + x;
+        let half = gradients * 0.5 + x;
+        let high = half * 0.5 + x;
+        let i = high * 0.5 + x;
+        let inner_i = i * 0.5 + x;
+        let k = inner_i * 0.5 + x;
+        let lane = k * 0.5 + x;
+        let learning_rate = lane * 0.5 + x;
+        let low = learning_rate * 0.5 + x;
+        let mid = low * 0.5 + x;
+        let offset = mid * 0.5 + x;
+        let outer_i = offset * 0.5 + x;
+        let p = outer_i * 0.5 + x;
+        let row_i = p * 0.5 + x;
+        let seed = row_i * 0.5 + x;
+        let v = seed * 0.5 + x;
+        let value = v * 0.5 + x;
+        let values = value * 0.5 + x;
+        let workspace = values * 0.5 + x;
+        let cost = sum(tanh(workspace)) + max(workspace) + mean(adjoints);
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// Kernels (products, transposes, arg-max masks) and a named dimension.
+    pub mod kernel_locals {
+        placeholder x: [f64; batch, 30];
+        placeholder labels: [f64; batch, 10];
+        variable w: [f64; 30, 10] = glorot_uniform;
+        variable b: [f64; 10] = 0.1;
+        variable u: [f64; 10, 30] = uniform(-0.1, 0.1);
+        let adjoints = matmul(x, w) + b;
+        let along_i = relu(adjoints) * 0.5 + adjoints;
+        let at = relu(along_i) * 0.5 + adjoints;
+        let at_i = relu(at) * 0.5 + adjoints;
+        let best_i = relu(at_i) * 0.5 + adjoints;
+        let block = relu(best_i) * 0.5 + adjoints;
+        let chunk = relu(block) * 0.5 + adjoints;
+        let col_i = relu(chunk) * 0.5 + adjoints;
+        let count = relu(col_i) * 0.5 + adjoints;
+        let element = relu(count) * 0.5 + adjoints;
+        let first_i = relu(element) * 0.5 + adjoints;
+        let gradients = relu(first_i) * 0.5 + adjoints;
+        let half = relu(gradients) * 0.5 + adjoints;
+        let high = relu(half) * 0.5 + adjoints;
+        let i = relu(high) * 0.5 + adjoints;
+        let inner_i = relu(i) * 0.5 + adjoints;
+        let k = relu(inner_i) * 0.5 + adjoints;
+        let lane = relu(k) * 0.5 + adjoints;
+        let learning_rate = relu(lane) * 0.5 + adjoints;
+        let low = relu(learning_rate) * 0.5 + adjoints;
+        let mid = relu(low) * 0.5 + adjoints;
+        let offset = relu(mid) * 0.5 + adjoints;
+        let outer_i = relu(offset) * 0.5 + adjoints;
+        let p = relu(outer_i) * 0.5 + adjoints;
+        let row_i = relu(p) * 0.5 + adjoints;
+        let seed = relu(row_i) * 0.5 + adjoints;
+        let v = relu(seed) * 0.5 + adjoints;
+        let value = relu(v) * 0.5 + adjoints;
+        let values = relu(value) * 0.5 + adjoints;
+        let workspace = relu(values) * 0.5 + adjoints;
+        let peak = max(workspace, axis = 1);
+        let z = matmul(workspace, transpose(w)) * matmul(workspace, u);
+        let cost = mean(softmax_cross_entropy(workspace, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(workspace, axis = 0));
+        minimize cost;
+    }
+}
+// Tensors named like locals: end
+
+// Every local as the named dimension.
+
+static_graph::graph! {
+    /// The named dimension is called `adjoints`.
+    pub mod dim_adjoints {
+        placeholder x: [f32; adjoints, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `along_i`.
+    pub mod dim_along_i {
+        placeholder x: [f32; along_i, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `at`.
+    pub mod dim_at {
+        placeholder x: [f32; at, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `at_i`.
+    pub mod dim_at_i {
+        placeholder x: [f32; at_i, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `best_i`.
+    pub mod dim_best_i {
+        placeholder x: [f32; best_i, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `block`.
+    pub mod dim_block {
+        placeholder x: [f32; block, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `chunk`.
+    pub mod dim_chunk {
+        placeholder x: [f32; chunk, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `col_i`.
+    pub mod dim_col_i {
+        placeholder x: [f32; col_i, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `count`.
+    pub mod dim_count {
+        placeholder x: [f32; count, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `element`.
+    pub mod dim_element {
+        placeholder x: [f32; element, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `first_i`.
+    pub mod dim_first_i {
+        placeholder x: [f32; first_i, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `gradients`.
+    pub mod dim_gradients {
+        placeholder x: [f32; gradients, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `half`.
+    pub mod dim_half {
+        placeholder x: [f32; half, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `high`.
+    pub mod dim_high {
+        placeholder x: [f32; high, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `i`.
+    pub mod dim_i {
+        placeholder x: [f32; i, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `inner_i`.
+    pub mod dim_inner_i {
+        placeholder x: [f32; inner_i, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `k`.
+    pub mod dim_k {
+        placeholder x: [f32; k, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `lane`.
+    pub mod dim_lane {
+        placeholder x: [f32; lane, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `learning_rate`.
+    pub mod dim_learning_rate {
+        placeholder x: [f32; learning_rate, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `low`.
+    pub mod dim_low {
+        placeholder x: [f32; low, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `mid`.
+    pub mod dim_mid {
+        placeholder x: [f32; mid, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `offset`.
+    pub mod dim_offset {
+        placeholder x: [f32; offset, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `outer_i`.
+    pub mod dim_outer_i {
+        placeholder x: [f32; outer_i, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `p`.
+    pub mod dim_p {
+        placeholder x: [f32; p, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `row_i`.
+    pub mod dim_row_i {
+        placeholder x: [f32; row_i, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `seed`.
+    pub mod dim_seed {
+        placeholder x: [f32; seed, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `v`.
+    pub mod dim_v {
+        placeholder x: [f32; v, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `value`.
+    pub mod dim_value {
+        placeholder x: [f32; value, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `values`.
+    pub mod dim_values {
+        placeholder x: [f32; values, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `workspace`.
+    pub mod dim_workspace {
+        placeholder x: [f32; workspace, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+// Names that are a prelude variant, a generated constant, a keyword or a name that differs
+// from another only in case: all ordinary names, which must just work.
+static_graph::graph! {
+    /// Awkward but ordinary names.
+    pub mod awkward_names {
+        placeholder r#type: [f32; 4];
+        placeholder W1: [f32; 4];
+        variable w1: [f32; 4] = 0.5;
+        let None = r#type * w1;
+        let Some = None + W1;
+        let DOT = exp(Some);
+        let GRADIENTS = DOT * 2;
+        let r#match = GRADIENTS - None;
+        let SELF = r#match * r#match;
+        let cost = sum(SELF);
+        minimize cost;
+    }
+}
+
+#[test]
+// The generated code stays under the file's `deny`; the test's own comparisons are exact on purpose.
+#[allow(clippy::float_cmp, clippy::cast_precision_loss, clippy::field_reassign_with_default)]
+fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
+    // Long loops: every let is x * (something) + x from one start, checked at one element.
+    let mut p = long_locals::Placeholders::default();
+    for (k, x) in p.x.iter_mut().enumerate() {
+        *x = (k % 7) as f32 * 0.125;
+    }
+    let v = long_locals::Variables::default();
+    let (values, gradients) = long_locals::backward(&p, &v);
+    let mut expected = p.x[5] * 0.5 * 0.25;
+    assert_eq!(values.adjoints[5], expected);
+    for later in [values.along_i[5], values.at[5], values.at_i[5]] {
+        expected = expected * 0.5 + p.x[5];
+        assert_eq!(later, expected);
+    }
+    assert!(values.cost.is_finite() && gradients.w.iter().all(|g| g.is_finite()));
+
+    let mut p = kernel_locals::Placeholders::<3>::default();
+    for (k, x) in p.x.iter_mut().flatten().enumerate() {
+        *x = (k % 5) as f64 * 0.25 - 0.5;
+    }
+    p.labels[0][1] = 1.0;
+    let mut v = kernel_locals::Variables::init(7);
+    let before = kernel_locals::sgd_step(&p, &mut v, 0.1);
+    assert!(before.cost.is_finite());
+
+    // Every dimension name gives the same graph: the same bits.
+    macro_rules! costs {
+        ($($m:ident)*) => {
+            [$({
+                let mut p = $m::Placeholders::<2>::default();
+                p.x = ::std::boxed::Box::new([[0.5, -1.0, 2.0], [0.25, 0.0, -0.75]]);
+                let (values, gradients) = $m::backward(&p, &$m::Variables::default());
+                let bits: ::std::vec::Vec<u32> = gradients.tensors().iter().flat_map(|(_, g)| g.iter().map(|x| x.to_bits())).collect();
+                (values.cost.to_bits(), bits)
+            }),*]
+        };
+    }
+    let all = costs!(dim_adjoints dim_along_i dim_at dim_at_i dim_best_i dim_block dim_chunk dim_col_i dim_count dim_element dim_first_i dim_gradients dim_half dim_high dim_i dim_inner_i dim_k dim_lane dim_learning_rate dim_low dim_mid dim_offset dim_outer_i dim_p dim_row_i dim_seed dim_v dim_value dim_values dim_workspace);
+    assert!(all.iter().all(|graph| graph == &all[0]), "{all:?}");
+
+    let mut p = awkward_names::Placeholders::default();
+    p.r#type = [1.0, 2.0, 3.0, 4.0];
+    p.W1 = [0.5; 4];
+    let values = awkward_names::forward(&p, &awkward_names::Variables::default());
+    assert_eq!(values.None, [0.5, 1.0, 1.5, 2.0]);
+    assert_eq!(values.r#match[0], (1.0f32).exp() * 2.0 - 0.5);
+    assert!(awkward_names::DOT.contains("GRADIENTS") && awkward_names::GRADIENTS.contains("d_DOT = d_GRADIENTS * 2"));
+}

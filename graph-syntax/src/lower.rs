@@ -137,7 +137,7 @@ fn batch_name(def: &GraphDef, errors: &mut Diagnostics) -> Option<String> {
             let DimSpec::Named(name) = dim else { continue };
             match first {
                 None => first = Some(name),
-                Some(f) if f != name => errors.push(Diagnostic::new(
+                Some(f) if text(f) != text(name) => errors.push(Diagnostic::new(
                     Loc::at(name.span()),
                     format!(
                         "a graph has one named dimension, but `{name}` differs from `{f}`: use `{f}` here, or a number"
@@ -147,7 +147,14 @@ fn batch_name(def: &GraphDef, errors: &mut Diagnostics) -> Option<String> {
             }
         }
     }
-    first.map(Ident::to_string)
+    first.map(text)
+}
+
+/// A name as the graph knows it: without `r#`, so that `r#y` and `y` are the same name (as
+/// in Rust), and derived names (`d_y`) are plain identifiers.
+fn text(name: &Ident) -> String {
+    let text = name.to_string();
+    text.strip_prefix("r#").map(str::to_owned).unwrap_or(text)
 }
 
 fn later_names(def: &GraphDef) -> BTreeMap<String, usize> {
@@ -157,7 +164,7 @@ fn later_names(def: &GraphDef) -> BTreeMap<String, usize> {
             Item::Placeholder { name, .. } | Item::Variable { name, .. } | Item::Let { name, .. } => name,
             Item::Minimize { .. } => continue,
         };
-        later.entry(name.to_string()).or_insert(position);
+        later.entry(text(name)).or_insert(position);
     }
     later
 }
@@ -175,7 +182,7 @@ impl Lowering {
         };
         let node = init.and_then(|_| {
             self.errors
-                .check(self.graph.leaf(op, shape, &name.to_string(), Loc::at(name.span())))
+                .check(self.graph.leaf(op, shape, &text(name), Loc::at(name.span())))
         });
         self.bind(name, node, init.unwrap_or(Init::Fill(0.0)))
     }
@@ -224,7 +231,7 @@ impl Lowering {
 
     /// Declares `name` for `node` (`None` if its definition failed); an error if the name is taken.
     fn bind(&mut self, name: &Ident, node: Option<NodeId>, init: Init) -> Option<Decl> {
-        let key = name.to_string();
+        let key = text(name);
         if self.scope.contains_key(&key) || self.poisoned.contains(&key) {
             let message = format!("`{key}` is defined twice: give the second one another name");
             self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
@@ -271,7 +278,7 @@ impl Lowering {
             return;
         }
         *objective = Some(Decl {
-            name: name.to_string(),
+            name: text(name),
             node,
             loc,
             init: Init::Fill(0.0),
@@ -280,7 +287,7 @@ impl Lowering {
 
     /// The node a name refers to, or an error saying why there is none.
     fn name(&mut self, name: &Ident) -> Option<NodeId> {
-        let key = name.to_string();
+        let key = text(name);
         if let Some(decl) = self.scope.get(&key) {
             return Some(decl.node);
         }

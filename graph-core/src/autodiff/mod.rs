@@ -30,9 +30,10 @@ pub fn differentiate(program: &mut Program) -> Result<(), Diagnostic> {
     let graph = &mut program.graph;
     let loc = graph.node(objective).loc;
     let seed = graph.in_rule_of(objective, |g| g.constant(1.0, loc));
-    // The seed d objective / d objective = 1 comes from no rule.
+    // The seed d objective / d objective = 1 comes from no rule. It stays unnamed, like every
+    // constant: common-subexpression elimination may merge it with any other 1 (the `1` of
+    // `1 - h * h`), which must still read as `1`.
     let seed_node = graph.node_mut(seed);
-    seed_node.name = Some(format!("d_{}", program.objective.name));
     (seed_node.rule, seed_node.rule_of) = (None, None);
     let mut adjoints = BTreeMap::from([(objective, seed)]);
 
@@ -86,7 +87,8 @@ fn name_adjoints(program: &mut Program, adjoints: &BTreeMap<NodeId, NodeId>) {
         if let Some(&adjoint) = adjoints.get(&node) {
             let adjoint = program.graph.node_mut(adjoint);
             if adjoint.name.is_none() && !adjoint.op.is_leaf() {
-                adjoint.name = Some(format!("d_{name}"));
+                let bare = name.strip_prefix("r#").unwrap_or(&name);
+                adjoint.name = Some(format!("d_{bare}"));
             }
         }
     }

@@ -6,13 +6,13 @@
 //! here), or inlined into its one reader's expression. Buffers are the returned structs'
 //! fields or, for intermediates, fields of the caller's `Workspace`.
 
+use super::names::{bare, internal};
 use super::ops::{self, Expr};
 use super::schedule::{self, LoopGroup, Place, Schedule};
 use super::structs::{flat, len};
 use super::Ctx;
 use crate::ir::{IndexMap, NodeId, Op, Size};
 use proc_macro2::{Literal, TokenStream};
-use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Partial results a scalar accumulator keeps in a long loop (one per vector lane).
@@ -35,7 +35,7 @@ fn syn_index(k: usize) -> proc_macro2::Literal {
 
 /// `acc_lanes` for accumulator `acc`.
 fn lanes_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
-    quote::format_ident!("{}_lanes", name)
+    internal(&format!("{}_lanes", bare(name)))
 }
 
 /// Loops known to be shorter than this are plain loops over their elements. Blocks pay for
@@ -66,12 +66,12 @@ enum At {
 /// `at % m` for a row whose length is a multiple of the block.
 fn block_start(at: &At, split: bool) -> Option<TokenStream> {
     match at {
-        At::Loop if split => Some(quote!(at - offset)),
-        At::Loop => Some(quote!(at)),
+        At::Loop if split => Some(code!(at - offset)),
+        At::Loop => Some(code!(at)),
         At::Row(m) => {
             let m = m.known().filter(|m| m % BLOCK == 0)?;
             let m = Literal::usize_unsuffixed(m);
-            Some(quote!(at % #m))
+            Some(code!(at % #m))
         }
         At::Expr(_) => None,
     }
@@ -79,7 +79,7 @@ fn block_start(at: &At, split: bool) -> Option<TokenStream> {
 
 /// `acc_block` for accumulator `acc`: the values of one block that it folds.
 fn block_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
-    quote::format_ident!("{}_block", name)
+    internal(&format!("{}_block", bare(name)))
 }
 
 /// A value the function returns: `place` (such as `values.logits`) receives node `node`.
@@ -139,7 +139,7 @@ pub fn body(ctx: &Ctx, spec: &Spec) -> Body {
     let mut tokens = e.function(spec);
     if e.sched.loops.iter().any(is_long) {
         // Long loops are compiled for the CPU's widest vector instructions, chosen at run time.
-        tokens = quote!(::static_graph::__private::simd(#[inline(always)] || { #tokens });)
+        tokens = code!(::static_graph::__private::simd(#[inline(always)] || { #tokens });)
     }
     Body {
         tokens,
@@ -334,7 +334,7 @@ impl Emitter<'_> {
         for o in &spec.outputs {
             if matches!(graph.op(o.node), Op::Placeholder | Op::Variable) {
                 let (place, source) = (&o.place, self.leaf_source(o.node));
-                out.extend(quote!(#place.clone_from(&#source);));
+                out.extend(code!(#place.clone_from(&#source);));
             }
         }
         out
@@ -350,9 +350,9 @@ impl Emitter<'_> {
                 .map(|d| super::names::ident(&d.name))
         };
         if let Some(field) = field(&program.placeholders) {
-            quote!(p.#field)
+            code!(p.#field)
         } else if let Some(field) = field(&program.variables) {
-            quote!(v.#field)
+            code!(v.#field)
         } else {
             unreachable!("{id} is not a declared leaf")
         }
@@ -381,7 +381,7 @@ impl Emitter<'_> {
             } else {
                 self.bind_flat(source, graph.shape(id), self.updates.contains_key(&id))
             };
-            out.extend(quote!(let #name = #binding;));
+            out.extend(code!(let #name = #binding;));
         }
         out
     }
@@ -396,30 +396,30 @@ impl Emitter<'_> {
         let value = ops::elementwise(self.ctx, id, &args, false).tokens;
         let name = self.name(id);
         let doc = self.docs(&[id]);
-        quote!(#doc let #name = #value;)
+        code!(#doc let #name = #value;)
     }
 
     fn emit_kernel(&mut self, id: NodeId) -> TokenStream {
         if let Some(&variable) = self.sched.fused_updates.get(&id) {
             let args: Vec<TokenStream> = self.ctx.graph.operands(id).iter().map(|&o| self.slice(o)).collect();
             let target = self.name(variable).clone();
-            let body = ops::matmul_update(self.ctx, id, &quote!(#target), &args);
+            let body = ops::matmul_update(self.ctx, id, &code!(#target), &args);
             let doc = self.docs(&[id]);
             let step = format!(" {target} -= learning_rate * {}, in the product itself", self.name(id));
-            return quote!(#doc #[doc = #step] { #body });
+            return code!(#doc #[doc = #step] { #body });
         }
         let declaration = self.declare(id, false);
         let args: Vec<TokenStream> = self.ctx.graph.operands(id).iter().map(|&o| self.slice(o)).collect();
         let name = self.name(id).clone();
-        let body = ops::kernel(self.ctx, id, &quote!(#name), &args);
+        let body = ops::kernel(self.ctx, id, &code!(#name), &args);
         let doc = self.docs(&[id]);
-        quote!(#declaration #doc { #body })
+        code!(#declaration #doc { #body })
     }
 
     /// The flat slice holding all of `id`, for a kernel to read.
     fn slice(&self, id: NodeId) -> TokenStream {
         let name = self.name(id);
-        quote!(#name)
+        code!(#name)
     }
 
     fn emit_loop(&mut self, group: &LoopGroup) -> TokenStream {
@@ -438,11 +438,11 @@ impl Emitter<'_> {
         let len = len(self.ctx, &group.shape);
         let doc = self.docs(&group.nodes);
         if let Some(parallel) = self.parallel(group, &len) {
-            return quote!(#before #doc #parallel #after);
+            return code!(#before #doc #parallel #after);
         }
         if !is_long(group) {
             let body = self.loop_body(group, None);
-            return quote! {
+            return code! {
                 #before
                 #doc
                 for i in 0..#len {
@@ -452,7 +452,7 @@ impl Emitter<'_> {
             };
         }
         let lane_loop = self.lane_loop(group, None, &len);
-        quote!(#before #doc #lane_loop #after)
+        code!(#before #doc #lane_loop #after)
     }
 
     /// `group`'s loop over `count` elements from `offset` (0 if `None`): blocks of [`BLOCK`]
@@ -460,12 +460,12 @@ impl Emitter<'_> {
     /// `i` goes to lane `i % LANES`), so that the compiler can vectorise the loop without
     /// reordering a sum it may not reorder.
     fn lane_loop(&mut self, group: &LoopGroup, offset: Option<TokenStream>, count: &TokenStream) -> TokenStream {
-        let from = offset.map(|offset| quote!(#offset +));
+        let from = offset.map(|offset| code!(#offset +));
         let (size, width) = (Literal::usize_unsuffixed(BLOCK), Literal::usize_unsuffixed(LANES));
         let whole_blocks = from.is_none() && group.shape.size().known().is_some_and(|n| n % BLOCK == 0);
-        let tail = self.loop_body(group, Some(quote!(0)));
+        let tail = self.loop_body(group, Some(code!(0)));
         let tail = (!whole_blocks).then(|| {
-            quote! {
+            code! {
                 for i in #from #count / #size * #size..#from #count {
                     #tail
                 }
@@ -478,7 +478,7 @@ impl Emitter<'_> {
                 unsliced: unsliced.clone(),
                 ..Block::default()
             });
-            let body = self.loop_body(group, Some(quote!(k)));
+            let body = self.loop_body(group, Some(code!(k)));
             let block = self.block.take().unwrap_or_default();
             // A buffer indexed both through a slice and whole (no graph known makes one) is
             // indexed whole throughout, in a second writing of the body.
@@ -496,8 +496,8 @@ impl Emitter<'_> {
         self.vector = false;
         let slices = block.sliced.iter().map(|(&buffer, (start, mutable))| {
             let name = self.ctx.names.of(buffer);
-            let borrow = if *mutable { quote!(&mut) } else { quote!(&) };
-            quote!(let #name = #borrow #name[#start..#start + #size];)
+            let borrow = if *mutable { code!(&mut) } else { code!(&) };
+            code!(let #name = #borrow #name[#start..#start + #size];)
         });
         let graph = self.ctx.graph;
         let accumulators: Vec<NodeId> = group
@@ -510,11 +510,11 @@ impl Emitter<'_> {
         let starts = accumulators.iter().map(|&id| ops::fold(graph, id).start.tokens);
         let folds = accumulators.iter().map(|&id| {
             let lanes = lanes_name(self.name(id));
-            (ops::fold(graph, id).step)(quote!(#lanes[lane]), quote!(chunk[lane]), &self.ctx.float)
+            (ops::fold(graph, id).step)(code!(#lanes[lane]), code!(chunk[lane]), &self.ctx.float)
         });
-        let folds = quote!(#(for chunk in #values.chunks_exact(#width) { for lane in 0..#width { #folds } })*);
-        let global = super::mentions(&body, "i").then(|| quote!(let i = at + k;));
-        quote! {
+        let folds = code!(#(for chunk in #values.chunks_exact(#width) { for lane in 0..#width { #folds } })*);
+        let global = super::mentions(&body, "i").then(|| code!(let i = at + k;));
+        code! {
             for block in 0..#count / #size {
                 let at = #from block * #size;
                 #(#slices)*
@@ -570,14 +570,14 @@ impl Emitter<'_> {
             .collect();
         let sequential = self.lane_loop(group, None, len);
         self.split = written.iter().map(|&id| self.buffer(id)).collect();
-        let half_loop = self.lane_loop(group, Some(quote!(offset)), &quote!(count));
+        let half_loop = self.lane_loop(group, Some(code!(offset)), &code!(count));
         self.split.clear();
         let (width, block) = (Literal::usize_unsuffixed(LANES), Literal::usize_unsuffixed(BLOCK));
 
         let float = &self.ctx.float;
         let names: Vec<proc_macro2::Ident> = written.iter().map(|&id| self.name(id).clone()).collect();
-        let lows: Vec<proc_macro2::Ident> = names.iter().map(|n| quote::format_ident!("{}_low", n)).collect();
-        let highs: Vec<proc_macro2::Ident> = names.iter().map(|n| quote::format_ident!("{}_high", n)).collect();
+        let lows: Vec<proc_macro2::Ident> = names.iter().map(|n| internal(&format!("{}_low", bare(n)))).collect();
+        let highs: Vec<proc_macro2::Ident> = names.iter().map(|n| internal(&format!("{}_high", bare(n)))).collect();
         let lanes: Vec<proc_macro2::Ident> = accumulators.iter().map(|&id| lanes_name(self.name(id))).collect();
         let starts: Vec<TokenStream> = accumulators
             .iter()
@@ -588,8 +588,8 @@ impl Emitter<'_> {
             .enumerate()
             .map(|(k, &id)| {
                 let (lane_array, k) = (&lanes[k], syn_index(k));
-                let step = (ops::fold(graph, id).step)(quote!(#lane_array[lane]), quote!(high.#k[lane]), float);
-                quote! {
+                let step = (ops::fold(graph, id).step)(code!(#lane_array[lane]), code!(high.#k[lane]), float);
+                code! {
                     #lane_array = low.#k;
                     for lane in 0..#width {
                         #step
@@ -597,7 +597,7 @@ impl Emitter<'_> {
                 }
             })
             .collect();
-        let parallel = quote! {
+        let parallel = code! {
             // Two halves, one per core; each keeps its own lanes, merged in order after.
             let half = |offset: usize, count: usize, #(#names: &mut [#float]),*| {
                 ::static_graph::__private::simd(#[inline(always)] || {
@@ -618,7 +618,7 @@ impl Emitter<'_> {
             Some(_) => parallel,
             None => {
                 let min = Literal::usize_unsuffixed(PARALLEL_MIN);
-                quote! {
+                code! {
                     if #len >= #min {
                         #parallel
                     } else {
@@ -651,7 +651,7 @@ impl Emitter<'_> {
         for &variable in &group.updates {
             let step = self.read(self.updates[&variable], &At::Loop, Some(group)).operand();
             let target = self.index(variable, &At::Loop, true);
-            body.extend(quote!(#target -= learning_rate * #step;));
+            body.extend(code!(#target -= learning_rate * #step;));
         }
         body
     }
@@ -669,16 +669,16 @@ impl Emitter<'_> {
                 let sliced = block.sliced.entry(buffer).or_insert((start.clone(), false));
                 sliced.1 |= write;
                 if sliced.0.to_string() == start.to_string() {
-                    return quote!(#name[k]);
+                    return code!(#name[k]);
                 }
             }
             block.whole.insert(buffer);
         }
         let index = self.at_tokens(at);
         if split {
-            quote!(#name[#index - offset])
+            code!(#name[#index - offset])
         } else {
-            quote!(#name[#index])
+            code!(#name[#index])
         }
     }
 
@@ -689,8 +689,8 @@ impl Emitter<'_> {
         let lanes = lanes_name(name);
         let fold = ops::fold(graph, id);
         let start = &fold.start.tokens;
-        let step = (fold.step)(quote!(#name), quote!(value), &self.ctx.float);
-        quote! {
+        let step = (fold.step)(code!(#name), code!(value), &self.ctx.float);
+        code! {
             let mut #name = #start;
             for value in #lanes {
                 #step
@@ -718,20 +718,20 @@ impl Emitter<'_> {
                 let start = start.unwrap_or_else(|| ops::literal(0.0, graph.dtype()).tokens);
                 if lanes {
                     let (lanes, width) = (lanes_name(&name), Literal::usize_unsuffixed(LANES));
-                    return quote!(let mut #lanes = [#start; #width];);
+                    return code!(let mut #lanes = [#start; #width];);
                 }
-                return quote!(let mut #name = #start;);
+                return code!(let mut #name = #start;);
             }
             None if self.kinds.get(&id) == Some(&Kind::Stored) || graph.op(id).is_kernel() => {
                 self.scratch.push(buffer);
-                quote!(workspace.#name)
+                code!(workspace.#name)
             }
             None => return TokenStream::new(),
         };
         let binding = self.bind_flat(place, shape, true);
         // An accumulator starts afresh at every call: outputs and workspaces are reused.
-        let fill = start.map(|start| quote!(#name.fill(#start);));
-        quote!(let #name = #binding; #fill)
+        let fill = start.map(|start| code!(#name.fill(#start);));
+        code!(let #name = #binding; #fill)
     }
 
     /// A flat slice of an array place, cut to its exact length: the compiler then knows every
@@ -743,9 +743,9 @@ impl Emitter<'_> {
             rank => flat(place, rank, mutable),
         };
         if mutable {
-            quote!(&mut #slice[..#len])
+            code!(&mut #slice[..#len])
         } else {
-            quote!(&#slice[..#len])
+            code!(&#slice[..#len])
         }
     }
 
@@ -768,9 +768,9 @@ impl Emitter<'_> {
         match self.kinds[&id] {
             Kind::Stored => {
                 let place = self.index(id, &At::Loop, true);
-                quote!(#place = #tokens;)
+                code!(#place = #tokens;)
             }
-            Kind::Let => quote!(let #name = #tokens;),
+            Kind::Let => code!(let #name = #tokens;),
             Kind::Inline => {
                 self.pending.insert(id, value);
                 TokenStream::new()
@@ -787,14 +787,14 @@ impl Emitter<'_> {
             if self.block.is_some() {
                 // The block's values fold into the lanes after its element loop.
                 let values = block_name(name);
-                return quote!(#values[k] = #value;);
+                return code!(#values[k] = #value;);
             }
             match lane {
                 Some(lane) => {
                     let lanes = lanes_name(name);
-                    quote!(#lanes[#lane])
+                    code!(#lanes[#lane])
                 }
-                None => quote!(#name),
+                None => code!(#name),
             }
         } else {
             let index = self.map_at(&self.reduction_map(id), &At::Loop);
@@ -824,13 +824,13 @@ impl Emitter<'_> {
             Some(n) => ops::literal(n as f64, graph.dtype()).tokens,
             None => {
                 let (n, float) = (ops::size(self.ctx, count), &self.ctx.float);
-                quote!(((#n) as #float))
+                code!(((#n) as #float))
             }
         };
         if graph.shape(id).is_scalar() {
-            quote!(#name /= #count;)
+            code!(#name /= #count;)
         } else {
-            quote!(for element in #name.iter_mut() { *element /= #count; })
+            code!(for element in #name.iter_mut() { *element /= #count; })
         }
     }
 
@@ -843,7 +843,7 @@ impl Emitter<'_> {
             Place::Leaf => match *graph.op(id) {
                 Op::Constant(c) => ops::literal(c, graph.dtype()),
                 Op::Count(_) => ops::elementwise(self.ctx, id, &[], false),
-                _ if scalar => Expr::atom(quote!(#name)),
+                _ if scalar => Expr::atom(code!(#name)),
                 _ => Expr::atom(self.index(id, index, false)),
             },
             Place::View => {
@@ -851,10 +851,10 @@ impl Emitter<'_> {
                 let inner = self.map_at(&self.view_map(id), index);
                 self.read(operand, &inner, None)
             }
-            _ if scalar => Expr::atom(quote!(#name)),
+            _ if scalar => Expr::atom(code!(#name)),
             Place::Loop(_) if group.is_some_and(|g| g.nodes.contains(&id)) => match self.kinds[&id] {
                 Kind::Stored => Expr::atom(self.index(id, &At::Loop, false)),
-                Kind::Let => Expr::atom(quote!(#name)),
+                Kind::Let => Expr::atom(code!(#name)),
                 Kind::Inline => self
                     .pending
                     .remove(&id)
@@ -887,10 +887,10 @@ impl Emitter<'_> {
     /// The index expression of `at`.
     fn at_tokens(&self, at: &At) -> TokenStream {
         match at {
-            At::Loop => quote!(i),
+            At::Loop => code!(i),
             At::Row(m) => {
                 let m = ops::size(self.ctx, *m);
-                quote!((i % (#m)))
+                code!((i % (#m)))
             }
             At::Expr(index) => index.clone(),
         }
@@ -899,25 +899,25 @@ impl Emitter<'_> {
     /// The tokens of `map` applied to the index expression `index`.
     fn index_tokens(&self, map: &IndexMap, index: &TokenStream) -> TokenStream {
         if map.runs.is_empty() {
-            return quote!(0);
+            return code!(0);
         }
         let terms = map.runs.iter().map(|run| {
             let mut term = index.clone();
             if !run.div.is_one() {
                 let div = ops::size(self.ctx, run.div);
-                term = quote!((#term / (#div)));
+                term = code!((#term / (#div)));
             }
             if let Some(m) = run.modulo {
                 let m = ops::size(self.ctx, m);
-                term = quote!((#term % (#m)));
+                term = code!((#term % (#m)));
             }
             if !run.mul.is_one() {
                 let mul = ops::size(self.ctx, run.mul);
-                term = quote!(#term * (#mul));
+                term = code!(#term * (#mul));
             }
             term
         });
-        quote!(#(#terms)+*)
+        code!(#(#terms)+*)
     }
 
     fn final_stores(&mut self, spec: &Spec) -> TokenStream {
@@ -929,8 +929,8 @@ impl Emitter<'_> {
                 continue;
             }
             if graph.shape(o.node).is_scalar() {
-                let value = self.read(o.node, &At::Expr(quote!(0)), None).tokens;
-                out.extend(quote!(#place = #value;));
+                let value = self.read(o.node, &At::Expr(code!(0)), None).tokens;
+                out.extend(code!(#place = #value;));
             } else if self
                 .homes
                 .get(&o.node)
@@ -938,17 +938,17 @@ impl Emitter<'_> {
             {
                 let name = self.name(o.node);
                 let target = match graph.shape(o.node).rank() {
-                    1 => quote!(#place[..]),
+                    1 => code!(#place[..]),
                     rank => flat(place.clone(), rank, true),
                 };
-                out.extend(quote!(#target.copy_from_slice(#name);));
+                out.extend(code!(#target.copy_from_slice(#name);));
             }
         }
         for u in &spec.updates {
             if graph.shape(u.variable).is_scalar() {
                 let field = self.leaf_source(u.variable);
-                let step = self.read(u.gradient, &At::Expr(quote!(0)), None).operand();
-                out.extend(quote!(#field -= learning_rate * #step;));
+                let step = self.read(u.gradient, &At::Expr(code!(0)), None).operand();
+                out.extend(code!(#field -= learning_rate * #step;));
             }
         }
         out
@@ -959,7 +959,7 @@ impl Emitter<'_> {
         let mut out = TokenStream::new();
         for line in ids.iter().filter_map(|id| self.ctx.derivations.get(id)) {
             let line = format!(" {line}");
-            out.extend(quote!(#[doc = #line]));
+            out.extend(code!(#[doc = #line]));
         }
         out
     }

@@ -8,7 +8,11 @@ use petgraph::dot::{Config, Dot};
 pub fn dot(graph: &Graph) -> String {
     let dtype = graph.dtype();
     let node_attrs = |_, (index, node): (petgraph::stable_graph::NodeIndex, &crate::ir::Node)| {
-        let name = node.name.as_deref().map(|n| format!("{n} = ")).unwrap_or_default();
+        // A constant is labelled by its value alone, whatever name a merge left on it.
+        let name = match (&node.name, node.op) {
+            (Some(n), op) if !matches!(op, crate::ir::Op::Constant(_)) => format!("{n} = "),
+            _ => String::new(),
+        };
         let label = format!(
             "%{} {name}{}\\n{}",
             index.index(),

@@ -35,6 +35,10 @@ pub fn expression(graph: &Graph, id: NodeId) -> String {
 /// Binding strength: atoms and calls 3, unary minus 2.5 (as 3 here), `* /` 2, `+ -` 1.
 fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
     let node = graph.node(id);
+    if let Op::Constant(c) = node.op {
+        // A constant prints as itself, whatever name a merge left on it.
+        return (number(c), if c < 0.0 { 1 } else { 3 });
+    }
     if let (false, Some(name)) = (top, &node.name) {
         return (name.clone(), 3);
     }

@@ -1,6 +1,16 @@
 //! Code generation: a differentiated, legalised [`Program`] becomes the items of the user's
 //! module (structs, fused functions, `DOT`) as a `TokenStream`.
 
+/// `quote!` for generated code: every identifier written literally in the template (the
+/// generator's own locals and parameters, `i`, `k`, `p`, `values`) is spanned
+/// `Span::mixed_site()`, so no name the user writes can refer to it or shadow it; what is
+/// interpolated (`#name`) keeps its own span. See `names` for the whole scheme.
+macro_rules! code {
+    ($($tokens:tt)*) => {
+        ::quote::quote_spanned!(::proc_macro2::Span::mixed_site()=> $($tokens)*)
+    };
+}
+
 mod body;
 mod dot;
 pub mod formula;
@@ -17,7 +27,7 @@ use body::{Output, Spec, Update};
 use names::{ident, Names};
 use ops::float_type;
 use proc_macro2::{Ident, TokenStream, TokenTree};
-use quote::{format_ident, quote};
+use quote::format_ident;
 use structs::{is_generic, tensor_struct, Field, Kind};
 
 /// What every template needs: the program, local names, and the spelling of the float type
@@ -31,7 +41,7 @@ pub struct Ctx<'a> {
     pub names: Names,
     /// `::core::primitive::f32` or `::core::primitive::f64`.
     pub float: TokenStream,
-    /// The named dimension's identifier (`batch`), a const generic parameter.
+    /// The named dimension's const generic parameter (`BATCH` for `batch`, see `names`).
     pub batch: Ident,
     /// Each derived gradient's formula, by node.
     pub derivations: std::collections::BTreeMap<NodeId, String>,
@@ -45,12 +55,12 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
         graph,
         names: Names::new(graph, &graph.topological_order()),
         float: float_type(graph.dtype()),
-        batch: ident(graph.batch_name()),
+        batch: names::dimension(graph.batch_name()),
         derivations: program.derivations.iter().cloned().collect(),
     };
     let structs = Structs::new(program);
 
-    let values = || value_outputs(program, quote!(values));
+    let values = || value_outputs(program, code!(values));
     let mut backward_outputs = values();
     backward_outputs.extend(gradient_outputs(program));
     let forward = body::body(
@@ -105,7 +115,7 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
         .iter()
         .map(|(_, line)| format!("{line}\n"))
         .collect();
-    items.extend(quote! {
+    items.extend(code! {
         #[doc = #dot_doc]
         pub const DOT: &str = #dot_text;
 
@@ -241,19 +251,19 @@ fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field]) -> TokenStream
     let idents: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
     let types = fields.iter().map(|f| structs::tensor_type(ctx, &f.shape));
     let defaults = fields.iter().map(|f| structs::tensor_value(ctx, &f.shape, 0.0));
-    quote! {
+    code! {
         #[doc = #doc]
         #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq)]
-        #[allow(non_upper_case_globals)]
+        #[allow(non_snake_case)]
         pub struct Workspace<const #batch: usize> {
             #( #idents: #types, )*
-            batch: ::core::marker::PhantomData<[(); #batch]>,
+            Dimension: ::core::marker::PhantomData<[(); #batch]>,
         }
 
-        #[allow(non_upper_case_globals)]
+        #[allow(non_snake_case)]
         impl<const #batch: usize> ::core::default::Default for Workspace<#batch> {
             fn default() -> Self {
-                Self { #( #idents: #defaults, )* batch: ::core::marker::PhantomData }
+                Self { #( #idents: #defaults, )* Dimension: ::core::marker::PhantomData }
             }
         }
     }
@@ -271,16 +281,16 @@ impl Functions<'_> {
         let ident = format_ident!("{name}");
         let batch = &self.ctx.batch;
         if self.structs.generic(name) {
-            quote!(#ident<#batch>)
+            code!(#ident<#batch>)
         } else {
-            quote!(#ident)
+            code!(#ident)
         }
     }
 
     fn generics(&self) -> TokenStream {
         let batch = &self.ctx.batch;
         if self.ctx.graph.has_batch() {
-            quote!(<const #batch: usize>)
+            code!(<const #batch: usize>)
         } else {
             TokenStream::new()
         }
@@ -298,18 +308,18 @@ impl Functions<'_> {
             self.ty("Workspace"),
         );
         let into = self.function(
-            quote!(forward_into),
+            code!(forward_into),
             " Runs the graph forward into `values`, with `workspace` for the intermediates: no allocation.",
-            quote!(p: &#placeholders, v: &#variables, values: &mut #values, workspace: &mut #workspace),
+            code!(p: &#placeholders, v: &#variables, values: &mut #values, workspace: &mut #workspace),
             TokenStream::new(),
             body,
             false,
         );
         let generics = self.generics();
-        quote! {
+        code! {
             /// Runs the graph forward: the value of every `let`.
             #[must_use]
-            #[allow(non_upper_case_globals)]
+            #[allow(non_snake_case)]
             pub fn forward #generics (p: &#placeholders, v: &#variables) -> #values {
                 let mut values = <#values>::default();
                 forward_into(p, v, &mut values, &mut <#workspace>::default());
@@ -334,18 +344,18 @@ impl Functions<'_> {
              respect to every variable, in one fused pass.\n\n # Derived gradients\n\n ```text\n{derivations} ```"
         );
         let into = self.function(
-            quote!(backward_into),
+            code!(backward_into),
             " [`backward`] into caller-owned outputs, with `workspace` for the intermediates: no allocation.",
-            quote!(p: &#placeholders, v: &#variables, values: &mut #values, gradients: &mut #gradients, workspace: &mut #workspace),
+            code!(p: &#placeholders, v: &#variables, values: &mut #values, gradients: &mut #gradients, workspace: &mut #workspace),
             TokenStream::new(),
             body,
             false,
         );
         let generics = self.generics();
-        quote! {
+        code! {
             #[doc = #doc]
             #[must_use]
-            #[allow(non_upper_case_globals)]
+            #[allow(non_snake_case)]
             pub fn backward #generics (p: &#placeholders, v: &#variables) -> (#values, #gradients) {
                 let mut values = <#values>::default();
                 let mut gradients = <#gradients>::default();
@@ -370,13 +380,13 @@ impl Functions<'_> {
             derivations(self.ctx.program)
         );
         let uses_workspace = mentions(&body, "workspace");
-        let declare = uses_workspace.then(|| quote!(let workspace = &mut <#workspace>::default();));
+        let declare = uses_workspace.then(|| code!(let workspace = &mut <#workspace>::default();));
         self.function(
-            quote!(adjoints),
+            code!(adjoints),
             &doc,
-            quote!(p: &#placeholders, v: &#variables),
-            quote!(-> #adjoints),
-            quote!(let mut adjoints = <#adjoints>::default(); #declare #body adjoints),
+            code!(p: &#placeholders, v: &#variables),
+            code!(-> #adjoints),
+            code!(let mut adjoints = <#adjoints>::default(); #declare #body adjoints),
             true,
         )
     }
@@ -396,17 +406,17 @@ impl Functions<'_> {
              Returns the values computed before the update."
         );
         let into = self.function(
-            quote!(sgd_step_into),
+            code!(sgd_step_into),
             " [`sgd_step`] into caller-owned `values`, with `workspace` for the intermediates: no allocation.",
-            quote!(p: &#placeholders, v: &mut #variables, learning_rate: #float, values: &mut #values, workspace: &mut #workspace),
+            code!(p: &#placeholders, v: &mut #variables, learning_rate: #float, values: &mut #values, workspace: &mut #workspace),
             TokenStream::new(),
             body,
             false,
         );
         let generics = self.generics();
-        quote! {
+        code! {
             #[doc = #doc]
-            #[allow(non_upper_case_globals)]
+            #[allow(non_snake_case)]
             pub fn sgd_step #generics (p: &#placeholders, v: &mut #variables, learning_rate: #float) -> #values {
                 let mut values = <#values>::default();
                 sgd_step_into(p, v, learning_rate, &mut values, &mut <#workspace>::default());
@@ -428,15 +438,15 @@ impl Functions<'_> {
         must_use: bool,
     ) -> TokenStream {
         let params = unused_as_underscore(params, &body);
-        let must_use = must_use.then(|| quote!(#[must_use]));
+        let must_use = must_use.then(|| code!(#[must_use]));
         let generics = self.generics();
         // The loops index several arrays by `i` and the arithmetic is whatever the graph says
         // (`x * -1` included), so clippy's style lints do not apply to this code: they are
         // allowed here rather than each worked around. Doc comments on loops are for `cargo expand`.
-        quote! {
+        code! {
             #[doc = #doc]
             #must_use
-            #[allow(unused_doc_comments, non_upper_case_globals, clippy::all, clippy::pedantic)]
+            #[allow(unused_doc_comments, non_snake_case, clippy::all, clippy::pedantic)]
             pub fn #name #generics (#params) #returns {
                 #body
             }
@@ -451,7 +461,9 @@ fn unused_as_underscore(params: TokenStream, body: &TokenStream) -> TokenStream 
     for tree in params {
         match &tree {
             TokenTree::Ident(ident) if at_start && !mentions(body, &ident.to_string()) => {
-                out.extend([TokenTree::Ident(format_ident!("_{}", ident))]);
+                // The same span: a parameter stays in the generator's hygiene context.
+                let unused = proc_macro2::Ident::new(&format!("_{ident}"), ident.span());
+                out.extend([TokenTree::Ident(unused)]);
             }
             _ => out.extend([tree.clone()]),
         }
@@ -477,7 +489,7 @@ fn value_outputs(program: &Program, target: TokenStream) -> Vec<Output> {
             let field = ident(&d.name);
             Output {
                 node: d.node,
-                place: quote!(#target.#field),
+                place: code!(#target.#field),
             }
         })
         .collect()
@@ -495,18 +507,18 @@ fn adjoints_of<'a>(
             let node = *program.adjoints.get(&d.node)?;
             Some(Output {
                 node,
-                place: quote!(#target.#field),
+                place: code!(#target.#field),
             })
         })
         .collect()
 }
 
 fn gradient_outputs(program: &Program) -> Vec<Output> {
-    adjoints_of(program, program.variables.iter(), quote!(gradients))
+    adjoints_of(program, program.variables.iter(), code!(gradients))
 }
 
 fn adjoint_outputs(program: &Program) -> Vec<Output> {
-    adjoints_of(program, program.decls(), quote!(adjoints))
+    adjoints_of(program, program.decls(), code!(adjoints))
 }
 
 fn updates(program: &Program) -> Vec<Update> {

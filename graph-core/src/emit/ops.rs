@@ -4,7 +4,6 @@
 use super::Ctx;
 use crate::ir::{Axes, DType, Graph, NodeId, Op, Size};
 use proc_macro2::{Literal, TokenStream};
-use quote::quote;
 
 /// A Rust expression, and whether it can stand anywhere without parentheses.
 #[derive(Clone, Debug)]
@@ -31,7 +30,7 @@ impl Expr {
         if self.atomic {
             tokens.clone()
         } else {
-            quote!((#tokens))
+            code!((#tokens))
         }
     }
 }
@@ -42,7 +41,7 @@ pub fn literal(value: f64, dtype: DType) -> Expr {
         DType::F32 => Literal::f32_unsuffixed(value as f32),
         DType::F64 => Literal::f64_unsuffixed(value),
     };
-    let tokens = quote!(#tokens);
+    let tokens = code!(#tokens);
     if value < 0.0 || (value == 0.0 && value.is_sign_negative()) {
         Expr::compound(tokens)
     } else {
@@ -57,13 +56,13 @@ pub fn size(ctx: &Ctx, size: Size) -> TokenStream {
     let mut tokens = if size.factor == 1 && size.power > 0 {
         TokenStream::new()
     } else {
-        quote!(#factor)
+        code!(#factor)
     };
     for k in 0..size.power {
         tokens = if k == 0 && size.factor == 1 {
-            quote!(#batch)
+            code!(#batch)
         } else {
-            quote!(#tokens * #batch)
+            code!(#tokens * #batch)
         };
     }
     tokens
@@ -76,61 +75,61 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
     let float = &ctx.float;
     let binary = |op: TokenStream| {
         let (a, b) = (args[0].operand(), args[1].operand());
-        Expr::compound(quote!(#a #op #b))
+        Expr::compound(code!(#a #op #b))
     };
     // `f32::exp(a)` rather than `a.exp()`: a bare literal has no type to call a method on.
     let call = |f: TokenStream| {
         let a = &args[0].tokens;
-        Expr::atom(quote!(#float::#f(#a)))
+        Expr::atom(code!(#float::#f(#a)))
     };
     let zero = literal(0.0, graph.dtype()).tokens;
     let unit = literal(1.0, graph.dtype()).tokens;
     match *graph.op(node) {
-        Op::Add => binary(quote!(+)),
-        Op::Sub => binary(quote!(-)),
-        Op::Mul => binary(quote!(*)),
-        Op::Div => binary(quote!(/)),
+        Op::Add => binary(code!(+)),
+        Op::Sub => binary(code!(-)),
+        Op::Mul => binary(code!(*)),
+        Op::Div => binary(code!(/)),
         Op::Neg => {
             let a = args[0].operand();
-            Expr::compound(quote!(-#a))
+            Expr::compound(code!(-#a))
         }
         Op::Pow(e) => {
             let a = &args[0].tokens;
             if e.fract() == 0.0 && e.abs() <= f64::from(i32::MAX) {
                 let e = Literal::i32_unsuffixed(e as i32);
-                Expr::atom(quote!(#float::powi(#a, #e)))
+                Expr::atom(code!(#float::powi(#a, #e)))
             } else {
                 let e = literal(e, graph.dtype()).tokens;
-                Expr::atom(quote!(#float::powf(#a, #e)))
+                Expr::atom(code!(#float::powf(#a, #e)))
             }
         }
         Op::Exp => exp(graph.dtype(), &args[0].tokens, vector),
-        Op::Log => call(quote!(ln)),
-        Op::Sqrt => call(quote!(sqrt)),
+        Op::Log => call(code!(ln)),
+        Op::Sqrt => call(code!(sqrt)),
         // f32 `tanh` (and `exp`, below) come from the runtime: libm's are opaque calls that stop
         // a loop from vectorising; the runtime's are polynomials within 3 ulp (see its tests).
         Op::Tanh if graph.dtype() == DType::F32 => {
             let a = &args[0].tokens;
-            Expr::atom(quote!(::static_graph::__private::tanh_f32(#a)))
+            Expr::atom(code!(::static_graph::__private::tanh_f32(#a)))
         }
-        Op::Tanh => call(quote!(tanh)),
+        Op::Tanh => call(code!(tanh)),
         Op::Sigmoid => {
             let a = args[0].operand();
-            let e = exp(graph.dtype(), &quote!(-#a), vector).tokens;
-            Expr::compound(quote!(#unit / (#unit + #e)))
+            let e = exp(graph.dtype(), &code!(-#a), vector).tokens;
+            Expr::compound(code!(#unit / (#unit + #e)))
         }
         // A NaN stays a NaN, as IEEE arithmetic would have it (`max(NaN, 0)` would hide it).
         Op::Relu => {
             let a = &args[0].tokens;
-            Expr::atom(quote!({ let value = #a; if value > #zero || value.is_nan() { value } else { #zero } }))
+            Expr::atom(code!({ let value = #a; if value > #zero || value.is_nan() { value } else { #zero } }))
         }
         Op::Step => {
             let a = &args[0].tokens;
-            Expr::atom(quote!(if #a > #zero { #unit } else { #zero }))
+            Expr::atom(code!(if #a > #zero { #unit } else { #zero }))
         }
         Op::Count(n) => {
             let n = size(ctx, n);
-            Expr::atom(quote!((#n) as #float))
+            Expr::atom(code!((#n) as #float))
         }
         // A reduction of a scalar is the scalar itself; views read their operand.
         Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::SumTo | Op::Broadcast | Op::Expand(_) => args[0].clone(),
@@ -147,10 +146,10 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
 /// faster of the two one element at a time.
 fn exp(dtype: DType, a: &TokenStream, vector: bool) -> Expr {
     if dtype == DType::F32 && vector {
-        return Expr::atom(quote!(::static_graph::__private::exp_f32(#a)));
+        return Expr::atom(code!(::static_graph::__private::exp_f32(#a)));
     }
     let float = float_type(dtype);
-    Expr::atom(quote!(#float::exp(#a)))
+    Expr::atom(code!(#float::exp(#a)))
 }
 
 /// How a reduction folds elements into its accumulator.
@@ -167,7 +166,7 @@ pub struct Fold {
 pub fn fold(graph: &Graph, node: NodeId) -> Fold {
     let dtype = graph.dtype();
     let operand = graph.shape(graph.operands(node)[0]);
-    let sum = |acc: TokenStream, value: TokenStream, _: &TokenStream| quote!(#acc += #value;);
+    let sum = |acc: TokenStream, value: TokenStream, _: &TokenStream| code!(#acc += #value;);
     match *graph.op(node) {
         Op::Sum(_) | Op::SumTo => Fold {
             start: literal(0.0, dtype),
@@ -186,9 +185,9 @@ pub fn fold(graph: &Graph, node: NodeId) -> Fold {
         Op::Max(_) => Fold {
             start: Expr::atom({
                 let float = float_type(dtype);
-                quote!(#float::NEG_INFINITY)
+                code!(#float::NEG_INFINITY)
             }),
-            step: |acc, value, _| quote!({ let value = #value; if value > #acc || value.is_nan() { #acc = value; } }),
+            step: |acc, value, _| code!({ let value = #value; if value > #acc || value.is_nan() { #acc = value; } }),
             divide_by: None,
         },
         _ => unreachable!("{} is not a reduction", graph.op(node)),
@@ -221,7 +220,7 @@ pub fn matmul_update(ctx: &Ctx, node: NodeId, variable: &TokenStream, args: &[To
     };
     let [n, k, m] = matmul_sizes(ctx, node, ta, tb);
     let (a, b) = (&args[0], &args[1]);
-    quote!(::static_graph::__private::matmul_update(#n, #k, #m, #a, #ta, #b, #tb, #variable, learning_rate);)
+    code!(::static_graph::__private::matmul_update(#n, #k, #m, #a, #ta, #b, #tb, #variable, learning_rate);)
 }
 
 /// The statements of kernel `node`, writing `out` (a flat mutable slice) from `args` (flat slices).
@@ -232,12 +231,12 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
         Op::MatMul { ta, tb } => {
             let [n, k, m] = matmul_sizes(ctx, node, ta, tb);
             let (a, b) = (&args[0], &args[1]);
-            quote!(::static_graph::__private::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out);)
+            code!(::static_graph::__private::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out);)
         }
         Op::Transpose => {
             let (rows, cols) = (size(ctx, operand(0).dim(0)), size(ctx, operand(0).dim(1)));
             let a = &args[0];
-            quote! {
+            code! {
                 for row_i in 0..#rows {
                     for col_i in 0..#cols {
                         #out[col_i * #rows + row_i] = #a[row_i * #cols + col_i];
@@ -260,7 +259,7 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                 literal(0.0, graph.dtype()).tokens,
                 literal(1.0, graph.dtype()).tokens,
             );
-            quote! {
+            code! {
                 #out.fill(#zero);
                 for outer_i in 0..#outer {
                     for inner_i in 0..#inner {
@@ -284,7 +283,7 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
 /// `::core::primitive::f32` or `::core::primitive::f64`.
 pub fn float_type(dtype: DType) -> TokenStream {
     match dtype {
-        DType::F32 => quote!(::core::primitive::f32),
-        DType::F64 => quote!(::core::primitive::f64),
+        DType::F32 => code!(::core::primitive::f32),
+        DType::F64 => code!(::core::primitive::f64),
     }
 }

@@ -12,7 +12,7 @@ use super::Ctx;
 use crate::ir::{Dim, Shape, Size};
 use crate::program::Init;
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::format_ident;
 
 /// Tensors with more elements than this are boxed.
 pub const INLINE_LIMIT: usize = 4096;
@@ -38,11 +38,11 @@ fn dim(ctx: &Ctx, dim: Dim) -> TokenStream {
     match dim {
         Dim::Fixed(n) => {
             let n = Literal::usize_unsuffixed(n);
-            quote!(#n)
+            code!(#n)
         }
         Dim::Batch => {
             let batch = &ctx.batch;
-            quote!(#batch)
+            code!(#batch)
         }
     }
 }
@@ -52,10 +52,10 @@ pub fn tensor_type(ctx: &Ctx, shape: &Shape) -> TokenStream {
     let mut ty = ctx.float.clone();
     for &d in shape.dims().iter().rev() {
         let d = dim(ctx, d);
-        ty = quote!([#ty; #d]);
+        ty = code!([#ty; #d]);
     }
     if is_boxed(shape) {
-        quote!(::std::boxed::Box<#ty>)
+        code!(::std::boxed::Box<#ty>)
     } else {
         ty
     }
@@ -68,11 +68,11 @@ pub fn tensor_value(ctx: &Ctx, shape: &Shape, value: f64) -> TokenStream {
     let inner = if is_boxed(shape) { 1 } else { 0 };
     for &d in dims.iter().skip(inner).rev() {
         let d = dim(ctx, d);
-        tokens = quote!([#tokens; #d]);
+        tokens = code!([#tokens; #d]);
     }
     if is_boxed(shape) {
         // `boxed(row)` repeats one row (the inner dimensions) on the heap: no big array on the stack.
-        quote!(::static_graph::__private::boxed(#tokens))
+        code!(::static_graph::__private::boxed(#tokens))
     } else {
         tokens
     }
@@ -100,9 +100,9 @@ pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: K
     let batch = &ctx.batch;
     let (params, args, allow) = if is_generic(fields) {
         (
-            quote!(<const #batch: usize>),
-            quote!(<#batch>),
-            quote!(#[allow(non_upper_case_globals)]),
+            code!(<const #batch: usize>),
+            code!(<#batch>),
+            code!(#[allow(non_upper_case_globals)]),
         )
     } else {
         (TokenStream::new(), TokenStream::new(), TokenStream::new())
@@ -115,14 +115,14 @@ pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: K
         _ => 0.0,
     };
     let defaults: Vec<_> = fields.iter().map(|f| tensor_value(ctx, &f.shape, fill(f))).collect();
-    let vis = (kind != Kind::Private).then(|| quote!(pub));
+    let vis = (kind != Kind::Private).then(|| code!(pub));
     let views = (kind != Kind::Private).then(|| views(ctx, fields, &idents));
     let (default, init) = if kind == Kind::Variables {
-        (quote!(Self::init(0)), Some(init_fn(ctx, fields, &idents, &defaults)))
+        (code!(Self::init(0)), Some(init_fn(ctx, fields, &idents, &defaults)))
     } else {
-        (quote!(Self { #( #idents: #defaults, )* }), None)
+        (code!(Self { #( #idents: #defaults, )* }), None)
     };
-    quote! {
+    code! {
         #[doc = #doc]
         #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq)]
         #allow
@@ -147,15 +147,15 @@ pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: K
 
 /// `Variables::init(seed)`: each variable filled by its initialiser, from its own stream.
 fn init_fn(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident], defaults: &[TokenStream]) -> TokenStream {
-    let runtime = quote!(::static_graph::__private);
+    let runtime = code!(::static_graph::__private);
     let mut draws = TokenStream::new();
     for (stream, (f, id)) in fields.iter().zip(idents).enumerate() {
-        let slice = flat(quote!(v.#id), f.shape.rank(), true);
+        let slice = flat(code!(v.#id), f.shape.rank(), true);
         let stream = stream as u64;
         draws.extend(match f.init {
             Init::Fill(_) => continue,
-            Init::Uniform(lo, hi) => quote!(#runtime::uniform(#slice, seed, #stream, #lo, #hi);),
-            Init::Normal(mean, std) => quote!(#runtime::normal(#slice, seed, #stream, #mean, #std);),
+            Init::Uniform(lo, hi) => code!(#runtime::uniform(#slice, seed, #stream, #lo, #hi);),
+            Init::Normal(mean, std) => code!(#runtime::normal(#slice, seed, #stream, #mean, #std);),
             Init::GlorotUniform => {
                 let (fan_in, fan_out) = match f.shape.rank() {
                     0 => (Size::ONE, Size::ONE),
@@ -169,17 +169,17 @@ fn init_fn(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident], defaults:
                     }
                 };
                 let (fan_in, fan_out) = (size(ctx, fan_in), size(ctx, fan_out));
-                quote!(#runtime::glorot_uniform(#slice, seed, #stream, #fan_in, #fan_out);)
+                code!(#runtime::glorot_uniform(#slice, seed, #stream, #fan_in, #fan_out);)
             }
         });
     }
-    let seed = if draws.is_empty() { quote!(_seed) } else { quote!(seed) };
+    let seed = if draws.is_empty() { code!(_seed) } else { code!(seed) };
     let binding = if draws.is_empty() {
-        quote!(let v)
+        code!(let v)
     } else {
-        quote!(let mut v)
+        code!(let mut v)
     };
-    quote! {
+    code! {
         /// Fresh variables: each filled by its initialiser, random ones drawn deterministically
         /// from `seed` (the same seed gives the same values everywhere). `Default` is `init(0)`.
         #[must_use]
@@ -201,13 +201,13 @@ fn views(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident]) -> TokenStr
     let shared = fields
         .iter()
         .zip(idents)
-        .map(|(f, id)| flat(quote!(self.#id), f.shape.rank(), false));
+        .map(|(f, id)| flat(code!(self.#id), f.shape.rank(), false));
     let unique = fields
         .iter()
         .zip(idents)
-        .map(|(f, id)| flat(quote!(self.#id), f.shape.rank(), true));
+        .map(|(f, id)| flat(code!(self.#id), f.shape.rank(), true));
     let count = Literal::usize_unsuffixed(fields.len());
-    quote! {
+    code! {
         /// Every field as a flat slice (row-major), with its name, in declaration order.
         #[must_use]
         pub fn tensors(&self) -> [(&'static str, &[#float]); #count] {
@@ -224,17 +224,17 @@ fn views(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident]) -> TokenStr
 /// A flat slice of a tensor place: `&x[..]`, `x.as_flattened()`, a one-element slice of a scalar.
 pub fn flat(place: TokenStream, rank: usize, mutable: bool) -> TokenStream {
     match (rank, mutable) {
-        (0, false) => quote!(::core::slice::from_ref(&#place)),
-        (0, true) => quote!(::core::slice::from_mut(&mut #place)),
-        (1, false) => quote!(&#place[..]),
-        (1, true) => quote!(&mut #place[..]),
+        (0, false) => code!(::core::slice::from_ref(&#place)),
+        (0, true) => code!(::core::slice::from_mut(&mut #place)),
+        (1, false) => code!(&#place[..]),
+        (1, true) => code!(&mut #place[..]),
         _ => {
             let mut tokens = place;
             for _ in 1..rank {
                 tokens = if mutable {
-                    quote!(#tokens.as_flattened_mut())
+                    code!(#tokens.as_flattened_mut())
                 } else {
-                    quote!(#tokens.as_flattened())
+                    code!(#tokens.as_flattened())
                 };
             }
             tokens
