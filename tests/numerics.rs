@@ -157,3 +157,29 @@ fn infinities_and_nan_go_through_ieee() {
     );
     assert!(v.s.iter().all(|s| s.is_nan()), "a NaN logit makes its softmax row NaN");
 }
+
+graph! {
+    /// Constants that overflow the graph's float type fold as that type does.
+    pub mod overflow {
+        placeholder x: [f32; 2];
+        variable w: f32 = 1;
+        let big = x * (1e30 * 1e30) * w;
+        let small = x * (1e-30 * 1e-30) * w;
+        let nothing = x * (1e30 * 1e30 - 1e30 * 1e30) * w;
+        let cost = sum(small);
+        minimize cost;
+    }
+}
+
+#[test]
+fn constants_fold_in_the_graphs_float_type() {
+    // In f32, 1e30 * 1e30 is inf (TensorFlow gives the same); 1e-60 underflows to 0, and
+    // inf - inf is NaN.
+    let values = overflow::forward(
+        &overflow::Placeholders { x: [2.0, -1.0] },
+        &overflow::Variables::default(),
+    );
+    assert_eq!(values.big, [f32::INFINITY, f32::NEG_INFINITY]);
+    assert_eq!(values.small, [0.0, -0.0]);
+    assert!(values.nothing.iter().all(|v| v.is_nan()));
+}

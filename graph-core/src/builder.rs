@@ -17,6 +17,8 @@ impl Graph {
 
     /// A scalar constant.
     pub fn constant(&mut self, value: f64, loc: Loc) -> NodeId {
+        // A constant is a value of the graph's float type: rounded to it once, here.
+        let value = self.dtype().round(value);
         let id = self.push_with_shape(Op::Constant(value), Shape::scalar(), &[], loc);
         id.unwrap_or_else(|_| unreachable!("a constant is always a scalar"))
     }

@@ -220,7 +220,22 @@ impl Lowering {
             self.errors.push(Diagnostic::new(loc, message));
             return None;
         }
-        let values: Vec<f64> = args.iter().map(|a| a.value).collect();
+        // Every argument is a number of the graph's type, each checked (and reported) alone.
+        let values: Vec<Option<f64>> = args.iter().map(|a| self.number(*a)).collect();
+        let values: Vec<f64> = values.into_iter().collect::<Option<_>>()?;
+        if key == "uniform" && values[0] > values[1] {
+            let message = format!(
+                "`uniform(low, high)` needs low <= high, found {} > {}",
+                values[0], values[1]
+            );
+            self.errors.push(Diagnostic::new(loc, message));
+            return None;
+        }
+        if key == "normal" && values[1] < 0.0 {
+            let message = format!("`normal(mean, std)` needs std >= 0, found {}", values[1]);
+            self.errors.push(Diagnostic::new(args[1].loc, message));
+            return None;
+        }
         Some(match key.as_str() {
             "zeros" => Init::Fill(0.0),
             "uniform" => Init::Uniform(values[0], values[1]),
@@ -314,7 +329,14 @@ impl Lowering {
         if fits {
             Some(n.value)
         } else {
-            let message = format!("`{:e}` is too large for {}", n.value, dtype.name());
+            let message = if n.value.is_finite() {
+                format!("`{:e}` is too large for {}", n.value, dtype.name())
+            } else {
+                format!(
+                    "this number is too large for {} (it overflows to infinity)",
+                    dtype.name()
+                )
+            };
             self.errors.push(Diagnostic::new(n.loc, message));
             None
         }

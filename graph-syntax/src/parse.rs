@@ -20,7 +20,8 @@
 //! ```
 
 use crate::ast::{BinOp, DimSpec, Expr, GraphDef, InitSpec, Item, Number, TypeSpec};
-use graph_core::{DType, Loc, Shape};
+use graph_core::{DType, Dim, Loc, Shape};
+use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::{braced, bracketed, parenthesized, Attribute, Ident, Lit, Token, Visibility};
 
@@ -127,21 +128,7 @@ impl Parse for TypeSpec {
         content.parse::<Token![;]>()?;
         let mut dims = Vec::new();
         loop {
-            if content.peek(Ident) {
-                dims.push(DimSpec::Named(content.parse()?));
-            } else {
-                let lit: syn::LitInt = content.parse().map_err(|e| {
-                    syn::Error::new(
-                        e.span(),
-                        "expected a dimension: a whole number such as `5`, or a name such as `batch`",
-                    )
-                })?;
-                let dim: usize = lit.base10_parse()?;
-                if dim == 0 {
-                    return Err(syn::Error::new(lit.span(), "a dimension must be at least 1"));
-                }
-                dims.push(DimSpec::Fixed(dim));
-            }
+            dims.push(parse_dim(&content)?);
             if content.is_empty() {
                 break;
             }
@@ -156,12 +143,15 @@ impl Parse for TypeSpec {
             );
             return Err(syn::Error::new(brackets.span.join(), message));
         }
-        let elements = dims.iter().try_fold(1usize, |n, d| match d {
-            DimSpec::Fixed(d) => n.checked_mul(*d),
-            DimSpec::Named(_) => Some(n),
-        });
-        if elements.is_none_or(|n| n > isize::MAX as usize / 8) {
-            let message = "this tensor has too many elements for memory to hold";
+        let shape = Shape::of(
+            dims.iter()
+                .map(|d| match d {
+                    DimSpec::Fixed(n) => Dim::Fixed(*n),
+                    DimSpec::Named(_) => Dim::Batch,
+                })
+                .collect(),
+        );
+        if let Some(message) = shape.too_large(dtype, "this tensor") {
             return Err(syn::Error::new(brackets.span.join(), message));
         }
         Ok(TypeSpec {
@@ -171,6 +161,48 @@ impl Parse for TypeSpec {
             loc,
         })
     }
+}
+
+/// One dimension: a whole number of at least 1, or a name.
+fn parse_dim(input: ParseStream) -> syn::Result<DimSpec> {
+    if input.peek(Ident) {
+        return Ok(DimSpec::Named(input.parse()?));
+    }
+    let expected = "expected a dimension: a whole number such as `5`, or a name such as `batch`";
+    if input.peek(Token![-]) {
+        let minus: Token![-] = input.parse()?;
+        let message = "a dimension cannot be negative: write a whole number of at least 1";
+        return Err(match input.parse::<Lit>() {
+            Ok(lit) => syn::Error::new_spanned(quote::quote!(#minus #lit), message),
+            Err(_) => syn::Error::new(minus.span, message),
+        });
+    }
+    let lit: Lit = input.parse().map_err(|e| syn::Error::new(e.span(), expected))?;
+    let Lit::Int(int) = &lit else {
+        let message = format!("{expected}, found `{}`", lit.to_token_stream());
+        return Err(syn::Error::new(lit.span(), message));
+    };
+    if int.base10_digits().starts_with('-') {
+        return Err(syn::Error::new(
+            int.span(),
+            "a dimension cannot be negative: write a whole number of at least 1",
+        ));
+    }
+    if !int.suffix().is_empty() {
+        let message = format!("write a dimension without a type suffix: `{}`", int.base10_digits());
+        return Err(syn::Error::new(int.span(), message));
+    }
+    let dim: usize = int.base10_parse().map_err(|_| {
+        let message = format!(
+            "the dimension `{}` is too large: a tensor holds at most 2^47 bytes",
+            int.base10_digits()
+        );
+        syn::Error::new(int.span(), message)
+    })?;
+    if dim == 0 {
+        return Err(syn::Error::new(int.span(), "a dimension must be at least 1"));
+    }
+    Ok(DimSpec::Fixed(dim))
 }
 
 fn parse_dtype(input: ParseStream) -> syn::Result<(DType, proc_macro2::Span)> {

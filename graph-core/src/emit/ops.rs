@@ -37,6 +37,18 @@ impl Expr {
 
 /// A float literal of the graph's type, printed as briefly as the type allows.
 pub fn literal(value: f64, dtype: DType) -> Expr {
+    if !value.is_finite() {
+        // A folded overflow (`1e30 * 1e30` in f32) or NaN: the type's own constant.
+        let float = float_type(dtype);
+        let tokens = if value.is_nan() {
+            code!(#float::NAN)
+        } else if value > 0.0 {
+            code!(#float::INFINITY)
+        } else {
+            code!(#float::NEG_INFINITY)
+        };
+        return Expr::atom(tokens);
+    }
     let tokens = match dtype {
         DType::F32 => Literal::f32_unsuffixed(value as f32),
         DType::F64 => Literal::f64_unsuffixed(value),

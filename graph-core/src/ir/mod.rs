@@ -118,6 +118,7 @@ impl Graph {
     pub fn push(&mut self, op: Op, operands: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
         let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
         let shape = shapes::infer(&op, &operand_shapes, &|s| self.describe(s)).map_err(|m| Diagnostic::new(loc, m))?;
+        self.fits(&shape, loc)?;
         Ok(self.insert(op, shape, operands, loc))
     }
 
@@ -132,7 +133,17 @@ impl Graph {
     ) -> Result<NodeId, Diagnostic> {
         let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
         shapes::check_given(&op, &operand_shapes, &shape).map_err(|m| Diagnostic::new(loc, m))?;
+        self.fits(&shape, loc)?;
         Ok(self.insert(op, shape, operands, loc))
+    }
+
+    /// An error at `loc` if a tensor of `shape` would be too large to exist.
+    fn fits(&self, shape: &Shape, loc: Loc) -> Result<(), Diagnostic> {
+        let describe = format!("the result, {},", self.describe(shape));
+        match shape.too_large(self.dtype, &describe) {
+            None => Ok(()),
+            Some(message) => Err(Diagnostic::new(loc, message)),
+        }
     }
 
     fn insert(&mut self, op: Op, shape: Shape, operands: &[NodeId], loc: Loc) -> NodeId {

@@ -23,6 +23,22 @@ impl DType {
             DType::F64 => "f64",
         }
     }
+
+    /// `value` rounded to this type (to nearest, as `as` does), kept in an f64.
+    pub fn round(self, value: f64) -> f64 {
+        match self {
+            DType::F32 => f64::from(value as f32),
+            DType::F64 => value,
+        }
+    }
+
+    /// Bytes per element.
+    pub fn bytes(self) -> usize {
+        match self {
+            DType::F32 => 4,
+            DType::F64 => 8,
+        }
+    }
 }
 
 /// One dimension of a shape.
@@ -101,6 +117,12 @@ impl Shape {
     /// The highest rank the language accepts.
     pub const MAX_RANK: usize = 4;
 
+    /// The most bytes one tensor may hold (the named dimension counted as 1): 2^47, the
+    /// address space of x86-64 and far below what rustc accepts for a type, so that every
+    /// shape the compiler accepts is a type rustc accepts, and every size product fits a
+    /// `usize`.
+    pub const MAX_BYTES: usize = 1 << 47;
+
     /// A shape of known dimensions, outermost first.
     pub fn new(dims: Vec<usize>) -> Shape {
         Shape(dims.into_iter().map(Dim::Fixed).collect())
@@ -144,6 +166,36 @@ impl Shape {
     /// Number of elements.
     pub fn size(&self) -> Size {
         self.0.iter().fold(Size::ONE, |n, &d| n.times(Size::of(d)))
+    }
+
+    /// The number of elements, if it can be counted in a `usize`, leaving out the named
+    /// dimension (a run-time value, bounded by what the caller can allocate).
+    pub fn elements(&self) -> Option<usize> {
+        self.0.iter().try_fold(1usize, |n, d| match d {
+            Dim::Fixed(d) => n.checked_mul(*d),
+            Dim::Batch => Some(n),
+        })
+    }
+
+    /// Why a tensor of this shape and `dtype` cannot exist, if it cannot: more than
+    /// [`Shape::MAX_BYTES`] (leaving out the named dimension).
+    pub fn too_large(&self, dtype: DType, describe: &str) -> Option<String> {
+        let bytes = self.elements().and_then(|n| n.checked_mul(dtype.bytes()));
+        match bytes {
+            Some(bytes) if bytes <= Shape::MAX_BYTES => None,
+            _ => {
+                let elements = self.0.iter().fold(1u128, |n, d| match d {
+                    Dim::Fixed(d) => n.saturating_mul(*d as u128),
+                    Dim::Batch => n,
+                });
+                let most = (Shape::MAX_BYTES / dtype.bytes()) as f64;
+                Some(format!(
+                    "{describe} would hold {elements} elements, more than a tensor can: at most 2^47 bytes (128 TiB), \
+                     {most:.1e} {} elements",
+                    dtype.name()
+                ))
+            }
+        }
     }
 
     /// The size of the axes after `axis` (the stride of `axis` in row-major order).

@@ -1,6 +1,7 @@
 //! Algebraic simplification and constant folding, node by node in topological order:
 //!
-//! - constants fold: `1 / 5 * 2` becomes `0.4` (in f64, rounded once when emitted);
+//! - constants fold: `1 / 5 * 2` becomes `0.4`, in the graph's float type (`1e30 * 1e30` is
+//!   `inf` in f32, as TensorFlow gives);
 //! - identities go: `x * 1`, `x / 1`, `x + 0`, `x - 0`, `--x`, `pow(x, 1)` become `x`;
 //! - work on broadcast scalars stays scalar: `broadcast(s) * broadcast(t)` becomes
 //!   `broadcast(s * t)`, so the `1/n` of a `mean` meets its neighbour's constant once, not
@@ -14,7 +15,7 @@
 
 use crate::diag::Diagnostic;
 use crate::eval;
-use crate::ir::{NodeId, Op, Shape};
+use crate::ir::{DType, NodeId, Op, Shape};
 use crate::program::Program;
 use std::collections::BTreeSet;
 
@@ -57,7 +58,8 @@ fn node(program: &mut Program, declared: &BTreeSet<NodeId>, id: NodeId) -> Resul
     }
     let operands = program.graph.operands(id);
     let constants: Option<Vec<f64>> = operands.iter().map(|&o| constant(program, o)).collect();
-    if let Some(values) = constants.and_then(|c| fold(&op, &c)) {
+    let dtype = program.graph.dtype();
+    if let Some(values) = constants.and_then(|c| fold(&op, &c, dtype)) {
         return set_constant(program, id, values);
     }
     if let Some(same) = identity(program, &op, &operands) {
@@ -82,11 +84,13 @@ pub fn strength_reduce(program: &mut Program) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// `op` of constants, if it can be folded (into a finite number: a folded NaN or infinity
-/// would hide where it came from). The interpreter's [`eval::scalar`] says what each op means.
-fn fold(op: &Op, x: &[f64]) -> Option<f64> {
+/// `op` of constants, in the graph's float type: computed in f64 and rounded once to
+/// `dtype`, which for `+ - * /` and `sqrt` of f32 operands is exactly f32 arithmetic (f64 has
+/// more than twice f32's precision), overflow to infinity included, as TensorFlow gives. The
+/// interpreter's [`eval::scalar`] says what each op means.
+fn fold(op: &Op, x: &[f64], dtype: DType) -> Option<f64> {
     let arithmetic = op.is_elementwise() && !op.is_view();
-    arithmetic.then(|| eval::scalar(op, x)).filter(|v| v.is_finite())
+    arithmetic.then(|| dtype.round(eval::scalar(op, x)))
 }
 
 /// Makes `id` the constant `value` (a broadcast of it, for a tensor).
