@@ -108,16 +108,14 @@ pub enum Expr {
         /// The negated expression.
         expr: Box<Expr>,
     },
-    /// `LHS OP RHS` for `+ - * /`.
-    Binary {
-        /// Which operator.
-        op: BinOp,
-        /// The operator token's span.
-        op_span: Span,
-        /// The left operand.
-        lhs: Box<Expr>,
-        /// The right operand.
-        rhs: Box<Expr>,
+    /// A run of `+ -` (or of `* /`) at one level, applied left to right:
+    /// `FIRST OP TERM OP TERM ...`. Kept flat, so that a sum of thousands of terms (written by
+    /// a program) is a list, not a tree thousands of levels deep.
+    Chain {
+        /// The leftmost operand.
+        first: Box<Expr>,
+        /// Each operator (with its span) and the operand to its right.
+        rest: Vec<(BinOp, Span, Expr)>,
     },
     /// `NAME(ARGS)`, `NAME(ARGS, axis = K)`.
     Call {
@@ -152,7 +150,10 @@ impl Expr {
             Expr::Name(name) => Loc::at(name.span()),
             Expr::Number(n) => n.loc,
             Expr::Neg { minus, expr } => Loc::at(*minus).to(expr.loc()),
-            Expr::Binary { lhs, rhs, .. } => lhs.loc().to(rhs.loc()),
+            Expr::Chain { first, rest } => match rest.last() {
+                Some((_, _, last)) => first.loc().to(last.loc()),
+                None => first.loc(),
+            },
             Expr::Call { func, close, .. } => Loc::at(func.span()).to(Loc::at(*close)),
         }
     }

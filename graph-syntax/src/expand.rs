@@ -13,6 +13,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
 
 /// The pipeline, stage by stage; the first stage with errors stops it.
 pub fn try_expand(input: TokenStream) -> syn::Result<TokenStream> {
+    crate::parse::check_nesting(&input)?;
     let def: GraphDef = syn::parse2(input)?;
     let program = lower(&def).map_err(to_syn)?;
     let items = graph_core::compile(program, &def.name.to_string()).map_err(to_syn)?;

@@ -12,6 +12,8 @@ mod expand;
 pub mod lower;
 mod parse;
 
+pub use parse::MAX_NESTING;
+
 pub use expand::{expand, to_syn, try_expand};
 pub use lower::lower;
 
@@ -20,6 +22,7 @@ use proc_macro2::TokenStream;
 /// Parses and lowers a graph definition, without differentiating it: for tests that run the
 /// interpreter on the same source the macro compiles.
 pub fn program(input: TokenStream) -> syn::Result<graph_core::Program> {
+    parse::check_nesting(&input)?;
     let def: ast::GraphDef = syn::parse2(input)?;
     lower(&def).map_err(to_syn)
 }

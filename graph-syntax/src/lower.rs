@@ -354,16 +354,27 @@ impl Lowering {
                 let result = self.graph.push(Op::Neg, &[a], expr.loc());
                 self.errors.check(result)
             }
-            Expr::Binary { op, lhs, rhs, .. } => {
-                let (a, b) = (self.expr(lhs), self.expr(rhs));
-                let op = match op {
-                    BinOp::Add => Op::Add,
-                    BinOp::Sub => Op::Sub,
-                    BinOp::Mul => Op::Mul,
-                    BinOp::Div => Op::Div,
-                };
-                let result = self.graph.binary(op, a?, b?, expr.loc());
-                self.errors.check(result)
+            Expr::Chain { first, rest } => {
+                // Left to right, each step a node located from the first operand to its own.
+                let mut acc = self.expr(first);
+                for (op, _, term) in rest {
+                    let b = self.expr(term);
+                    let op = match op {
+                        BinOp::Add => Op::Add,
+                        BinOp::Sub => Op::Sub,
+                        BinOp::Mul => Op::Mul,
+                        BinOp::Div => Op::Div,
+                    };
+                    acc = match (acc, b) {
+                        (Some(a), Some(b)) => {
+                            let loc = first.loc().to(term.loc());
+                            let result = self.graph.binary(op, a, b, loc);
+                            self.errors.check(result)
+                        }
+                        _ => None,
+                    };
+                }
+                acc
             }
             Expr::Call {
                 func, args, keywords, ..

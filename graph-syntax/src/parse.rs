@@ -11,7 +11,7 @@
 //! type   := ("f32" | "f64") | "[" ("f32" | "f64") ";" dim ("," dim)* "]"
 //! dim    := INT | IDENT
 //! init   := number | IDENT | IDENT "(" number ("," number)* ")"
-//! expr   := term (("+" | "-") term)*
+//! expr   := term (("+" | "-") term)*        (kept flat: a run of any length)
 //! term   := unary (("*" | "/") unary)*
 //! unary  := "-" unary | atom
 //! atom   := number | IDENT | IDENT "(" (arg ("," arg)*)? ")" | "(" expr ")"
@@ -258,64 +258,96 @@ fn parse_number(input: ParseStream) -> syn::Result<Number> {
     })
 }
 
+/// How deeply expressions may nest: parentheses, calls and unary minus signs, counted along
+/// any path from a `let` to a leaf. Long runs of `+ - * /` do not nest (they are kept flat),
+/// so a program can write a sum of any length; deeper nesting is an error at the token
+/// where the limit is passed, before anything (rustc included) would run out of stack.
+pub const MAX_NESTING: usize = 128;
+
 /// `expr := term (("+" | "-") term)*`
 pub fn parse_expr(input: ParseStream) -> syn::Result<Expr> {
-    let mut lhs = parse_term(input)?;
+    expr(input, 0)
+}
+
+/// An error at `span` if `depth` passes [`MAX_NESTING`].
+fn nest(depth: usize, span: proc_macro2::Span) -> syn::Result<usize> {
+    if depth >= MAX_NESTING {
+        let message = format!(
+            "this expression nests more than {MAX_NESTING} levels deep (parentheses, calls and unary minus \
+             signs count): split it into several `let`s"
+        );
+        return Err(syn::Error::new(span, message));
+    }
+    Ok(depth + 1)
+}
+
+fn expr(input: ParseStream, depth: usize) -> syn::Result<Expr> {
+    let first = term(input, depth)?;
+    let mut rest = Vec::new();
     loop {
         let (op, op_span) = if input.peek(Token![+]) {
             (BinOp::Add, input.parse::<Token![+]>()?.span)
         } else if input.peek(Token![-]) {
             (BinOp::Sub, input.parse::<Token![-]>()?.span)
         } else {
-            return Ok(lhs);
+            break;
         };
-        let rhs = parse_term(input)?;
-        lhs = Expr::Binary {
-            op,
-            op_span,
-            lhs: Box::new(lhs),
-            rhs: Box::new(rhs),
-        };
+        rest.push((op, op_span, term(input, depth)?));
     }
+    Ok(chain(first, rest))
 }
 
-fn parse_term(input: ParseStream) -> syn::Result<Expr> {
-    let mut lhs = parse_unary(input)?;
+/// `term := unary (("*" | "/") unary)*`
+fn term(input: ParseStream, depth: usize) -> syn::Result<Expr> {
+    let first = unary(input, depth)?;
+    let mut rest = Vec::new();
     loop {
         let (op, op_span) = if input.peek(Token![*]) {
             (BinOp::Mul, input.parse::<Token![*]>()?.span)
         } else if input.peek(Token![/]) {
             (BinOp::Div, input.parse::<Token![/]>()?.span)
         } else {
-            return Ok(lhs);
+            break;
         };
-        let rhs = parse_unary(input)?;
-        lhs = Expr::Binary {
-            op,
-            op_span,
-            lhs: Box::new(lhs),
-            rhs: Box::new(rhs),
-        };
+        rest.push((op, op_span, unary(input, depth)?));
+    }
+    Ok(chain(first, rest))
+}
+
+fn chain(first: Expr, rest: Vec<(BinOp, proc_macro2::Span, Expr)>) -> Expr {
+    if rest.is_empty() {
+        first
+    } else {
+        Expr::Chain {
+            first: Box::new(first),
+            rest,
+        }
     }
 }
 
-fn parse_unary(input: ParseStream) -> syn::Result<Expr> {
-    if input.peek(Token![-]) {
+/// `unary := "-" unary | atom`, read without recursion: the signs are counted first.
+fn unary(input: ParseStream, mut depth: usize) -> syn::Result<Expr> {
+    let mut minuses = Vec::new();
+    while input.peek(Token![-]) {
         let minus = input.parse::<Token![-]>()?.span;
-        let expr = parse_unary(input)?;
-        return Ok(Expr::Neg {
+        depth = nest(depth, minus)?;
+        minuses.push(minus);
+    }
+    let mut expr = atom(input, depth)?;
+    for minus in minuses.into_iter().rev() {
+        expr = Expr::Neg {
             minus,
             expr: Box::new(expr),
-        });
+        };
     }
-    parse_atom(input)
+    Ok(expr)
 }
 
-fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
+fn atom(input: ParseStream, depth: usize) -> syn::Result<Expr> {
     if input.peek(syn::token::Paren) {
         let content;
-        parenthesized!(content in input);
-        let expr = parse_expr(&content)?;
+        let parens = parenthesized!(content in input);
+        let expr = expr(&content, nest(depth, parens.span.open())?)?;
         if !content.is_empty() {
             return Err(content.error("expected `)`: one expression in parentheses"));
         }
@@ -331,14 +363,15 @@ fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
         }
         let content;
         let parens = parenthesized!(content in input);
+        let depth = nest(depth, name.span())?;
         let (mut args, mut keywords) = (Vec::new(), Vec::new());
         while !content.is_empty() {
             if content.peek(Ident) && content.peek2(Token![=]) && !content.peek2(Token![==]) {
                 let key: Ident = content.parse()?;
                 content.parse::<Token![=]>()?;
-                keywords.push((key, parse_expr(&content)?));
+                keywords.push((key, expr(&content, depth)?));
             } else {
-                args.push(parse_expr(&content)?);
+                args.push(expr(&content, depth)?);
             }
             if content.is_empty() {
                 break;
@@ -355,6 +388,33 @@ fn parse_atom(input: ParseStream) -> syn::Result<Expr> {
     Err(input.error("expected an expression: a name, a number, a call such as `softmax(x)`, or `(...)`"))
 }
 
+/// An error at the first bracket, brace or parenthesis nested deeper than the language
+/// allows, found without recursion: checked before syn reads the tokens (its reader recurses
+/// into groups), so that no input, however deep, can exhaust the stack.
+pub fn check_nesting(input: &proc_macro2::TokenStream) -> syn::Result<()> {
+    // The module's braces, a type's brackets and an expression's own nesting.
+    const MAX_GROUPS: usize = MAX_NESTING + 4;
+    let mut stack = vec![input.clone().into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(proc_macro2::TokenTree::Group(group)) => {
+                if stack.len() > MAX_GROUPS {
+                    let message = format!(
+                        "this nests more than {MAX_NESTING} levels deep: split the expression into several `let`s"
+                    );
+                    return Err(syn::Error::new(group.span_open(), message));
+                }
+                stack.push(group.stream().into_iter());
+            }
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,17 +423,12 @@ mod tests {
     #[test]
     fn precedence_and_calls() {
         let e = syn::parse::Parser::parse2(parse_expr, quote!(a + b * -c - pow(d, 2))).unwrap();
-        let Expr::Binary {
-            op: BinOp::Sub,
-            lhs,
-            rhs,
-            ..
-        } = e
-        else {
-            panic!("top is `-`")
+        let Expr::Chain { first, rest } = e else {
+            panic!("top is a run of `+ -`")
         };
-        assert!(matches!(*lhs, Expr::Binary { op: BinOp::Add, .. }));
-        assert!(matches!(*rhs, Expr::Call { ref args, .. } if args.len() == 2));
+        assert!(matches!(*first, Expr::Name(_)));
+        assert!(matches!(&rest[0], (BinOp::Add, _, Expr::Chain { rest, .. }) if rest[0].0 == BinOp::Mul));
+        assert!(matches!(&rest[1], (BinOp::Sub, _, Expr::Call { args, .. }) if args.len() == 2));
     }
 
     #[test]

@@ -82,6 +82,34 @@ fn block_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
     internal(&format!("{}_block", bare(name)))
 }
 
+/// How deeply an inlined element's expression may nest (groups of parentheses) before it is
+/// bound with `let` instead: deep enough for every hand-written graph, shallow enough that
+/// rustc never recurses far (a 2,000-term sum inlined whole crashed it).
+const MAX_INLINE_NESTING: usize = 24;
+
+/// The deepest nesting of groups in `tokens`, counted without recursion and only as far as
+/// [`MAX_INLINE_NESTING`] + 1.
+fn nesting(tokens: &TokenStream) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(proc_macro2::TokenTree::Group(group)) => {
+                deepest = deepest.max(stack.len());
+                if deepest > MAX_INLINE_NESTING {
+                    return deepest;
+                }
+                stack.push(group.stream().into_iter());
+            }
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    deepest
+}
+
 /// A value the function returns: `place` (such as `values.logits`) receives node `node`.
 pub struct Output {
     /// The node whose value is stored.
@@ -763,7 +791,7 @@ impl Emitter<'_> {
                 .collect();
             ops::elementwise(self.ctx, id, &args, self.vector)
         };
-        let name = self.name(id);
+        let name = self.name(id).clone();
         let tokens = &value.tokens;
         match self.kinds[&id] {
             Kind::Stored => {
@@ -771,6 +799,12 @@ impl Emitter<'_> {
                 code!(#place = #tokens;)
             }
             Kind::Let => code!(let #name = #tokens;),
+            // An expression nested too deeply for rustc (a machine-written sum of thousands of
+            // terms) is bound here and read by name: the reader starts a fresh expression.
+            Kind::Inline if nesting(&value.tokens) > MAX_INLINE_NESTING => {
+                self.pending.insert(id, Expr::atom(code!(#name)));
+                code!(let #name = #tokens;)
+            }
             Kind::Inline => {
                 self.pending.insert(id, value);
                 TokenStream::new()

@@ -1,4 +1,5 @@
-//! Writes the random graphs that `tests/random_graphs.rs` compiles and checks.
+//! Writes the graphs that this crate's tests compile: the random graphs of
+//! `tests/random_graphs.rs`, and the 3,000-term sum of `tests/machine_written.rs`.
 //!
 //! A seeded generator makes valid `graph!` programs over every op of the language, with
 //! broadcasting, batch dimensions and reductions along axes, so the macro compiles them for
@@ -39,8 +40,28 @@ fn main() {
         "#[test]\nfn random_graphs_match_the_interpreter_and_finite_differences() {{\n{checks}}}"
     )
     .unwrap();
-    let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("random_graphs.rs");
-    std::fs::write(path, out).unwrap();
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(out_dir.join("random_graphs.rs"), out).unwrap();
+    std::fs::write(out_dir.join("long_sum.rs"), long_sum(LONG_SUM_TERMS)).unwrap();
+}
+
+/// Terms of the machine-written sum `tests/machine_written.rs` compiles.
+const LONG_SUM_TERMS: usize = 3000;
+
+/// A graph whose one `let` is a sum of `terms` terms, as a program writes it:
+/// `x * w * 1 - x * w * 2 + x * w * 3 - ...`.
+fn long_sum(terms: usize) -> String {
+    let mut sum = String::from("x * w * 1");
+    for k in 2..=terms {
+        let sign = if k % 2 == 0 { '-' } else { '+' };
+        write!(sum, " {sign} x * w * {k}").unwrap();
+    }
+    format!(
+        "/// Terms in `long::s`.\npub const TERMS: usize = {terms};\n\n\
+         static_graph::graph! {{\n    /// A sum of {terms} terms.\n    pub mod long {{\n        \
+         placeholder x: [f64; 4];\n        variable w: [f64; 4];\n        let s = {sum};\n        \
+         let cost = sum(s);\n        minimize cost;\n    }}\n}}\n"
+    )
 }
 
 /// xorshift64: small, deterministic, enough to choose among a few options.
