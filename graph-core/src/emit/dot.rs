@@ -13,10 +13,13 @@ pub fn dot(graph: &Graph) -> String {
             (Some(n), op) if !matches!(op, crate::ir::Op::Constant(_)) => format!("{n} = "),
             _ => String::new(),
         };
+        let op = match node.op {
+            crate::ir::Op::Constant(c) => format!("constant {}", dtype.format(c)),
+            op => op.to_string(),
+        };
         let label = format!(
-            "%{} {name}{}\\n{}",
+            "%{} {name}{op}\\n{}",
             index.index(),
-            node.op,
             node.shape.describe(dtype, graph.batch_name())
         );
         let style = match node.role {

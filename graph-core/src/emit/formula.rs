@@ -37,7 +37,7 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
     let node = graph.node(id);
     if let Op::Constant(c) = node.op {
         // A constant prints as itself, whatever name a merge left on it.
-        return (number(c), if c < 0.0 { 1 } else { 3 });
+        return (number(c, graph.dtype()), if c < 0.0 { 1 } else { 3 });
     }
     if let (false, Some(name)) = (top, &node.name) {
         return (name.clone(), 3);
@@ -60,13 +60,13 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
     let call = |f: &str| (format!("{f}({})", args[0].0), 3);
     match node.op {
         Op::Placeholder | Op::Variable => (node.name.clone().unwrap_or_else(|| id.to_string()), 3),
-        Op::Constant(c) => (number(c), if c < 0.0 { 1 } else { 3 }),
+        Op::Constant(c) => (number(c, graph.dtype()), if c < 0.0 { 1 } else { 3 }),
         Op::Add => (format!("{} + {}", paren(&args[0], 1), paren(&args[1], 2)), 1),
         Op::Sub => (format!("{} - {}", paren(&args[0], 1), paren(&args[1], 2)), 1),
         Op::Mul => (format!("{} * {}", paren(&args[0], 2), paren(&args[1], 3)), 2),
         Op::Div => (format!("{} / {}", paren(&args[0], 2), paren(&args[1], 3)), 2),
         Op::Neg => (format!("-{}", paren(&args[0], 3)), 2),
-        Op::Pow(e) => (format!("pow({}, {})", args[0].0, number(e)), 3),
+        Op::Pow(e) => (format!("pow({}, {})", args[0].0, number(e, crate::ir::DType::F64)), 3),
         Op::Count(n) => {
             let batch = graph.batch_name();
             match (n.factor, n.power) {
@@ -97,11 +97,11 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
     }
 }
 
-/// `2`, `0.5`, `-1`: numbers as a person writes them.
-fn number(c: f64) -> String {
+/// `2`, `0.5`, `-1`: numbers as a person writes them, as briefly as `dtype` allows.
+fn number(c: f64, dtype: crate::ir::DType) -> String {
     if c.fract() == 0.0 && c.abs() < 1e15 {
         format!("{}", c as i64)
     } else {
-        format!("{c}")
+        dtype.format(c)
     }
 }

@@ -365,7 +365,10 @@ impl fmt::Display for Graph {
         for id in self.topological_order() {
             let node = self.node(id);
             let operands: Vec<String> = self.operands(id).iter().map(NodeId::to_string).collect();
-            write!(f, "{id} = {}", node.op)?;
+            match node.op {
+                Op::Constant(c) => write!(f, "{id} = constant {}", self.dtype.format(c))?,
+                op => write!(f, "{id} = {op}")?,
+            }
             if !operands.is_empty() {
                 write!(f, " {}", operands.join(", "))?;
             }

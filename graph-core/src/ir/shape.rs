@@ -32,6 +32,15 @@ impl DType {
         }
     }
 
+    /// `value` (a value of this type) written as briefly as the type allows: `0.4`, not the
+    /// f64 digits of the f32 nearest 0.4.
+    pub fn format(self, value: f64) -> String {
+        match self {
+            DType::F32 => format!("{}", value as f32),
+            DType::F64 => format!("{value}"),
+        }
+    }
+
     /// Bytes per element.
     pub fn bytes(self) -> usize {
         match self {
