@@ -190,7 +190,17 @@
 
 #![deny(unsafe_code)]
 
-pub use graph_macros::graph;
+/// Compiles a declarative graph into a module of fused forward and backward functions: see
+/// the crate documentation for the language and what it generates.
+///
+/// It passes this crate's path (`$crate`) to the proc macro, so the generated code works
+/// under any name the dependency is given in `Cargo.toml`.
+#[macro_export]
+macro_rules! graph {
+    ($($graph:tt)*) => {
+        $crate::__private::graph! { $crate $($graph)* }
+    };
+}
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -3,6 +3,8 @@
 //! project allowed `unsafe`: the one call into the GEMM kernel, behind checked lengths, and
 //! the calls into code compiled for AVX2 or AVX-512, behind a check that the CPU has them.
 
+pub use graph_macros::graph;
+
 use std::boxed::Box;
 use std::vec;
 
@@ -212,17 +214,25 @@ mod x86 {
         }
     }
 
+    /// The CPU's widest set, capped by `STATIC_GRAPH_SIMD=baseline` or `=avx2` if set (read
+    /// once): to run as on an older CPU, and to test that every set computes the same bits.
     #[cold]
     fn detect() -> u8 {
         use std::is_x86_feature_detected as has;
         let avx2 = has!("avx2") && has!("fma");
-        if avx2 && has!("avx512f") && has!("avx512vl") && has!("avx512dq") && has!("avx512bw") {
+        let widest = if avx2 && has!("avx512f") && has!("avx512vl") && has!("avx512dq") && has!("avx512bw") {
             AVX512
         } else if avx2 {
             AVX2
         } else {
             BASELINE
-        }
+        };
+        let cap = match std::env::var("STATIC_GRAPH_SIMD").as_deref() {
+            Ok("baseline") => BASELINE,
+            Ok("avx2") => AVX2,
+            _ => AVX512,
+        };
+        widest.min(cap)
     }
 
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
@@ -233,6 +243,51 @@ mod x86 {
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn avx2<R>(body: impl FnOnce() -> R) -> R {
         body()
+    }
+}
+
+/// `x^n` by repeated squaring, in plain multiplications: the same bits wherever it runs and
+/// however it is optimised (LLVM's `powi` intrinsic, behind `f64::powi`, is folded with the
+/// host's `pow` when its argument is known at compile time, and multiplied out otherwise, so
+/// one value could get two results).
+#[inline(always)]
+#[must_use]
+pub fn powi_f64(x: f64, n: i32) -> f64 {
+    let (mut base, mut power, mut result) = (x, n.unsigned_abs(), 1.0);
+    while power > 0 {
+        if power & 1 == 1 {
+            result *= base;
+        }
+        power >>= 1;
+        if power > 0 {
+            base *= base;
+        }
+    }
+    if n < 0 {
+        1.0 / result
+    } else {
+        result
+    }
+}
+
+/// [`powi_f64`] for `f32`.
+#[inline(always)]
+#[must_use]
+pub fn powi_f32(x: f32, n: i32) -> f32 {
+    let (mut base, mut power, mut result) = (x, n.unsigned_abs(), 1.0);
+    while power > 0 {
+        if power & 1 == 1 {
+            result *= base;
+        }
+        power >>= 1;
+        if power > 0 {
+            base *= base;
+        }
+    }
+    if n < 0 {
+        1.0 / result
+    } else {
+        result
     }
 }
 

@@ -34,8 +34,9 @@ pub use program::{Decl, Init, Program};
 use proc_macro2::TokenStream;
 
 /// Checks, optimises, differentiates, optimises again and emits `program`, the module
-/// `name`: the items of the generated module.
-pub fn compile(mut program: Program, name: &str) -> Result<TokenStream, Vec<Diagnostic>> {
+/// `name`: the items of the generated module, which call the runtime at `runtime`
+/// (`$crate::__private` from the facade's `graph!`).
+pub fn compile(mut program: Program, name: &str, runtime: &TokenStream) -> Result<TokenStream, Vec<Diagnostic>> {
     check::influence(&program)?;
     let mut passes = opt::Passes::new(name);
     passes.before_autodiff(&mut program).map_err(|d| vec![d])?;
@@ -43,5 +44,5 @@ pub fn compile(mut program: Program, name: &str) -> Result<TokenStream, Vec<Diag
     passes.after_autodiff(&mut program).map_err(|d| vec![d])?;
     let dot = emit::dot(&program.graph);
     passes.for_emission(&mut program).map_err(|d| vec![d])?;
-    Ok(emit::module(&program, &dot))
+    Ok(emit::module(&program, &dot, runtime))
 }

@@ -1,29 +1,61 @@
 //! Expansion: the pipeline from the macro's input tokens to its output tokens.
 
 use crate::ast::GraphDef;
-use crate::lower::lower;
+use crate::lower::lower_with_outline;
 use graph_core::Diagnostic;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// The tokens `graph!` expands to: the module, or `compile_error!`s at the user's mistakes.
+/// The tokens `graph!` expands to: the module, or `compile_error!`s at the user's mistakes
+/// (with a stub of the module where its declarations could be read, so that code using it
+/// adds no errors of its own). The generated code calls the runtime at
+/// `::static_graph::__private`; see [`expand_in`] for a renamed crate.
 pub fn expand(input: TokenStream) -> TokenStream {
-    try_expand(input).unwrap_or_else(syn::Error::into_compile_error)
+    expand_in(&quote!(::static_graph), input)
+}
+
+/// [`expand`], for generated code that reaches the facade crate at `krate` (`$crate`, from
+/// the facade's `graph!`, so that a user may rename the dependency).
+pub fn expand_in(krate: &TokenStream, input: TokenStream) -> TokenStream {
+    match expansion(krate, input) {
+        Ok(tokens) => tokens,
+        Err((error, stub)) => {
+            let mut tokens = error.into_compile_error();
+            tokens.extend(stub);
+            tokens
+        }
+    }
 }
 
 /// The pipeline, stage by stage; the first stage with errors stops it.
 pub fn try_expand(input: TokenStream) -> syn::Result<TokenStream> {
-    crate::parse::check_nesting(&input)?;
-    let def: GraphDef = syn::parse2(input)?;
-    let program = lower(&def).map_err(to_syn)?;
-    let items = graph_core::compile(program, &def.name.to_string()).map_err(to_syn)?;
-    let GraphDef { attrs, vis, name, .. } = def;
-    Ok(quote! {
-        #(#attrs)*
-        #vis mod #name {
-            #items
+    expansion(&quote!(::static_graph), input).map_err(|(error, _)| error)
+}
+
+/// The module, or the errors and a stub module (empty where not even the declarations read).
+fn expansion(krate: &TokenStream, input: TokenStream) -> Result<TokenStream, (syn::Error, TokenStream)> {
+    let none = |error| (error, TokenStream::new());
+    crate::parse::check_nesting(&input).map_err(none)?;
+    let def: GraphDef = syn::parse2(input).map_err(none)?;
+    let runtime = quote!(#krate::__private);
+    let module = |items: TokenStream| {
+        let GraphDef { attrs, vis, name, .. } = &def;
+        quote! {
+            #(#attrs)*
+            #vis mod #name {
+                #items
+            }
         }
-    })
+    };
+    let program = match lower_with_outline(&def) {
+        Ok(program) => program,
+        Err((errors, outline)) => return Err((to_syn(errors), module(graph_core::emit::stub(&outline, &runtime)))),
+    };
+    let outline = program.clone();
+    match graph_core::compile(program, &def.name.to_string(), &runtime) {
+        Ok(items) => Ok(module(items)),
+        Err(errors) => Err((to_syn(errors), module(graph_core::emit::stub(&outline, &runtime)))),
+    }
 }
 
 /// Every diagnostic as one `syn::Error`, each underlining its own stretch of source.

@@ -36,6 +36,12 @@ const INITIALISERS: &[(&str, usize)] = &[("zeros", 0), ("uniform", 2), ("normal"
 
 /// Builds the program `def` describes, or every error found in it.
 pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
+    lower_with_outline(def).map_err(|(errors, _)| errors)
+}
+
+/// [`lower`], and on failure also the outline of what `def` declares, for the stub module
+/// that keeps a user's other code free of follow-on errors (see [`outline`]).
+pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, Box<Program>)> {
     let mut errors = Diagnostics::default();
     let dtype = float_type(def, &mut errors);
     let mut graph = Graph::new(dtype);
@@ -67,7 +73,7 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
             }
         }
     }
-    let Some(objective) = objective else {
+    let Some(objective) = objective.filter(|_| l.errors.is_empty()) else {
         if !minimize_seen {
             let message = format!(
                 "graph `{}` has no objective: add `minimize NAME;` naming the scalar to minimize, e.g. `minimize cost;`",
@@ -75,9 +81,12 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
             );
             l.errors.push(Diagnostic::new(Loc::at(def.name.span()), message));
         }
-        // Otherwise the `minimize` statement was wrong, and said so.
-        return Err(l.errors.finish(()).err().unwrap_or_default());
+        // Otherwise the `minimize` statement was wrong, or something else was, and said so.
+        let errors = l.errors.finish(()).err().unwrap_or_default();
+        let outline = outline(def, l.graph, placeholders, variables, lets);
+        return Err((errors, Box::new(outline)));
     };
+    // No errors (checked above): the program is whole.
     let program = Program {
         graph: l.graph,
         placeholders,
@@ -87,7 +96,57 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
         adjoints: BTreeMap::new(),
         derivations: Vec::new(),
     };
-    l.errors.finish(program)
+    Ok(program)
+}
+
+/// What a graph with errors still declares: its placeholders and variables as typed, and
+/// every `let`, with its shape where it was computed and as a scalar where its definition
+/// failed (an objective usually is one). The stub module built from it has the right items
+/// and fields, so a user's code that calls the graph adds no errors to the real one.
+fn outline(
+    def: &GraphDef,
+    mut graph: Graph,
+    placeholders: Vec<Decl>,
+    variables: Vec<Decl>,
+    lowered: Vec<Decl>,
+) -> Program {
+    let mut lets = Vec::new();
+    for item in &def.items {
+        let Item::Let { name, .. } = item else { continue };
+        let key = text(name);
+        if lets.iter().any(|d: &Decl| d.name == key) {
+            continue;
+        }
+        let node = match lowered.iter().find(|d| d.name == key) {
+            Some(decl) => decl.node,
+            None => match graph.leaf(Op::Placeholder, Shape::scalar(), &key, Loc::at(name.span())) {
+                Ok(node) => node,
+                Err(_) => continue,
+            },
+        };
+        lets.push(Decl {
+            name: key,
+            node,
+            loc: Loc::at(name.span()),
+            init: Init::Fill(0.0),
+        });
+    }
+    let loc = Loc::at(def.name.span());
+    let objective = Decl {
+        name: String::from("objective"),
+        node: graph.constant(0.0, loc),
+        loc,
+        init: Init::Fill(0.0),
+    };
+    Program {
+        graph,
+        placeholders,
+        variables,
+        lets,
+        objective,
+        adjoints: BTreeMap::new(),
+        derivations: Vec::new(),
+    }
 }
 
 struct Lowering {

@@ -26,6 +26,9 @@ graph! {
         let y = softmax(logits);
         let loss = pow(y - y_true, 2);
         let cost = mean(loss);
+        let inputs = x;
+        let weights = w;
+        let scale = s;
         minimize cost;
     }
 }

@@ -167,7 +167,8 @@ pub fn body(ctx: &Ctx, spec: &Spec) -> Body {
     let mut tokens = e.function(spec);
     if e.sched.loops.iter().any(is_long) {
         // Long loops are compiled for the CPU's widest vector instructions, chosen at run time.
-        tokens = code!(::static_graph::__private::simd(#[inline(always)] || { #tokens });)
+        let runtime = &ctx.runtime;
+        tokens = code!(#runtime::simd(#[inline(always)] || { #tokens });)
     }
     Body {
         tokens,
@@ -361,8 +362,17 @@ impl Emitter<'_> {
         let mut out = TokenStream::new();
         for o in &spec.outputs {
             if matches!(graph.op(o.node), Op::Placeholder | Op::Variable) {
-                let (place, source) = (&o.place, self.leaf_source(o.node));
-                out.extend(code!(#place.clone_from(&#source);));
+                // Element by element: the two fields may differ in whether they are boxed.
+                let (place, source) = (o.place.clone(), self.leaf_source(o.node));
+                let rank = graph.shape(o.node).rank();
+                out.extend(match rank {
+                    0 => code!(#place = #source;),
+                    1 => code!(#place[..].copy_from_slice(&#source[..]);),
+                    _ => {
+                        let (place, source) = (flat(place, rank, true), flat(source, rank, false));
+                        code!(#place.copy_from_slice(#source);)
+                    }
+                });
             }
         }
         out
@@ -602,7 +612,7 @@ impl Emitter<'_> {
         self.split.clear();
         let (width, block) = (Literal::usize_unsuffixed(LANES), Literal::usize_unsuffixed(BLOCK));
 
-        let float = &self.ctx.float;
+        let (float, runtime) = (&self.ctx.float, &self.ctx.runtime);
         let names: Vec<proc_macro2::Ident> = written.iter().map(|&id| self.name(id).clone()).collect();
         let lows: Vec<proc_macro2::Ident> = names.iter().map(|n| internal(&format!("{}_low", bare(n)))).collect();
         let highs: Vec<proc_macro2::Ident> = names.iter().map(|n| internal(&format!("{}_high", bare(n)))).collect();
@@ -628,7 +638,7 @@ impl Emitter<'_> {
         let parallel = code! {
             // Two halves, one per core; each keeps its own lanes, merged in order after.
             let half = |offset: usize, count: usize, #(#names: &mut [#float]),*| {
-                ::static_graph::__private::simd(#[inline(always)] || {
+                #runtime::simd(#[inline(always)] || {
                     #(let mut #lanes = [#starts; #width];)*
                     #half_loop
                     (#(#lanes,)*)
@@ -636,7 +646,7 @@ impl Emitter<'_> {
             };
             let mid = #len / 2 / #block * #block;
             #(let (#lows, #highs) = #names.split_at_mut(mid);)*
-            let (low, high) = ::static_graph::__private::join(
+            let (low, high) = #runtime::join(
                 || half(0, mid, #(#lows),*),
                 || half(mid, #len - mid, #(#highs),*),
             );

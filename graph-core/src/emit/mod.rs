@@ -43,12 +43,15 @@ pub struct Ctx<'a> {
     pub float: TokenStream,
     /// The named dimension's const generic parameter (`BATCH` for `batch`, see `names`).
     pub batch: Ident,
+    /// The hidden runtime's path: `$crate::__private` through the facade's `graph!`, so a
+    /// user may rename the dependency.
+    pub runtime: TokenStream,
     /// Each derived gradient's formula, by node.
     pub derivations: std::collections::BTreeMap<NodeId, String>,
 }
 
 /// Everything the `graph!` module contains, given the DOT text of its graph.
-pub fn module(program: &Program, dot_text: &str) -> TokenStream {
+pub fn module(program: &Program, dot_text: &str, runtime: &TokenStream) -> TokenStream {
     let graph = &program.graph;
     let ctx = Ctx {
         program,
@@ -56,6 +59,7 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
         names: Names::new(graph, &graph.topological_order()),
         float: float_type(graph.dtype()),
         batch: names::dimension(graph.batch_name()),
+        runtime: runtime.clone(),
         derivations: program.derivations.iter().cloned().collect(),
     };
     let structs = Structs::new(program);
@@ -121,6 +125,41 @@ pub fn module(program: &Program, dot_text: &str) -> TokenStream {
 
         #[doc = #gradients_doc]
         pub const GRADIENTS: &str = #gradients_text;
+    });
+    items
+}
+
+/// The items of a module whose graph did not compile: the structs with the declared fields,
+/// and every function with its signature and a body that is never run (the expansion also
+/// holds the `compile_error!`s, so the crate does not build). With them, the user's code that
+/// calls the module type-checks, and the user sees only the real mistake.
+pub fn stub(program: &Program, runtime: &TokenStream) -> TokenStream {
+    let graph = &program.graph;
+    let ctx = Ctx {
+        program,
+        graph,
+        names: Names::new(graph, &graph.topological_order()),
+        float: float_type(graph.dtype()),
+        batch: names::dimension(graph.batch_name()),
+        runtime: runtime.clone(),
+        derivations: std::collections::BTreeMap::new(),
+    };
+    let structs = Structs::new(program);
+    let mut items = structs.emit(&ctx, &[]);
+    let f = Functions {
+        ctx: &ctx,
+        structs: &structs,
+    };
+    let never = || code!(::core::unreachable!("the graph did not compile"););
+    items.extend(f.forward(never()));
+    items.extend(f.backward(never()));
+    items.extend(f.adjoints(never()));
+    items.extend(f.sgd_step(never()));
+    items.extend(code! {
+        /// The graph did not compile.
+        pub const DOT: &str = "";
+        /// The graph did not compile.
+        pub const GRADIENTS: &str = "";
     });
     items
 }
@@ -249,8 +288,15 @@ impl Structs {
 fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field]) -> TokenStream {
     let batch = &ctx.batch;
     let idents: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
-    let types = fields.iter().map(|f| structs::tensor_type(ctx, &f.shape));
-    let defaults = fields.iter().map(|f| structs::tensor_value(ctx, &f.shape, 0.0));
+    let boxed = structs::boxing(ctx, fields);
+    let types = fields
+        .iter()
+        .zip(&boxed)
+        .map(|(f, &b)| structs::tensor_type(ctx, &f.shape, b));
+    let defaults = fields
+        .iter()
+        .zip(&boxed)
+        .map(|(f, &b)| structs::tensor_value(ctx, &f.shape, 0.0, b));
     code! {
         #[doc = #doc]
         #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq)]
@@ -446,7 +492,7 @@ impl Functions<'_> {
         code! {
             #[doc = #doc]
             #must_use
-            #[allow(unused_doc_comments, non_snake_case, clippy::all, clippy::pedantic)]
+            #[allow(unused_doc_comments, unreachable_code, non_snake_case, clippy::all, clippy::pedantic)]
             pub fn #name #generics (#params) #returns {
                 #body
             }

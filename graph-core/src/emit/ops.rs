@@ -108,26 +108,33 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
         Op::Pow(e) => {
             let a = &args[0].tokens;
             if e.fract() == 0.0 && e.abs() <= f64::from(i32::MAX) {
+                // The runtime's, not `powi`: see `powi_f64` for why.
                 let e = Literal::i32_unsuffixed(e as i32);
-                Expr::atom(code!(#float::powi(#a, #e)))
+                let runtime = &ctx.runtime;
+                let powi = match graph.dtype() {
+                    DType::F32 => code!(#runtime::powi_f32),
+                    DType::F64 => code!(#runtime::powi_f64),
+                };
+                Expr::atom(code!(#powi(#a, #e)))
             } else {
                 let e = literal(e, graph.dtype()).tokens;
                 Expr::atom(code!(#float::powf(#a, #e)))
             }
         }
-        Op::Exp => exp(graph.dtype(), &args[0].tokens, vector),
+        Op::Exp => exp(ctx, &args[0].tokens, vector),
         Op::Log => call(code!(ln)),
         Op::Sqrt => call(code!(sqrt)),
         // f32 `tanh` (and `exp`, below) come from the runtime: libm's are opaque calls that stop
         // a loop from vectorising; the runtime's are polynomials within 3 ulp (see its tests).
         Op::Tanh if graph.dtype() == DType::F32 => {
             let a = &args[0].tokens;
-            Expr::atom(code!(::static_graph::__private::tanh_f32(#a)))
+            let runtime = &ctx.runtime;
+            Expr::atom(code!(#runtime::tanh_f32(#a)))
         }
         Op::Tanh => call(code!(tanh)),
         Op::Sigmoid => {
             let a = args[0].operand();
-            let e = exp(graph.dtype(), &code!(-#a), vector).tokens;
+            let e = exp(ctx, &code!(-#a), vector).tokens;
             Expr::compound(code!(#unit / (#unit + #e)))
         }
         // A NaN stays a NaN, as IEEE arithmetic would have it (`max(NaN, 0)` would hide it).
@@ -156,9 +163,11 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
 /// `e^a`: in an f32 loop that vectorises, the runtime's polynomial (within 2 ulp), which the
 /// compiler vectorises where libm's `expf` is an opaque call; elsewhere libm's, which is the
 /// faster of the two one element at a time.
-fn exp(dtype: DType, a: &TokenStream, vector: bool) -> Expr {
+fn exp(ctx: &Ctx, a: &TokenStream, vector: bool) -> Expr {
+    let dtype = ctx.graph.dtype();
     if dtype == DType::F32 && vector {
-        return Expr::atom(code!(::static_graph::__private::exp_f32(#a)));
+        let runtime = &ctx.runtime;
+        return Expr::atom(code!(#runtime::exp_f32(#a)));
     }
     let float = float_type(dtype);
     Expr::atom(code!(#float::exp(#a)))
@@ -232,7 +241,8 @@ pub fn matmul_update(ctx: &Ctx, node: NodeId, variable: &TokenStream, args: &[To
     };
     let [n, k, m] = matmul_sizes(ctx, node, ta, tb);
     let (a, b) = (&args[0], &args[1]);
-    code!(::static_graph::__private::matmul_update(#n, #k, #m, #a, #ta, #b, #tb, #variable, learning_rate);)
+    let runtime = &ctx.runtime;
+    code!(#runtime::matmul_update(#n, #k, #m, #a, #ta, #b, #tb, #variable, learning_rate);)
 }
 
 /// The statements of kernel `node`, writing `out` (a flat mutable slice) from `args` (flat slices).
@@ -243,7 +253,8 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
         Op::MatMul { ta, tb } => {
             let [n, k, m] = matmul_sizes(ctx, node, ta, tb);
             let (a, b) = (&args[0], &args[1]);
-            code!(::static_graph::__private::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out);)
+            let runtime = &ctx.runtime;
+            code!(#runtime::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out);)
         }
         Op::Transpose => {
             let (rows, cols) = (size(ctx, operand(0).dim(0)), size(ctx, operand(0).dim(1)));

@@ -2,9 +2,11 @@
 //! `Adjoints` and `Workspace`, each with a `Default` (zeros or the declared fill), and flat
 //! views of their fields.
 //!
-//! A tensor is a plain Rust array: `[[f32; 3]; 2]` for `[f32; 2, 3]`. Large ones (more than
-//! [`INLINE_LIMIT`] elements, or sized by the named dimension) are boxed, `Box<[[f32; 784]; 64]>`,
-//! and built on the heap directly, so that no struct overflows a thread's stack.
+//! A tensor is a plain Rust array: `[[f32; 3]; 2]` for `[f32; 2, 3]`. Large ones are boxed,
+//! `Box<[[f32; 784]; 64]>`, and built on the heap directly (see [`boxing`]): those of more than
+//! [`INLINE_LIMIT`] elements or sized by the named dimension, and the largest others of a struct
+//! whose inline tensors would take more than [`INLINE_STRUCT_BYTES`], so that no struct, however
+//! many tensors it has, overflows a thread's stack.
 
 use super::names::ident;
 use super::ops::{literal, size};
@@ -29,9 +31,39 @@ pub struct Field {
     pub doc: String,
 }
 
-/// Whether a tensor of `shape` lives in a `Box`.
-pub fn is_boxed(shape: &Shape) -> bool {
-    shape.has_batch() || shape.size().factor > INLINE_LIMIT
+/// The most bytes of tensors one struct holds inline; past it, its largest inline tensors
+/// are boxed until the rest fit. With six structs per graph, an entry point's frame holds
+/// at most a few hundred KiB even in a debug build (which copies a struct as it is built),
+/// far inside a 2 MiB thread, however many tensors a graph has.
+pub const INLINE_STRUCT_BYTES: usize = 64 * 1024;
+
+/// Whether each of `fields` lives in a `Box`: those sized by the named dimension or of more
+/// than [`INLINE_LIMIT`] elements, then the largest others (earlier first among equals)
+/// until the inline ones take at most [`INLINE_STRUCT_BYTES`].
+pub fn boxing(ctx: &Ctx, fields: &[Field]) -> Vec<bool> {
+    let bytes = |f: &Field| f.shape.size().factor.saturating_mul(ctx.graph.dtype().bytes());
+    let mut boxed: Vec<bool> = fields
+        .iter()
+        .map(|f| f.shape.has_batch() || f.shape.size().factor > INLINE_LIMIT)
+        .collect();
+    let mut inline: usize = fields
+        .iter()
+        .zip(&boxed)
+        .filter(|(_, &b)| !b)
+        .map(|(f, _)| bytes(f))
+        .sum();
+    let mut largest: Vec<usize> = (0..fields.len()).filter(|&k| !boxed[k]).collect();
+    largest.sort_by_key(|&k| (std::cmp::Reverse(bytes(&fields[k])), k));
+    for k in largest {
+        // Scalars are never boxed: a struct of scalars alone is small (a graph has far fewer
+        // than 16,384 of them).
+        if inline <= INLINE_STRUCT_BYTES || fields[k].shape.is_scalar() {
+            break;
+        }
+        boxed[k] = true;
+        inline -= bytes(&fields[k]);
+    }
+    boxed
 }
 
 fn dim(ctx: &Ctx, dim: Dim) -> TokenStream {
@@ -48,13 +80,13 @@ fn dim(ctx: &Ctx, dim: Dim) -> TokenStream {
 }
 
 /// The Rust type of a tensor: `f32`, `[f32; 5]`, `[[f32; 3]; 2]`, `Box<[[f32; 784]; batch]>`.
-pub fn tensor_type(ctx: &Ctx, shape: &Shape) -> TokenStream {
+pub fn tensor_type(ctx: &Ctx, shape: &Shape, boxed: bool) -> TokenStream {
     let mut ty = ctx.float.clone();
     for &d in shape.dims().iter().rev() {
         let d = dim(ctx, d);
         ty = code!([#ty; #d]);
     }
-    if is_boxed(shape) {
+    if boxed {
         code!(::std::boxed::Box<#ty>)
     } else {
         ty
@@ -62,17 +94,18 @@ pub fn tensor_type(ctx: &Ctx, shape: &Shape) -> TokenStream {
 }
 
 /// A tensor of `shape` filled with `value`, built on the heap directly if it is boxed.
-pub fn tensor_value(ctx: &Ctx, shape: &Shape, value: f64) -> TokenStream {
+pub fn tensor_value(ctx: &Ctx, shape: &Shape, value: f64, boxed: bool) -> TokenStream {
     let mut tokens = literal(value, ctx.graph.dtype()).tokens;
     let dims = shape.dims();
-    let inner = if is_boxed(shape) { 1 } else { 0 };
+    let inner = if boxed { 1 } else { 0 };
     for &d in dims.iter().skip(inner).rev() {
         let d = dim(ctx, d);
         tokens = code!([#tokens; #d]);
     }
-    if is_boxed(shape) {
+    if boxed {
         // `boxed(row)` repeats one row (the inner dimensions) on the heap: no big array on the stack.
-        code!(::static_graph::__private::boxed(#tokens))
+        let runtime = &ctx.runtime;
+        code!(#runtime::boxed(#tokens))
     } else {
         tokens
     }
@@ -98,23 +131,26 @@ pub enum Kind {
 pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: Kind) -> TokenStream {
     let name = format_ident!("{name}");
     let batch = &ctx.batch;
-    let (params, args, allow) = if is_generic(fields) {
-        (
-            code!(<const #batch: usize>),
-            code!(<#batch>),
-            code!(#[allow(non_upper_case_globals)]),
-        )
+    let (params, args) = if is_generic(fields) {
+        (code!(<const #batch: usize>), code!(<#batch>))
     } else {
-        (TokenStream::new(), TokenStream::new(), TokenStream::new())
+        (TokenStream::new(), TokenStream::new())
     };
+    // Field names are the user's tensor names as written (`W1` included).
+    let allow = code!(#[allow(non_snake_case)]);
     let idents: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
     let docs = fields.iter().map(|f| format!(" {}", f.doc));
-    let types = fields.iter().map(|f| tensor_type(ctx, &f.shape));
+    let boxed = boxing(ctx, fields);
+    let types = fields.iter().zip(&boxed).map(|(f, &b)| tensor_type(ctx, &f.shape, b));
     let fill = |f: &Field| match f.init {
         Init::Fill(value) => value,
         _ => 0.0,
     };
-    let defaults: Vec<_> = fields.iter().map(|f| tensor_value(ctx, &f.shape, fill(f))).collect();
+    let defaults: Vec<_> = fields
+        .iter()
+        .zip(&boxed)
+        .map(|(f, &b)| tensor_value(ctx, &f.shape, fill(f), b))
+        .collect();
     let vis = (kind != Kind::Private).then(|| code!(pub));
     let views = (kind != Kind::Private).then(|| views(ctx, fields, &idents));
     let (default, init) = if kind == Kind::Variables {
@@ -147,7 +183,7 @@ pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: K
 
 /// `Variables::init(seed)`: each variable filled by its initialiser, from its own stream.
 fn init_fn(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident], defaults: &[TokenStream]) -> TokenStream {
-    let runtime = code!(::static_graph::__private);
+    let runtime = &ctx.runtime;
     let mut draws = TokenStream::new();
     for (stream, (f, id)) in fields.iter().zip(idents).enumerate() {
         let slice = flat(code!(v.#id), f.shape.rank(), true);

@@ -1,0 +1,165 @@
+//! The same value has the same bits whichever entry point computed it (`forward`,
+//! `backward`, `sgd_step`, `adjoints`, and their `_into` forms), and whichever instruction set
+//! the CPU's loops were compiled for (AVX-512, AVX2+FMA or the baseline; the child processes
+//! of the last test run with `STATIC_GRAPH_SIMD` capping the level).
+
+use static_graph::graph;
+
+graph! {
+    /// Powers, softmax, means and products, in f64.
+    pub mod mixed {
+        placeholder a: [f64; 300];
+        placeholder c: [f64; 300];
+        variable w: [f64; 300] = 0.5;
+        variable m: [f64; 300, 4] = uniform(-0.5, 0.5);
+        let cube = pow(a - c, 3);
+        let soft = softmax(cube * w);
+        let root = pow(a * a + 1, 0.5) * w;
+        let projected = matmul(soft, m);
+        let cost = mean(cube * w) + sum(projected * projected) + mean(root) + mean(pow(w, 7));
+        minimize cost;
+    }
+}
+
+graph! {
+    /// Long f32 loops: blocks, lanes, the polynomial exp and tanh, two threads.
+    pub mod long {
+        placeholder x: [f32; 300000];
+        variable w: [f32; 300000] = uniform(-1, 1);
+        let y = tanh(x * w) + exp(x - w) / 4;
+        let cost = mean(y * y) + max(y);
+        minimize cost;
+    }
+}
+
+graph! {
+    /// A cube of scalars, as in the report: `pow(a - c, 3)` with `a - c = -4.7`.
+    pub mod scalars {
+        placeholder a: f64;
+        placeholder c: f64;
+        variable w: f64 = 1;
+        let cube = pow(a - c, 3);
+        let cost = cube * w + pow(w, 3);
+        minimize cost;
+    }
+}
+
+#[test]
+fn a_cube_of_scalars_has_the_same_bits_everywhere() {
+    let p = scalars::Placeholders { a: 0.3, c: 5.0 };
+    let v = scalars::Variables::default();
+    let forward = scalars::forward(&p, &v);
+    let (backward, _) = scalars::backward(&p, &v);
+    let mut stepped = v.clone();
+    let step = scalars::sgd_step(&p, &mut stepped, 0.1);
+    assert_eq!(
+        forward.cube.to_bits(),
+        backward.cube.to_bits(),
+        "{} {}",
+        forward.cube,
+        backward.cube
+    );
+    assert_eq!(
+        forward.cube.to_bits(),
+        step.cube.to_bits(),
+        "{} {}",
+        forward.cube,
+        step.cube
+    );
+    assert_eq!(forward, backward);
+}
+
+/// Deterministic inputs from `seed`.
+fn fill(values: &mut [f64], seed: u64) {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for v in values {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *v = (state % 20_000) as f64 / 1000.0 - 10.0;
+    }
+}
+
+fn bits(values: &[f64]) -> Vec<u64> {
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+#[test]
+fn every_entry_point_computes_the_same_bits() {
+    for seed in 1..=20 {
+        let mut p = mixed::Placeholders::default();
+        fill(&mut p.a, seed);
+        fill(&mut p.c, seed + 100);
+        let v = mixed::Variables::init(seed);
+        let forward = mixed::forward(&p, &v);
+        let (backward, gradients) = mixed::backward(&p, &v);
+        let mut stepped = v.clone();
+        let step = mixed::sgd_step(&p, &mut stepped, 0.01);
+        let adjoints = mixed::adjoints(&p, &v);
+        for ((name, f), ((_, b), (_, s))) in forward
+            .tensors()
+            .iter()
+            .zip(backward.tensors().iter().zip(step.tensors().iter()))
+        {
+            assert_eq!(bits(f), bits(b), "seed {seed}: `{name}` from forward and backward");
+            assert_eq!(bits(f), bits(s), "seed {seed}: `{name}` from forward and sgd_step");
+        }
+        assert_eq!(bits(&gradients.w), bits(&adjoints.w), "seed {seed}: d_w");
+        assert_eq!(
+            bits(gradients.m.as_flattened()),
+            bits(adjoints.m.as_flattened()),
+            "seed {seed}: d_m"
+        );
+        let mut values = mixed::Values::default();
+        let mut workspace = mixed::Workspace::default();
+        mixed::forward_into(&p, &v, &mut values, &mut workspace);
+        assert_eq!(values, forward);
+    }
+}
+
+/// The bits of the long graph's values and gradients, as text: what a child process prints.
+fn long_fingerprint() -> String {
+    let mut p = long::Placeholders::default();
+    for (k, x) in p.x.iter_mut().enumerate() {
+        *x = ((k * 7919) % 2003) as f32 / 1001.0 - 1.0;
+    }
+    let v = long::Variables::init(5);
+    let (values, gradients) = long::backward(&p, &v);
+    let hash = |xs: &[f32]| {
+        xs.iter()
+            .fold(0u64, |h, x| (h ^ u64::from(x.to_bits())).wrapping_mul(0x100_0000_01B3))
+    };
+    format!(
+        "{:x} {:x} {:x}",
+        values.cost.to_bits(),
+        hash(&values.y[..]),
+        hash(&gradients.w[..])
+    )
+}
+
+#[test]
+fn fingerprint_child() {
+    // Run by the next test in a child process: prints the fingerprint at its level.
+    if std::env::var_os("STATIC_GRAPH_FINGERPRINT").is_some() {
+        println!("fingerprint: {}", long_fingerprint());
+    }
+}
+
+#[test]
+fn loops_compute_the_same_bits_on_every_instruction_set() {
+    let here = long_fingerprint();
+    for level in ["baseline", "avx2"] {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["fingerprint_child", "--exact", "--nocapture", "--test-threads=1"])
+            .env("STATIC_GRAPH_FINGERPRINT", "1")
+            .env("STATIC_GRAPH_SIMD", level)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        let line = text
+            .lines()
+            .find_map(|l| l.split_once("fingerprint: ").map(|(_, f)| f))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(line, here, "loops compiled for {level} and for this CPU's widest set");
+    }
+}
