@@ -106,44 +106,99 @@ macro_rules! float {
                 c: &mut [Self],
                 rate: Option<Self>,
             ) {
-                // Stored shapes: A is [n, k] (or [k, n] if transposed), B is [k, m] (or [m, k]).
-                let (rsa, csa) = strides(if ta { n } else { k }, ta);
-                let (rsb, csb) = strides(if tb { k } else { m }, tb);
-                // SAFETY: `matmul` checked that every slice holds its whole matrix, and the
-                // strides above address exactly those row-major elements; `c` is exclusive.
-                // `gemm` computes `dst = alpha dst + beta lhs rhs`; with `read_dst` false it
-                // only writes `dst`.
-                let (read_dst, beta) = match rate {
-                    Some(rate) => (true, -rate),
-                    None => (false, 1.0),
-                };
-                #[allow(unsafe_code)]
-                unsafe {
-                    gemm::gemm(
-                        n,
-                        m,
-                        k,
-                        c.as_mut_ptr(),
-                        1,
-                        m as isize,
-                        read_dst,
-                        a.as_ptr(),
-                        csa,
-                        rsa,
-                        b.as_ptr(),
-                        csb,
-                        rsb,
-                        1.0,
-                        beta,
-                        false,
-                        false,
-                        false,
-                        gemm::Parallelism::Rayon(0),
+                // Large products split their rows of C in two, one half on the helper thread
+                // (see `join`): each row is still summed by one GEMM call in one order, and
+                // neither the split nor the GEMM (single-threaded) allocates per thread.
+                if n >= 2 && n.saturating_mul(k).saturating_mul(m) >= SPLIT_PRODUCT {
+                    let half = n / 2;
+                    let (c_top, c_bottom) = c.split_at_mut(half * m);
+                    // Row `half` of op(A): row `half` of A, or column `half` of A stored [k, n].
+                    let a_bottom = if ta { &a[half..] } else { &a[half * k..] };
+                    join(
+                        || rows::<$float>(half, n, k, m, a, ta, b, tb, c_top, rate),
+                        || rows::<$float>(n - half, n, k, m, a_bottom, ta, b, tb, c_bottom, rate),
                     );
+                } else {
+                    rows::<$float>(n, n, k, m, a, ta, b, tb, c, rate);
                 }
             }
         }
     };
+}
+
+/// Products of at least this many multiply-adds split their rows over two threads: about
+/// 20 µs of work, well above the cost of waking the helper thread.
+const SPLIT_PRODUCT: usize = 1 << 20;
+
+/// `count` rows of `C = op(A) op(B)` (or `C -= rate op(A) op(B)`), as [`matmul`] lays the
+/// matrices out, where op(A) has `n` rows in all (its stride when transposed). One
+/// single-threaded GEMM call: two allocations at most (its packing buffers).
+#[allow(clippy::too_many_arguments)]
+fn rows<F: GemmFloat>(
+    count: usize,
+    n: usize,
+    k: usize,
+    m: usize,
+    a: &[F],
+    ta: bool,
+    b: &[F],
+    tb: bool,
+    c: &mut [F],
+    rate: Option<F>,
+) {
+    // Stored shapes: A is [n, k] (or [k, n] if transposed), B is [k, m] (or [m, k]).
+    let (rsa, csa) = strides(if ta { n } else { k }, ta);
+    let (rsb, csb) = strides(if tb { k } else { m }, tb);
+    assert!(c.len() >= count * m, "rows: C holds its rows");
+    // SAFETY: `matmul` checked that every slice holds its whole matrix; `a` starts at this
+    // block's first row, and the strides above address exactly the row-major elements of
+    // its `count` rows (a transposed A keeps the stride `n` of its stored rows); `c` is
+    // exclusive. `gemm` computes `dst = alpha dst + beta lhs rhs`; with `read_dst` false it
+    // only writes `dst`.
+    let (read_dst, beta) = match rate {
+        Some(rate) => (true, F::ZERO - rate),
+        None => (false, F::ONE),
+    };
+    #[allow(unsafe_code)]
+    unsafe {
+        gemm::gemm(
+            count,
+            m,
+            k,
+            c.as_mut_ptr(),
+            1,
+            m as isize,
+            read_dst,
+            a.as_ptr(),
+            csa,
+            rsa,
+            b.as_ptr(),
+            csb,
+            rsb,
+            F::ONE,
+            beta,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// What [`rows`] needs of a float type beyond `gemm`'s own bound.
+trait GemmFloat: Copy + 'static + core::ops::Sub<Output = Self> {
+    const ZERO: Self;
+    const ONE: Self;
+}
+
+impl GemmFloat for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+}
+
+impl GemmFloat for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
 }
 
 float!(f32);
@@ -175,8 +230,14 @@ pub fn simd<R>(body: impl FnOnce() -> R) -> R {
     body()
 }
 
-/// Runs `a` and `b` on two cores if one is free (rayon's pool, which the GEMM shares), and
-/// returns both results; a panic in either is resumed here.
+/// Runs `a` here and `b` on the helper thread, if it is free (else here too, after `a`), and
+/// returns both results; a panic in either is resumed here, after both have finished.
+///
+/// The helper is one thread, started by the first call and kept: a call allocates nothing
+/// (a handoff through a mutex and condition variables, which on Linux are futexes), so the
+/// generated functions allocate nothing of their own on any thread. Which thread runs `b`
+/// never changes a result: the halves the generated code gives it write disjoint elements
+/// and return their partial sums, merged in a fixed order.
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA + Send,
@@ -184,7 +245,146 @@ where
     RA: Send,
     RB: Send,
 {
-    rayon::join(a, b)
+    helper::join(a, b)
+}
+
+/// The helper thread behind [`join`].
+#[allow(unsafe_code)]
+mod helper {
+    use std::any::Any;
+    use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+    use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+
+    /// A job on the caller's stack: a pointer to a closure, and the function that runs it.
+    struct Job {
+        data: *mut (),
+        run: unsafe fn(*mut ()),
+    }
+
+    // SAFETY: the closure behind `data` is `Send` (`join` requires it), and its caller waits,
+    // without returning or unwinding, until the helper has finished with it.
+    unsafe impl Send for Job {}
+
+    enum State {
+        Idle,
+        Waiting(Job),
+        Running,
+        Done(Option<Box<dyn Any + Send>>),
+    }
+
+    struct Helper {
+        state: Mutex<State>,
+        /// Signals the helper that a job waits.
+        posted: Condvar,
+        /// Signals the caller that its job is done.
+        finished: Condvar,
+    }
+
+    fn lock(helper: &Helper) -> MutexGuard<'_, State> {
+        // The lock is never held across user code, so it cannot be poisoned; recover anyway.
+        helper.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn helper() -> Option<&'static Helper> {
+        static HELPER: OnceLock<Option<&'static Helper>> = OnceLock::new();
+        *HELPER.get_or_init(|| {
+            let helper: &'static Helper = Box::leak(Box::new(Helper {
+                state: Mutex::new(State::Idle),
+                posted: Condvar::new(),
+                finished: Condvar::new(),
+            }));
+            let started = std::thread::Builder::new()
+                .name("static-graph helper".into())
+                .spawn(move || serve(helper));
+            // Without a second thread (a system that refuses one), every job runs in place.
+            started.ok().map(|_| helper)
+        })
+    }
+
+    fn serve(helper: &'static Helper) {
+        loop {
+            let job = {
+                let mut state = lock(helper);
+                loop {
+                    match std::mem::replace(&mut *state, State::Running) {
+                        State::Waiting(job) => break job,
+                        other => *state = other,
+                    }
+                    state = helper
+                        .posted
+                        .wait(state)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                }
+            };
+            // SAFETY: `job` was posted by `join`, whose caller is blocked until `Done`.
+            let outcome = catch_unwind(AssertUnwindSafe(|| unsafe { (job.run)(job.data) }));
+            *lock(helper) = State::Done(outcome.err());
+            helper.finished.notify_all();
+        }
+    }
+
+    /// `f` as a job: its address and the function that calls it.
+    fn erase<F: FnMut()>(f: &mut F) -> Job {
+        Job {
+            data: std::ptr::from_mut(f).cast(),
+            run: run::<F>,
+        }
+    }
+
+    /// Calls the `FnMut` behind `data`.
+    unsafe fn run<F: FnMut()>(data: *mut ()) {
+        // SAFETY: `data` points to an `F` that outlives the job (see `Job`).
+        unsafe { (*data.cast::<F>())() }
+    }
+
+    pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        let Some(helper) = helper() else {
+            return (a(), b());
+        };
+        let mut b = Some(b);
+        let mut rb: Option<RB> = None;
+        let mut job = || rb = b.take().map(|b| b());
+        {
+            let mut state = lock(helper);
+            if !matches!(*state, State::Idle) {
+                // Busy (another caller, or a join inside a job): both halves run here.
+                drop(state);
+                let ra = a();
+                job();
+                return (ra, rb.expect("the job ran"));
+            }
+            *state = State::Waiting(erase(&mut job));
+        }
+        helper.posted.notify_one();
+        let ra = catch_unwind(AssertUnwindSafe(a));
+        // Wait for the job whatever `a` did: it borrows this frame.
+        let panic = {
+            let mut state = lock(helper);
+            loop {
+                if let State::Done(_) = &*state {
+                    match std::mem::replace(&mut *state, State::Idle) {
+                        State::Done(panic) => break panic,
+                        _ => unreachable!("matched `Done` above"),
+                    }
+                }
+                state = helper
+                    .finished
+                    .wait(state)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+        };
+        let ra = ra.unwrap_or_else(|payload| resume_unwind(payload));
+        if let Some(payload) = panic {
+            resume_unwind(payload);
+        }
+        (ra, rb.expect("the job ran"))
+    }
 }
 
 /// The instruction-set variants of [`simd`]: each runs its closure, inlined into a function

@@ -1,29 +1,30 @@
-//! The generated functions allocate nothing per call: a counting global allocator watches
-//! `backward`, `forward_into`, `backward_into` and `sgd_step` on the seed graph, and the
-//! `_into` forms on a batch-generic network (whose outputs and workspace are boxed, made
-//! once). The one exception is inside the GEMM: the `gemm` crate allocates its packing buffers
-//! per product, so a graph with `matmul` makes at most two allocations per product, none of
-//! its own.
+//! The generated functions allocate nothing per call, counted on every thread (the helper
+//! thread that runs half of each long loop and of each large product included): a counting
+//! global allocator watches `backward`, `forward_into`, `backward_into` and `sgd_step` on the
+//! seed graph, and on the seed graph at 300,000 elements (loops on two threads). The one
+//! exception is inside the GEMM: the `gemm` crate allocates its packing buffers, at most two
+//! per call, and a large product is two calls (one per half), so a graph with `matmul` makes
+//! at most four allocations per product, none of its own, on any number of cores.
 
 // A global allocator is an `unsafe impl`; it only counts and forwards to the system's.
 #![allow(unsafe_code)]
 
 use static_graph::graph;
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 struct Counting;
 
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
+/// Whether allocations are being counted, on any thread.
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
-// SAFETY: every call is forwarded unchanged to `System`; the counter is thread-local.
+// SAFETY: every call is forwarded unchanged to `System`; the counters are atomics.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        if COUNTING.load(Ordering::SeqCst) {
+            ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
         }
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
         unsafe { System.alloc(layout) }
@@ -38,13 +39,22 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// How many allocations `f` makes on this thread.
+/// One test at a time: the tests of this file run on several threads, and every thread's
+/// allocations are counted.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Holds the other tests of this file off while one counts.
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// How many allocations `f` makes, on every thread, while it runs (call it while [`alone`]).
 fn allocations(f: impl FnOnce()) -> usize {
-    ALLOCATIONS.with(|n| n.set(0));
-    COUNTING.with(|c| c.set(true));
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
     f();
-    COUNTING.with(|c| c.set(false));
-    ALLOCATIONS.with(Cell::get)
+    COUNTING.store(false, Ordering::SeqCst);
+    ALLOCATIONS.load(Ordering::SeqCst)
 }
 
 graph! {
@@ -74,6 +84,7 @@ graph! {
 
 #[test]
 fn seed_functions_allocate_nothing() {
+    let _alone = alone();
     let p = seed::Placeholders {
         x: [1.0, 2.0, 3.0, 4.0, 5.0],
         y_true: [3.0, 4.0, 5.0, 6.0, 7.0],
@@ -110,18 +121,91 @@ fn seed_functions_allocate_nothing() {
     assert_eq!(allocations(|| drop(std::hint::black_box(Box::new(1)))), 1);
 }
 
+graph! {
+    /// The seed graph at 300,000 elements: every loop runs in two halves, one on the helper thread.
+    pub mod long_seed {
+        placeholder x: [f32; 300000];
+        placeholder y_true: [f32; 300000];
+        variable w: [f32; 300000];
+        let y = softmax(x * w);
+        let cost = mean(pow(y - y_true, 2));
+        minimize cost;
+    }
+}
+
+#[test]
+fn loops_on_two_threads_allocate_nothing_on_either() {
+    let _alone = alone();
+    let p = long_seed::Placeholders::default();
+    let mut v = long_seed::Variables::default();
+    let mut values = long_seed::Values::default();
+    let mut gradients = long_seed::Gradients::default();
+    let mut workspace = long_seed::Workspace::default();
+    // The first call starts the helper thread.
+    long_seed::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
+    let calls = || {
+        for _ in 0..200 {
+            long_seed::forward_into(&p, &v, &mut values, &mut workspace);
+        }
+    };
+    assert_eq!(allocations(calls), 0, "200 forward_into calls");
+    assert_eq!(
+        allocations(|| {
+            for _ in 0..50 {
+                long_seed::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace);
+                long_seed::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
+            }
+        }),
+        0,
+        "50 backward_into and sgd_step_into calls"
+    );
+}
+
 #[test]
 fn into_functions_allocate_only_inside_the_gemm() {
+    let _alone = alone();
     let p = net::Placeholders::<16>::default();
     let mut v = net::Variables::default();
     let mut values = net::Values::default();
     let mut gradients = net::Gradients::default();
     let mut workspace = net::Workspace::<16>::default();
-    // The first call may set up the GEMM (its thread pool); count the calls after it.
+    // The first call sets up the GEMM's per-thread caches and the helper thread; count after it.
     net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
     // Forward: one product. Backward and the step: that one and d_w = matmul(transpose(x), g).
-    // The GEMM allocates its packing buffers, two per product.
-    assert!(allocations(|| net::forward_into(&p, &v, &mut values, &mut workspace)) <= 2);
-    assert!(allocations(|| net::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace)) <= 4);
-    assert!(allocations(|| net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace)) <= 4);
+    // The GEMM allocates its packing buffers, at most two per call; a product of 2^20
+    // multiply-adds or more is two calls. These are below that: one call each.
+    let forward = allocations(|| net::forward_into(&p, &v, &mut values, &mut workspace));
+    assert!(forward <= 2, "forward_into: {forward}");
+    let backward = allocations(|| net::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace));
+    assert!(backward <= 4, "backward_into: {backward}");
+    let step = allocations(|| net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace));
+    assert!(step <= 4, "sgd_step_into: {step}");
+}
+
+graph! {
+    /// Products large enough to split over two threads (64 x 784 x 256 multiply-adds).
+    pub mod wide_net {
+        placeholder x: [f32; batch, 784];
+        placeholder t: [f32; batch, 256];
+        variable w: [f32; 784, 256];
+        let cost = mean(pow(matmul(x, w) - t, 2));
+        minimize cost;
+    }
+}
+
+#[test]
+fn large_products_allocate_at_most_four_times_each() {
+    let _alone = alone();
+    let p = wide_net::Placeholders::<64>::default();
+    let mut v = wide_net::Variables::default();
+    let mut values = wide_net::Values::default();
+    let mut gradients = wide_net::Gradients::default();
+    let mut workspace = wide_net::Workspace::<64>::default();
+    wide_net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
+    let forward = allocations(|| wide_net::forward_into(&p, &v, &mut values, &mut workspace));
+    assert!(forward <= 4, "forward_into, one product: {forward}");
+    let backward = allocations(|| wide_net::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace));
+    assert!(backward <= 8, "backward_into, two products: {backward}");
+    let step = allocations(|| wide_net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace));
+    assert!(step <= 8, "sgd_step_into, two products: {step}");
 }
