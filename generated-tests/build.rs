@@ -8,6 +8,7 @@
 //! for another family. Every graph is named after the seed and its index, so a failure names
 //! what to regenerate.
 
+use graph_core::Op;
 use std::fmt::Write as _;
 
 fn main() {
@@ -178,78 +179,17 @@ impl<'a> Generator<'a> {
         fits[self.rng.below(fits.len())]
     }
 
-    /// One `let`, reading `first` (or a random value).
+    /// One `let`, reading `first` (or a random value): an op of the language chosen from the
+    /// op table (`Op::calls`, and `-a`), written with arguments in its domain.
     fn step(&mut self, first: Option<usize>) {
         let a = first.unwrap_or_else(|| self.pick());
         let (an, ad) = (self.values[a].name.clone(), self.values[a].dims.clone());
-        let (expr, dims) = match self.rng.below(12) {
-            0..=3 => {
-                let b = self.partner(&ad);
-                let (bn, bd) = (self.values[b].name.clone(), self.values[b].dims.clone());
-                let dims = broadcast(&ad, &bd).unwrap();
-                let expr = match self.rng.below(4) {
-                    0 => format!("{an} + {bn}"),
-                    1 => format!("subtract({an}, {bn})"),
-                    2 => format!("{an} * {bn} * 0.5"),
-                    _ => format!("{an} / ({bn} * {bn} + 1)"),
-                };
-                (expr, dims)
-            }
-            4 => {
-                let f = ["tanh", "sigmoid", "relu"][self.rng.below(3)];
-                (format!("{f}({an})"), ad)
-            }
-            5 => {
-                let e = [
-                    "exp(tanh({a}))",
-                    "log({a} * {a} + 1)",
-                    "sqrt({a} * {a} + 1)",
-                    "pow({a}, 2)",
-                    "pow({a}, 3) / 3",
-                    "-{a}",
-                ][self.rng.below(6)];
-                (e.replace("{a}", &an), ad)
-            }
-            6 | 7 if !ad.is_empty() => {
-                let f = ["softmax", "log_softmax"][self.rng.below(2)];
-                (format!("{f}({an})"), ad)
-            }
-            8 if !ad.is_empty() => {
-                let f = ["sum", "mean", "max"][self.rng.below(3)];
-                let mut dims = ad.clone();
-                dims.pop();
-                (format!("{f}({an}, axis = -1)"), dims)
-            }
-            9 if ad.len() == 2 => {
-                // [n, k] x [k, m], with a weight of the right rows if there is one.
-                let k = ad[1];
-                let weights: Vec<usize> = (0..self.values.len())
-                    .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && k != BATCH)
-                    .filter(|&i| self.values[i].dims[1] != BATCH)
-                    .collect();
-                if weights.is_empty() {
-                    (format!("tanh({an})"), ad)
-                } else {
-                    let b = weights[self.rng.below(weights.len())];
-                    (
-                        format!("matmul({an}, {})", self.values[b].name),
-                        vec![ad[0], self.values[b].dims[1]],
-                    )
-                }
-            }
-            10 if !ad.is_empty() => {
-                let b = self.partner(&ad);
-                let bn = self.values[b].name.clone();
-                if broadcast(&ad, &self.values[b].dims) == Some(ad.clone()) {
-                    let mut dims = ad.clone();
-                    dims.pop();
-                    (format!("softmax_cross_entropy({an}, softmax({bn} + {an} * 0))"), dims)
-                } else {
-                    (format!("tanh({an})"), ad)
-                }
-            }
-            _ => (format!("mean({an})"), vec![]),
-        };
+        let ops: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg]).collect();
+        // An op that does not apply to this value's shape falls back to a mean of it.
+        let op = ops[self.rng.below(ops.len())];
+        let (expr, dims) = self
+            .expression(op, &an, &ad)
+            .unwrap_or_else(|| (format!("mean({an})"), vec![]));
         let name = format!("v{}", self.lets.len());
         self.lines.push(format!("    let {name} = {expr};"));
         self.values.push(Value {
@@ -257,6 +197,78 @@ impl<'a> Generator<'a> {
             dims,
         });
         self.lets.push(name);
+    }
+
+    /// `op` applied to `an` (of dims `ad`) and, for two operands, a value that fits, with
+    /// inputs kept where each op is smooth and defined; `None` if the shape does not allow it.
+    /// Every op is decided here (no wildcard): a new op must say how it is generated.
+    fn expression(&mut self, op: Op, an: &str, ad: &[usize]) -> Option<(String, Vec<usize>)> {
+        let unary = |f: &str| Some((f.replace("{a}", an), ad.to_vec()));
+        match op {
+            Op::Add | Op::Sub | Op::Mul | Op::Div => {
+                let b = self.partner(ad);
+                let (bn, bd) = (self.values[b].name.clone(), self.values[b].dims.clone());
+                let dims = broadcast(ad, &bd)?;
+                let expr = match op {
+                    Op::Add => format!("{an} + {bn}"),
+                    Op::Sub => format!("subtract({an}, {bn})"),
+                    Op::Mul => format!("{an} * {bn} * 0.5"),
+                    _ => format!("{an} / ({bn} * {bn} + 1)"),
+                };
+                Some((expr, dims))
+            }
+            Op::Neg => unary("-{a}"),
+            Op::Pow(_) => unary(["pow({a}, 2)", "pow({a}, 3) / 3", "pow({a} * {a} + 1, 0.5)"][self.rng.below(3)]),
+            Op::Exp => unary("exp(tanh({a}))"),
+            Op::Log => unary("log({a} * {a} + 1)"),
+            Op::Sqrt => unary("sqrt({a} * {a} + 1)"),
+            Op::Tanh => unary("tanh({a})"),
+            Op::Sigmoid => unary("sigmoid({a})"),
+            Op::Relu => unary("relu({a})"),
+            Op::Softmax if !ad.is_empty() => unary("softmax({a})"),
+            Op::LogSoftmax if !ad.is_empty() => unary("log_softmax({a})"),
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) if !ad.is_empty() => {
+                let f = match op {
+                    Op::Sum(_) => "sum",
+                    Op::Mean(_) => "mean",
+                    _ => "max",
+                };
+                let mut dims = ad.to_vec();
+                dims.pop();
+                Some((format!("{f}({an}, axis = -1)"), dims))
+            }
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) => Some((format!("sum({an})"), vec![])),
+            Op::Transpose if ad.len() == 2 && !ad.contains(&BATCH) => {
+                Some((format!("transpose({an})"), vec![ad[1], ad[0]]))
+            }
+            Op::MatMul { .. } if ad.len() == 2 => {
+                // [n, k] x [k, m], with a weight of the right rows if there is one.
+                let k = ad[1];
+                let weights: Vec<usize> = (0..self.values.len())
+                    .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && k != BATCH)
+                    .filter(|&i| self.values[i].dims[1] != BATCH)
+                    .collect();
+                let b = *weights.get(self.rng.below(weights.len().max(1)))?;
+                Some((
+                    format!("matmul({an}, {})", self.values[b].name),
+                    vec![ad[0], self.values[b].dims[1]],
+                ))
+            }
+            Op::SoftmaxCrossEntropy if !ad.is_empty() => {
+                let b = self.partner(ad);
+                let bn = self.values[b].name.clone();
+                if broadcast(ad, &self.values[b].dims)? != ad {
+                    return None;
+                }
+                let mut dims = ad.to_vec();
+                dims.pop();
+                Some((format!("softmax_cross_entropy({an}, softmax({bn} + {an} * 0))"), dims))
+            }
+            Op::Softmax | Op::LogSoftmax | Op::Transpose | Op::MatMul { .. } | Op::SoftmaxCrossEntropy => None,
+            // Not written by users: `Op::calls` never names them.
+            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Step => None,
+            Op::ArgMaxMask(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
+        }
     }
 }
 

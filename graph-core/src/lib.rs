@@ -28,7 +28,7 @@ pub mod opt;
 mod program;
 
 pub use diag::{Diagnostic, Loc};
-pub use ir::{Axes, DType, Dim, Graph, NodeId, Op, Shape, Size};
+pub use ir::{Axes, Call, DType, Dim, Graph, NodeId, Op, Shape, Size};
 pub use program::{Decl, Init, Program};
 
 use proc_macro2::TokenStream;

@@ -8,28 +8,12 @@ use graph_core::{Axes, DType, Decl, Diagnostic, Dim, Graph, Init, Loc, NodeId, O
 use proc_macro2::{Ident, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The calls the language knows: name, number of arguments, whether it takes `axis = K`.
-const FUNCTIONS: &[(&str, usize, bool)] = &[
-    ("add", 2, false),
-    ("subtract", 2, false),
-    ("multiply", 2, false),
-    ("divide", 2, false),
-    ("pow", 2, false),
-    ("matmul", 2, false),
-    ("transpose", 1, false),
-    ("exp", 1, false),
-    ("log", 1, false),
-    ("sqrt", 1, false),
-    ("tanh", 1, false),
-    ("sigmoid", 1, false),
-    ("relu", 1, false),
-    ("softmax", 1, false),
-    ("log_softmax", 1, false),
-    ("softmax_cross_entropy", 2, false),
-    ("sum", 1, true),
-    ("mean", 1, true),
-    ("max", 1, true),
-];
+/// The error for a call the op table names but lowering does not handle: a bug, reported
+/// as one rather than a panic.
+fn internal(name: &str, loc: Loc) -> Diagnostic {
+    let message = format!("internal error: `{name}` is in the op table but is not lowered (a bug in static-graph)");
+    Diagnostic::new(loc, message)
+}
 
 /// The variable initialisers: name and number of arguments.
 const INITIALISERS: &[(&str, usize)] = &[("zeros", 0), ("uniform", 2), ("normal", 2), ("glorot_uniform", 0)];
@@ -443,20 +427,22 @@ impl Lowering {
 
     fn call(&mut self, func: &Ident, args: &[Expr], keywords: &[(Ident, Expr)], loc: Loc) -> Option<NodeId> {
         let name = func.to_string();
-        let Some(&(_, arity, takes_axis)) = FUNCTIONS.iter().find(|(f, _, _)| *f == name) else {
-            let known: Vec<String> = FUNCTIONS.iter().map(|(f, _, _)| format!("`{f}`")).collect();
+        // The calls come from the op table (`Op::call`): a new op is callable once it has a name there.
+        let Some((op, call)) = Op::calls().find(|(_, call)| call.name == name) else {
+            let known: Vec<String> = Op::calls().map(|(_, call)| format!("`{}`", call.name)).collect();
             let message = format!("unknown operation `{name}`; the known ones are {}", known.join(", "));
             self.errors.push(Diagnostic::new(Loc::at(func.span()), message));
             return None;
         };
+        let arity = call.arity;
         if args.len() != arity {
             let plural = if arity == 1 { "" } else { "s" };
             let message = format!("`{name}` takes {arity} argument{plural}, found {}", args.len());
             self.errors.push(Diagnostic::new(loc, message));
             return None;
         }
-        let axis = self.axis_keyword(&name, takes_axis, keywords)?;
-        if name == "pow" {
+        let axis = self.axis_keyword(&name, call.takes_axis, keywords)?;
+        if let Op::Pow(_) = op {
             return self.pow(&args[0], &args[1], loc);
         }
         let operands: Vec<Option<NodeId>> = args.iter().map(|a| self.expr(a)).collect();
@@ -465,37 +451,26 @@ impl Lowering {
             None => Axes::All,
             Some((k, k_loc)) => Axes::One(self.axis_index(x[0], k, k_loc)?),
         };
-        let result = match name.as_str() {
-            "matmul" => self
+        let g = &mut self.graph;
+        let result = match op {
+            Op::Add | Op::Sub | Op::Mul | Op::Div => g.binary(op, x[0], x[1], loc),
+            Op::MatMul { .. } => self
                 .check_matmul(&x, loc)
                 .and_then(|()| self.graph.push(Op::MatMul { ta: false, tb: false }, &x, loc)),
-            _ => self.op_call(&name, &x, axes, loc),
+            Op::Sum(_) => g.push(Op::Sum(axes), &x, loc),
+            Op::Mean(_) => g.push(Op::Mean(axes), &x, loc),
+            Op::Max(_) => g.push(Op::Max(axes), &x, loc),
+            Op::Transpose | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu => g.push(op, &x, loc),
+            Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => g.push(op, &x, loc),
+            // Lowered above, or not callable (`Op::call` gives them no name).
+            Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Neg => {
+                Err(internal(name.as_str(), loc))
+            }
+            Op::Step | Op::ArgMaxMask(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
+                Err(internal(name.as_str(), loc))
+            }
         };
         self.errors.check(result)
-    }
-
-    fn op_call(&mut self, name: &str, x: &[NodeId], axes: Axes, loc: Loc) -> Result<NodeId, Diagnostic> {
-        let g = &mut self.graph;
-        match name {
-            "add" => g.binary(Op::Add, x[0], x[1], loc),
-            "subtract" => g.binary(Op::Sub, x[0], x[1], loc),
-            "multiply" => g.binary(Op::Mul, x[0], x[1], loc),
-            "divide" => g.binary(Op::Div, x[0], x[1], loc),
-            "transpose" => g.push(Op::Transpose, x, loc),
-            "exp" => g.push(Op::Exp, x, loc),
-            "log" => g.push(Op::Log, x, loc),
-            "sqrt" => g.push(Op::Sqrt, x, loc),
-            "tanh" => g.push(Op::Tanh, x, loc),
-            "sigmoid" => g.push(Op::Sigmoid, x, loc),
-            "relu" => g.push(Op::Relu, x, loc),
-            "softmax" => g.push(Op::Softmax, x, loc),
-            "log_softmax" => g.push(Op::LogSoftmax, x, loc),
-            "softmax_cross_entropy" => g.push(Op::SoftmaxCrossEntropy, x, loc),
-            "sum" => g.push(Op::Sum(axes), x, loc),
-            "mean" => g.push(Op::Mean(axes), x, loc),
-            "max" => g.push(Op::Max(axes), x, loc),
-            _ => unreachable!("every name in FUNCTIONS is lowered above"),
-        }
     }
 
     /// The user's `matmul` takes `[N, K] x [K, M]` or `[K] x [K, M]`: the transposed and
@@ -520,7 +495,14 @@ impl Lowering {
             let message = if key != "axis" {
                 format!("`{name}` has no argument `{key}`")
             } else if !takes_axis {
-                format!("`{name}` takes no `axis`: only `sum`, `mean` and `max` reduce along an axis")
+                let reducers: Vec<String> = Op::calls()
+                    .filter(|(_, call)| call.takes_axis)
+                    .map(|(_, call)| format!("`{}`", call.name))
+                    .collect();
+                format!(
+                    "`{name}` takes no `axis`: only {} reduce along an axis",
+                    reducers.join(", ")
+                )
             } else if axis.is_some() {
                 "`axis` is given twice".to_owned()
             } else if let Some(k) = value.constant() {

@@ -10,11 +10,7 @@ pub type Describe<'a> = &'a dyn Fn(&Shape) -> String;
 /// Leaves, [`Op::Broadcast`], [`Op::SumTo`] and [`Op::Expand`] have a shape given by whoever
 /// makes them (see [`check_given`]); asking for theirs here is an internal error.
 pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, String> {
-    let arity = match op {
-        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => 0,
-        Op::Add | Op::Sub | Op::Mul | Op::Div | Op::SoftmaxCrossEntropy | Op::MatMul { .. } => 2,
-        _ => 1,
-    };
+    let arity = op.arity();
     if operands.len() != arity {
         return Err(format!(
             "internal error: {} takes {arity} operands, got {}",

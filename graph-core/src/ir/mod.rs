@@ -12,7 +12,7 @@ mod op;
 mod shape;
 
 pub use index::{IndexMap, Run};
-pub use op::{Axes, Op};
+pub use op::{Axes, Call, Op, OP_KINDS};
 pub use shape::{DType, Dim, Shape, Size};
 
 use crate::check::shapes;

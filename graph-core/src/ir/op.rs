@@ -16,6 +16,17 @@ pub enum Axes {
     One(usize),
 }
 
+/// How the language spells a call of an op (see [`Op::call`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// The function name: `softmax`.
+    pub name: &'static str,
+    /// How many positional arguments it takes.
+    pub arity: usize,
+    /// Whether it takes `axis = k`.
+    pub takes_axis: bool,
+}
+
 /// What a node computes from its operands (in operand order).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Op {
@@ -89,7 +100,134 @@ pub enum Op {
     Expand(usize),
 }
 
+/// How many kinds of [`Op`] there are: one per variant, numbered by [`Op::ordinal`].
+pub const OP_KINDS: usize = 29;
+
 impl Op {
+    /// One op of every kind (parameters chosen as examples), in [`Op::ordinal`] order: the one
+    /// list every table is derived from (the language's calls, the known-ops message, the
+    /// random-graph generator's and the fuzzer's choices). A unit test checks that it holds
+    /// every kind, so a new variant must be listed here.
+    pub const EVERY: [Op; OP_KINDS] = [
+        Op::Placeholder,
+        Op::Variable,
+        Op::Constant(1.0),
+        Op::Count(Size::ONE),
+        Op::Add,
+        Op::Sub,
+        Op::Mul,
+        Op::Div,
+        Op::Neg,
+        Op::Pow(2.0),
+        Op::Exp,
+        Op::Log,
+        Op::Sqrt,
+        Op::Tanh,
+        Op::Sigmoid,
+        Op::Relu,
+        Op::Step,
+        Op::ArgMaxMask(Axes::All),
+        Op::LogSoftmax,
+        Op::SoftmaxCrossEntropy,
+        Op::MatMul { ta: false, tb: false },
+        Op::Transpose,
+        Op::Softmax,
+        Op::Sum(Axes::All),
+        Op::Mean(Axes::All),
+        Op::Max(Axes::All),
+        Op::Broadcast,
+        Op::SumTo,
+        Op::Expand(0),
+    ];
+
+    /// The kind's number, `0..OP_KINDS`: its place in [`Op::EVERY`].
+    pub fn ordinal(&self) -> usize {
+        match self {
+            Op::Placeholder => 0,
+            Op::Variable => 1,
+            Op::Constant(_) => 2,
+            Op::Count(_) => 3,
+            Op::Add => 4,
+            Op::Sub => 5,
+            Op::Mul => 6,
+            Op::Div => 7,
+            Op::Neg => 8,
+            Op::Pow(_) => 9,
+            Op::Exp => 10,
+            Op::Log => 11,
+            Op::Sqrt => 12,
+            Op::Tanh => 13,
+            Op::Sigmoid => 14,
+            Op::Relu => 15,
+            Op::Step => 16,
+            Op::ArgMaxMask(_) => 17,
+            Op::LogSoftmax => 18,
+            Op::SoftmaxCrossEntropy => 19,
+            Op::MatMul { .. } => 20,
+            Op::Transpose => 21,
+            Op::Softmax => 22,
+            Op::Sum(_) => 23,
+            Op::Mean(_) => 24,
+            Op::Max(_) => 25,
+            Op::Broadcast => 26,
+            Op::SumTo => 27,
+            Op::Expand(_) => 28,
+        }
+    }
+
+    /// How many operands the op takes.
+    pub fn arity(&self) -> usize {
+        match self {
+            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => 0,
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::SoftmaxCrossEntropy | Op::MatMul { .. } => 2,
+            Op::Neg | Op::Pow(_) | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => 1,
+            Op::ArgMaxMask(_) | Op::LogSoftmax | Op::Transpose | Op::Softmax => 1,
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => 1,
+        }
+    }
+
+    /// How a user calls the op in a `let`, if they can: its name, the number of arguments, and
+    /// whether it takes `axis = k`. `None` for the ops only the compiler makes (masks,
+    /// broadcasts) and for those written only as syntax (`-a`, numbers, declarations).
+    pub fn call(&self) -> Option<Call> {
+        let call = |name, arity, takes_axis| {
+            Some(Call {
+                name,
+                arity,
+                takes_axis,
+            })
+        };
+        match self {
+            Op::Add => call("add", 2, false),
+            Op::Sub => call("subtract", 2, false),
+            Op::Mul => call("multiply", 2, false),
+            Op::Div => call("divide", 2, false),
+            // `pow(a, e)`: the exponent is a second argument, a number written in the graph.
+            Op::Pow(_) => call("pow", 2, false),
+            Op::MatMul { .. } => call("matmul", 2, false),
+            Op::Transpose => call("transpose", 1, false),
+            Op::Exp => call("exp", 1, false),
+            Op::Log => call("log", 1, false),
+            Op::Sqrt => call("sqrt", 1, false),
+            Op::Tanh => call("tanh", 1, false),
+            Op::Sigmoid => call("sigmoid", 1, false),
+            Op::Relu => call("relu", 1, false),
+            Op::Softmax => call("softmax", 1, false),
+            Op::LogSoftmax => call("log_softmax", 1, false),
+            Op::SoftmaxCrossEntropy => call("softmax_cross_entropy", 2, false),
+            Op::Sum(_) => call("sum", 1, true),
+            Op::Mean(_) => call("mean", 1, true),
+            Op::Max(_) => call("max", 1, true),
+            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Neg => None,
+            Op::Step | Op::ArgMaxMask(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
+        }
+    }
+
+    /// Every op a user can call, with how: [`Op::EVERY`] through [`Op::call`], in that order.
+    pub fn calls() -> impl Iterator<Item = (Op, Call)> {
+        Op::EVERY.into_iter().filter_map(|op| op.call().map(|call| (op, call)))
+    }
+
     /// Whether the node has no operands and its value comes from outside the computation.
     pub fn is_leaf(&self) -> bool {
         matches!(self, Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_))
@@ -132,13 +270,17 @@ impl Op {
             Axes::All => u64::MAX,
             Axes::One(k) => *k as u64,
         };
+        // Every parameter is in the key: two ops that differ in one are never merged.
         match self {
             Op::Constant(c) | Op::Pow(c) => (self.name(), c.to_bits(), 0),
             Op::Count(size) => (self.name(), size.factor as u64, u64::from(size.power)),
             Op::Sum(a) | Op::Mean(a) | Op::Max(a) | Op::ArgMaxMask(a) => (self.name(), axes(a), 0),
             Op::Expand(k) => (self.name(), *k as u64, 0),
             Op::MatMul { ta, tb } => (self.name(), u64::from(*ta), u64::from(*tb)),
-            _ => (self.name(), 0, 0),
+            Op::Placeholder | Op::Variable | Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg => (self.name(), 0, 0),
+            Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => (self.name(), 0, 0),
+            Op::LogSoftmax | Op::SoftmaxCrossEntropy | Op::Transpose | Op::Softmax => (self.name(), 0, 0),
+            Op::Broadcast | Op::SumTo => (self.name(), 0, 0),
         }
     }
 
@@ -201,6 +343,31 @@ impl fmt::Display for Op {
                 if *tb { " tb" } else { "" }
             ),
             _ => f.write_str(self.name()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lists_each_kind_once_in_order() {
+        let ordinals: Vec<usize> = Op::EVERY.iter().map(Op::ordinal).collect();
+        assert_eq!(ordinals, (0..OP_KINDS).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn calls_are_named_once_and_agree_with_arities() {
+        let mut names: Vec<&str> = Op::calls().map(|(_, call)| call.name).collect();
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "each call name is unique");
+        for (op, call) in Op::calls() {
+            // `pow`'s exponent is an argument but not an operand.
+            let operands = if matches!(op, Op::Pow(_)) { 2 } else { op.arity() };
+            assert_eq!(call.arity, operands, "{}", call.name);
         }
     }
 }
