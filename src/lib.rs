@@ -56,11 +56,15 @@
 //! - TYPE is `f32` or `f64` (a scalar) or an array: `[f32; 5]`, `[f32; 2, 3]` (the Rust type
 //!   `[[f32; 3]; 2]`), up to four dimensions. One graph uses one float type.
 //! - A dimension may be a name, `placeholder x: [f32; batch, 64];`, like TensorFlow's `None`:
-//!   the generated structs and functions become generic over `const batch: usize`, so one
+//!   the generated structs and functions become generic over a const parameter (`BATCH`, the
+//!   name upper-cased, so that it can never be mistaken for a local of the generated code), so one
 //!   compiled graph trains on batches of 32 and evaluates a whole test set at once. A graph
 //!   has at most one such name; `mean` over it divides by its value at run time.
 //! - `let NAME = EXPR;` names a value, a field of `Values`. EXPR uses names declared above it,
 //!   numbers (`2`, `0.5`), `+ - * /`, unary `-`, parentheses and the operations below.
+//!   Any name Rust accepts works, `r#type`, `None` or `W1` included (`r#y` and `y` are one
+//!   name, as in Rust); numbers are values of the graph's float type, and constant
+//!   arithmetic folds in that type (`1e30 * 1e30` is `inf` in f32, as in TensorFlow).
 //! - `minimize NAME;` names the scalar objective, exactly once.
 //!
 //! Every mistake is a compile error at the offending tokens: unknown or duplicate names,
@@ -106,7 +110,8 @@
 //! vectorise (256 elements or more, or sized by the named dimension), are polynomials within
 //! 3 and 2 ulp of the exact value, which the compiler vectorises; elsewhere, and in f64, they
 //! are the standard library's. Long loops are compiled for AVX-512 and AVX2 as well as the baseline,
-//! and the CPU picks at run time; the results are the same bits on every CPU.
+//! and the CPU picks at run time; the results are the same bits on every instruction set
+//! (products aside: see "What is promised").
 //!
 //! Everything else is IEEE arithmetic, with no hidden clamping (each case is tested in
 //! `tests/numerics.rs`):
@@ -123,8 +128,8 @@
 //!
 //! ## What `graph!` generates
 //!
-//! Inside the module, for float type `F` (and `<const batch: usize>` where a named
-//! dimension appears):
+//! Inside the module, for float type `F` (and `<const BATCH: usize>` where a named
+//! dimension `batch` appears):
 //!
 //! - `Placeholders`, `Variables`, `Values` (one field per `let`), `Gradients` (d objective /
 //!   d each variable, typed like `Variables`) and `Adjoints` (d objective / d every
@@ -132,7 +137,8 @@
 //!   `tensors()` / `tensors_mut()` give every field as a named flat slice (for custom
 //!   optimisers, checkpoints, gradient checks). Tensors are plain arrays; those of more than
 //!   4096 elements, or sized by the named dimension, are boxed (`Box<[[f32; 784]; 64]>`) and
-//!   built on the heap directly, so no struct overflows a thread's stack.
+//!   built on the heap directly, and so are a struct's largest tensors when its inline ones
+//!   would take more than 64 KiB, so no struct overflows a thread's stack.
 //! - `forward(&Placeholders, &Variables) -> Values`.
 //! - `backward(&Placeholders, &Variables) -> (Values, Gradients)`: forward and backward fused;
 //!   it computes no adjoint that no variable's gradient needs.
@@ -142,12 +148,52 @@
 //! - `forward_into`, `backward_into`, `sgd_step_into`: the same, writing into caller-owned
 //!   outputs with a caller-owned `Workspace` (the intermediates), so a training loop allocates
 //!   nothing per step of its own (the GEMM behind `matmul` allocates its packing buffers).
+//!
+//! After a mistake in the graph, the module still exists as a stub with these items (the
+//! declared fields included; a `let` whose definition failed is an `F`), so the compiler
+//! reports the mistake and not every use of the module.
 //! - `DOT`: the forward and backward graph in Graphviz DOT.
 //! - `GRADIENTS`: every derived gradient as a formula, one per line.
 //!
 //! The doc comment of `backward` lists every derived gradient as a formula, such as
 //! `d_logits = y * (d_y - sum(d_y * y))`, and `cargo expand` shows the fused loops with the
 //! same formulas beside the loops that compute them.
+//!
+//! ## What is promised
+//!
+//! Each promise is held by the test named with it.
+//!
+//! - **Names.** Every name Rust accepts works as a tensor or a dimension, including every
+//!   name the generated code uses for itself (`i`, `k`, `p`, `values`, ...), prelude names
+//!   (`None`), the module's own constants (`DOT`) and raw identifiers (`tests/hygiene.rs`).
+//!   The generated code reaches this crate through `$crate`, so the dependency may be renamed
+//!   in `Cargo.toml` (`tests/renamed-dependency`).
+//! - **Bits.** A value has the same bits whichever function computed it (`forward`,
+//!   `backward`, `sgd_step`, `adjoints`, the `_into` forms), on every call, and whichever
+//!   instruction set its loops run with (AVX-512, AVX2+FMA or the baseline;
+//!   `STATIC_GRAPH_SIMD=baseline` or `=avx2` caps it) (`tests/same_bits.rs`). Loops on two
+//!   threads merge their partial sums in a fixed order, so the split never changes a bit.
+//!   Products (`matmul`) are the exception across machines: the GEMM picks its kernel by the
+//!   CPU's vector width, and kernels of different widths sum in different orders, so a
+//!   product and everything computed from it can differ in the last bits between, say, an
+//!   AVX2 and an AVX-512 machine. On one machine products are deterministic too.
+//! - **Allocation.** The `_into` functions allocate nothing of their own, on any thread,
+//!   after the first call (which may start the runtime's one helper thread). The GEMM behind
+//!   `matmul` allocates its packing buffers: at most two per call, and a product of 2^20
+//!   multiply-adds or more is two calls, so at most four per product on any number of cores
+//!   (`tests/no_allocation.rs`, which counts every thread).
+//! - **Stack.** Every struct keeps at most 64 KiB of tensors inline (larger tensors, and the
+//!   largest of a struct that would pass that, are boxed) and the generated functions keep only
+//!   scalars and 64-element blocks on the stack, so every entry point runs on a 2 MiB thread in
+//!   debug and release builds, however many tensors a graph has (`tests/large_network.rs`).
+//! - **Limits.** A tensor holds at most 2^47 bytes (the named dimension counted as 1): larger
+//!   declared or derived shapes are compile errors at the tokens that make them. Expressions
+//!   nest at most 128 levels deep (parentheses, calls and unary minus signs count), an error at
+//!   the token that passes the limit; runs of `+ - * /` do not nest, so a program may write a
+//!   sum of thousands of terms (`generated-tests/tests/machine_written.rs`).
+//! - **Errors.** Every mistake in a graph is a compile error at the tokens that make it, and the
+//!   macro never panics (`tests/compile_fail.rs`, `graph-syntax/tests/no_panic.rs`, two fuzz
+//!   targets).
 //!
 //! ## A network with a batch dimension
 //!
