@@ -23,6 +23,7 @@ pub mod check;
 pub mod diag;
 pub mod emit;
 pub mod eval;
+pub mod formula;
 pub mod ir;
 pub mod opt;
 mod program;

@@ -8,12 +8,9 @@
 mod rules;
 
 use crate::diag::Diagnostic;
-use crate::ir::{NodeId, Op, Role};
+use crate::ir::{NodeId, Op, Provenance, Role};
 use crate::program::Program;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The rule name of the nodes that add up the contributions of a value's several uses.
-pub const SUM_OF_USES: &str = "sum of uses";
 
 /// Adds d objective / d node for every forward node that can reach the objective, and
 /// records them in `program.adjoints`.
@@ -52,7 +49,7 @@ pub fn differentiate(program: &mut Program) -> Result<(), Diagnostic> {
                 Some(&sum) => {
                     let total =
                         graph.in_rule_of(operand, |g| g.binary(Op::Add, sum, contribution, g.node(operand).loc))?;
-                    graph.node_mut(total).rule = Some(SUM_OF_USES);
+                    graph.node_mut(total).rule = Some(Provenance::SumOfUses);
                     total
                 }
             };
@@ -61,7 +58,7 @@ pub fn differentiate(program: &mut Program) -> Result<(), Diagnostic> {
     }
     name_adjoints(program, &adjoints);
     program.adjoints = adjoints;
-    program.derivations = crate::emit::formula::derivations(&program.graph);
+    program.derivations = crate::formula::derivations(&program.graph);
     Ok(())
 }
 

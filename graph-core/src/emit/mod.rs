@@ -13,7 +13,6 @@ macro_rules! code {
 
 mod body;
 mod dot;
-pub mod formula;
 mod names;
 mod ops;
 mod schedule;
@@ -222,7 +221,7 @@ impl Structs {
                 name: ctx.names.of(id).to_string(),
                 shape: ctx.graph.shape(id).clone(),
                 init: Init::Fill(0.0),
-                doc: format!("`{}`.", formula::expression(ctx.graph, id)),
+                doc: format!("`{}`.", crate::formula::expression(ctx.graph, id)),
             })
             .collect();
         let mut items = TokenStream::new();

@@ -48,6 +48,15 @@ pub enum Role {
     Backward,
 }
 
+/// What made a backward node: for readable formulas ("softmax rule, through `y`").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// The gradient rule of the op named (as the forward node was when the rule ran).
+    Rule(&'static str),
+    /// The sum of the adjoints a value receives from its several uses.
+    SumOfUses,
+}
+
 /// One operation in the graph.
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -63,8 +72,9 @@ pub struct Node {
     pub role: Role,
     /// For a backward node: the forward node whose gradient rule made it.
     pub rule_of: Option<NodeId>,
-    /// For a backward node: the op of that forward node, as it was when the rule ran.
-    pub rule: Option<&'static str>,
+    /// For a backward node: what made it (the gradient rule of which op, or the sum of a
+    /// value's adjoints over its uses).
+    pub rule: Option<Provenance>,
 }
 
 /// A computation graph of one float type.
@@ -148,7 +158,7 @@ impl Graph {
 
     fn insert(&mut self, op: Op, shape: Shape, operands: &[NodeId], loc: Loc) -> NodeId {
         let (role, rule_of) = self.context;
-        let rule = rule_of.map(|forward| self.node(forward).op.name());
+        let rule = rule_of.map(|forward| Provenance::Rule(self.node(forward).op.name()));
         let node = Node {
             op,
             shape,

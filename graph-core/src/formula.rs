@@ -1,17 +1,19 @@
 //! Formulas a person can read: each derived gradient written in terms of the named values
-//! (`d_logits = y * (d_y - sum(d_y * y))`), for doc comments and the tutorial.
+//! (`d_logits = y * (d_y - sum(d_y * y))`). Autodiff records them as it derives (the
+//! generated docs state them), and the emitter prints workspace fields with them; they read
+//! the graph only, so they belong to neither.
 
-use crate::autodiff::SUM_OF_USES;
-use crate::ir::{Axes, Graph, NodeId, Op};
+use crate::ir::{Axes, Graph, NodeId, Op, Provenance};
 
 /// `name = formula   (rule of op)` for backward node `id`.
 pub fn derivation(graph: &Graph, id: NodeId) -> String {
     let node = graph.node(id);
     let name = node.name.clone().unwrap_or_else(|| id.to_string());
     let rule = match (node.rule, node.rule_of.and_then(|f| graph.node(f).name.as_ref())) {
-        (Some(SUM_OF_USES), Some(of)) => format!("   (adjoints of the uses of `{of}` added up)"),
-        (Some(rule), Some(through)) => format!("   ({rule} rule, through `{through}`)"),
-        (Some(rule), None) => format!("   ({rule} rule)"),
+        (Some(Provenance::SumOfUses), Some(of)) => format!("   (adjoints of the uses of `{of}` added up)"),
+        (Some(Provenance::SumOfUses), None) => "   (adjoints of several uses added up)".to_owned(),
+        (Some(Provenance::Rule(rule)), Some(through)) => format!("   ({rule} rule, through `{through}`)"),
+        (Some(Provenance::Rule(rule)), None) => format!("   ({rule} rule)"),
         (None, _) => String::new(),
     };
     format!("{name} = {}{rule}", expression(graph, id))
