@@ -336,3 +336,57 @@ fn loop_shape(graph: &Graph, s: &Schedule, id: NodeId) -> Shape {
         _ => graph.shape(id).clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{schedule, Place};
+    use crate::ir::{Axes, Op};
+    use crate::opt::testing::{program, Build};
+
+    #[test]
+    fn a_reduction_accumulates_in_the_loop_that_makes_its_operand() {
+        // cost = sum(exp(x) * x): one loop, the sum folded in as each element is made.
+        let p = program(&[8], |b: &mut Build| {
+            let e = b.op(Op::Exp, &[b.x]);
+            let y = b.op(Op::Mul, &[e, b.x]);
+            b.op(Op::Sum(Axes::All), &[y])
+        });
+        let cost = p.objective.node;
+        let s = schedule(&p.graph, &[cost], &[]);
+        assert_eq!(s.loops.len(), 1);
+        assert_eq!(s.place[&cost], Place::Accumulate(1));
+        assert!(s.kernels.is_empty());
+    }
+
+    #[test]
+    fn a_value_read_through_a_broadcast_waits_for_the_next_loop() {
+        // cost = sum(x - mean(x)): the mean must be complete before any element reads it.
+        let p = program(&[8], |b: &mut Build| {
+            let m = b.op(Op::Mean(Axes::All), &[b.x]);
+            let d = b.op(Op::Sub, &[b.x, m]);
+            b.op(Op::Sum(Axes::All), &[d])
+        });
+        let cost = p.objective.node;
+        let s = schedule(&p.graph, &[cost], &[]);
+        assert_eq!(s.loops.len(), 2, "{:?}", s.loops);
+        assert!(s.loops[0].level < s.loops[1].level);
+        assert_eq!(s.place[&cost], Place::Accumulate(s.loops[1].level));
+    }
+
+    #[test]
+    fn a_product_is_a_kernel_of_its_own_after_its_operands() {
+        // cost = sum(matmul(exp(x), x^T)): exp's loop, then the product, then the sum's loop.
+        let p = program(&[3, 4], |b: &mut Build| {
+            let e = b.op(Op::Exp, &[b.x]);
+            let t = b.op(Op::Transpose, &[b.x]);
+            let m = b.op(Op::MatMul { ta: false, tb: false }, &[e, t]);
+            b.op(Op::Sum(Axes::All), &[m])
+        });
+        let cost = p.objective.node;
+        let s = schedule(&p.graph, &[cost], &[]);
+        let levels: Vec<usize> = s.kernels.iter().map(|&(level, _)| level).collect();
+        assert_eq!(s.kernels.len(), 2, "the transpose and the product");
+        assert!(levels.iter().all(|&l| l % 2 == 1));
+        assert!(matches!(s.place[&cost], Place::Accumulate(level) if level > *levels.iter().max().unwrap()));
+    }
+}
