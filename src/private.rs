@@ -446,50 +446,40 @@ mod x86 {
     }
 }
 
-/// `x^n` by repeated squaring, in plain multiplications: the same bits wherever it runs and
-/// however it is optimised (LLVM's `powi` intrinsic, behind `f64::powi`, is folded with the
-/// host's `pow` when its argument is known at compile time, and multiplied out otherwise, so
-/// one value could get two results).
-#[inline(always)]
-#[must_use]
-pub fn powi_f64(x: f64, n: i32) -> f64 {
-    let (mut base, mut power, mut result) = (x, n.unsigned_abs(), 1.0);
-    while power > 0 {
-        if power & 1 == 1 {
-            result *= base;
+macro_rules! powi {
+    ($name:ident, $float:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[inline(always)]
+        #[must_use]
+        pub fn $name(x: $float, n: i32) -> $float {
+            let (mut base, mut power, mut result) = (x, n.unsigned_abs(), 1.0);
+            while power > 0 {
+                if power & 1 == 1 {
+                    result *= base;
+                }
+                power >>= 1;
+                if power > 0 {
+                    base *= base;
+                }
+            }
+            if n < 0 {
+                1.0 / result
+            } else {
+                result
+            }
         }
-        power >>= 1;
-        if power > 0 {
-            base *= base;
-        }
-    }
-    if n < 0 {
-        1.0 / result
-    } else {
-        result
-    }
+    };
 }
 
-/// [`powi_f64`] for `f32`.
-#[inline(always)]
-#[must_use]
-pub fn powi_f32(x: f32, n: i32) -> f32 {
-    let (mut base, mut power, mut result) = (x, n.unsigned_abs(), 1.0);
-    while power > 0 {
-        if power & 1 == 1 {
-            result *= base;
-        }
-        power >>= 1;
-        if power > 0 {
-            base *= base;
-        }
-    }
-    if n < 0 {
-        1.0 / result
-    } else {
-        result
-    }
-}
+powi!(
+    powi_f64,
+    f64,
+    "`x^n` by repeated squaring, in plain multiplications: the same bits wherever it runs and \
+     however it is optimised (LLVM's `powi` intrinsic, behind `f64::powi`, is folded with the \
+     host's `pow` when its argument is known at compile time, and multiplied out otherwise, so \
+     one value could get two results)."
+);
+powi!(powi_f32, f32, "[`powi_f64`] for `f32`.");
 
 /// `e^x` for `f32`, written so that a loop of it vectorises (libm's `expf` is an opaque call):
 /// range reduction `x = k ln 2 + r`, Cephes' degree-6 polynomial for `e^r`, and `2^k` built in

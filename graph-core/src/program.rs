@@ -57,6 +57,25 @@ pub struct Program {
 }
 
 impl Program {
+    /// A program not yet differentiated: no adjoints, no derivations.
+    pub fn new(
+        graph: Graph,
+        placeholders: Vec<Decl>,
+        variables: Vec<Decl>,
+        lets: Vec<Decl>,
+        objective: Decl,
+    ) -> Program {
+        Program {
+            graph,
+            placeholders,
+            variables,
+            lets,
+            objective,
+            adjoints: BTreeMap::new(),
+            derivations: Vec::new(),
+        }
+    }
+
     /// Every declaration that names a tensor: placeholders, variables, then lets.
     pub fn decls(&self) -> impl Iterator<Item = &Decl> {
         self.placeholders.iter().chain(&self.variables).chain(&self.lets)

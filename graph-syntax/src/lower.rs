@@ -71,15 +71,7 @@ pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, B
         return Err((errors, Box::new(outline)));
     };
     // No errors (checked above): the program is whole.
-    let program = Program {
-        graph: l.graph,
-        placeholders,
-        variables,
-        lets,
-        objective,
-        adjoints: BTreeMap::new(),
-        derivations: Vec::new(),
-    };
+    let program = Program::new(l.graph, placeholders, variables, lets, objective);
     Ok(program)
 }
 
@@ -122,15 +114,7 @@ fn outline(
         loc,
         init: Init::Fill(0.0),
     };
-    Program {
-        graph,
-        placeholders,
-        variables,
-        lets,
-        objective,
-        adjoints: BTreeMap::new(),
-        derivations: Vec::new(),
-    }
+    Program::new(graph, placeholders, variables, lets, objective)
 }
 
 struct Lowering {

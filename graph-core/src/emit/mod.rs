@@ -49,18 +49,25 @@ pub struct Ctx<'a> {
     pub derivations: std::collections::BTreeMap<NodeId, String>,
 }
 
+impl<'a> Ctx<'a> {
+    /// The context for emitting `program`, whose code calls the runtime at `runtime`.
+    fn new(program: &'a Program, runtime: &TokenStream) -> Ctx<'a> {
+        let graph = &program.graph;
+        Ctx {
+            program,
+            graph,
+            names: Names::new(graph, &graph.topological_order()),
+            float: float_type(graph.dtype()),
+            batch: names::dimension(graph.batch_name()),
+            runtime: runtime.clone(),
+            derivations: program.derivations.iter().cloned().collect(),
+        }
+    }
+}
+
 /// Everything the `graph!` module contains, given the DOT text of its graph.
 pub fn module(program: &Program, dot_text: &str, runtime: &TokenStream) -> TokenStream {
-    let graph = &program.graph;
-    let ctx = Ctx {
-        program,
-        graph,
-        names: Names::new(graph, &graph.topological_order()),
-        float: float_type(graph.dtype()),
-        batch: names::dimension(graph.batch_name()),
-        runtime: runtime.clone(),
-        derivations: program.derivations.iter().cloned().collect(),
-    };
+    let ctx = Ctx::new(program, runtime);
     let structs = Structs::new(program);
 
     let values = || value_outputs(program, code!(values));
@@ -133,16 +140,7 @@ pub fn module(program: &Program, dot_text: &str, runtime: &TokenStream) -> Token
 /// holds the `compile_error!`s, so the crate does not build). With them, the user's code that
 /// calls the module type-checks, and the user sees only the real mistake.
 pub fn stub(program: &Program, runtime: &TokenStream) -> TokenStream {
-    let graph = &program.graph;
-    let ctx = Ctx {
-        program,
-        graph,
-        names: Names::new(graph, &graph.topological_order()),
-        float: float_type(graph.dtype()),
-        batch: names::dimension(graph.batch_name()),
-        runtime: runtime.clone(),
-        derivations: std::collections::BTreeMap::new(),
-    };
+    let ctx = Ctx::new(program, runtime);
     let structs = Structs::new(program);
     let mut items = structs.emit(&ctx, &[]);
     let f = Functions {
