@@ -2,12 +2,15 @@
 
 use graph_core::{DType, Loc};
 use proc_macro2::Span;
-use syn::{Attribute, Ident, Visibility};
+use proc_macro2::TokenStream;
+use syn::{Ident, Visibility};
 
 /// `#[attrs] VIS mod NAME { ITEMS }`.
 pub struct GraphDef {
-    /// Attributes and doc comments on the module, kept as written.
-    pub attrs: Vec<Attribute>,
+    /// Attributes and doc comments on the module (`#[...]` each), kept as written: passed to
+    /// the module untouched, never parsed (syn would parse `#[a = EXPR]` as a Rust expression,
+    /// recursively, however deep).
+    pub attrs: TokenStream,
     /// The module's visibility.
     pub vis: Visibility,
     /// The module's name.

@@ -41,7 +41,7 @@ fn expansion(krate: &TokenStream, input: TokenStream) -> Result<TokenStream, (sy
     let module = |items: TokenStream| {
         let GraphDef { attrs, vis, name, .. } = &def;
         quote! {
-            #(#attrs)*
+            #attrs
             #vis mod #name {
                 #items
             }

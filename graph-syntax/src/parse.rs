@@ -23,11 +23,11 @@ use crate::ast::{BinOp, DimSpec, Expr, GraphDef, InitSpec, Item, Number, TypeSpe
 use graph_core::{DType, Dim, Loc, Shape};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
-use syn::{braced, bracketed, parenthesized, Attribute, Ident, Lit, Token, Visibility};
+use syn::{braced, bracketed, parenthesized, Ident, Lit, Token, Visibility};
 
 impl Parse for GraphDef {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
+        let attrs = outer_attributes(input)?;
         let vis: Visibility = input.parse()?;
         if !input.peek(Token![mod]) {
             return Err(
@@ -52,6 +52,22 @@ impl Parse for GraphDef {
             items,
         })
     }
+}
+
+/// `#[...]`s (doc comments arrive as `#[doc = "..."]`), as tokens: each a `#` and a bracketed
+/// group, its content unparsed.
+fn outer_attributes(input: ParseStream) -> syn::Result<proc_macro2::TokenStream> {
+    let mut attrs = proc_macro2::TokenStream::new();
+    while input.peek(Token![#]) {
+        let pound: Token![#] = input.parse()?;
+        let content;
+        let brackets = bracketed!(content in input);
+        let inner: proc_macro2::TokenStream = content.parse()?;
+        let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Bracket, inner);
+        group.set_span(brackets.span.join());
+        attrs.extend(quote::quote!(#pound #group));
+    }
+    Ok(attrs)
 }
 
 impl Parse for Item {

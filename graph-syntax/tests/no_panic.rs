@@ -112,3 +112,21 @@ fn huge_tensors_are_an_error_not_an_overflow() {
     let err = graph_syntax::try_expand(tokens).unwrap_err().to_string();
     assert!(err.contains("more than a tensor can"), "{err}");
 }
+
+/// Found by the `expand_text` fuzz target: an attribute on the module whose value is a long
+/// run of `||` (to syn, closures nested in closures) overflowed the stack while syn parsed it
+/// as an expression. Attributes are now kept as tokens, never parsed.
+#[test]
+fn a_deep_attribute_is_passed_through_unparsed() {
+    let source = format!(
+        "#[tscxt = &r & {} 1] mod m {{ variable w: f32; let c = w * w; minimize c; }}",
+        "||".repeat(50_000)
+    );
+    let expanded = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || graph_syntax::try_expand(source.parse().unwrap()).map(|t| t.to_string()))
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert!(expanded.is_ok_and(|text| text.starts_with("# [tscxt")));
+}
