@@ -38,6 +38,9 @@ pub struct LoopGroup {
     pub shape: Shape,
     /// The nodes computed or accumulated in it, in topological order.
     pub nodes: Vec<NodeId>,
+    /// The same nodes, to ask whether one is here in logarithmic time (a machine-written
+    /// sum puts tens of thousands of nodes in one loop).
+    pub members: BTreeSet<NodeId>,
     /// Variables updated in place at the end of each iteration (`sgd_step`).
     pub updates: Vec<NodeId>,
 }
@@ -276,7 +279,9 @@ fn group(graph: &Graph, s: &mut Schedule, updates: &[(NodeId, NodeId)]) {
             Place::Leaf | Place::View => continue,
         };
         s.last_level = s.last_level.max(level);
-        open(&mut loops, level, shape, position).nodes.push(id);
+        let group = open(&mut loops, level, shape, position);
+        group.nodes.push(id);
+        group.members.insert(id);
     }
     for &(variable, gradient) in updates {
         if graph.shape(variable).is_scalar() {
@@ -304,6 +309,7 @@ fn open(
         level,
         shape: shape.clone(),
         nodes: Vec::new(),
+        members: BTreeSet::new(),
         updates: Vec::new(),
     };
     &mut loops.entry((level, shape)).or_insert((position, empty)).1

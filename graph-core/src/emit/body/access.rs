@@ -175,7 +175,7 @@ impl Emitter<'_> {
                 self.read(operand, &inner, None, mode)
             }
             _ if scalar => Expr::atom(code!(#name)),
-            Place::Loop(_) if group.is_some_and(|g| g.nodes.contains(&id)) => match self.kinds[&id] {
+            Place::Loop(_) if group.is_some_and(|g| g.members.contains(&id)) => match self.kinds[&id] {
                 Kind::Stored => Expr::atom(self.index(id, &At::Loop, false, mode)),
                 Kind::Let => Expr::atom(code!(#name)),
                 Kind::Inline => self

@@ -30,7 +30,7 @@ impl Emitter<'_> {
                 let later: Vec<NodeId> = graph
                     .users(id)
                     .into_iter()
-                    .filter(|user| self.sched.place.contains_key(user) && !group.nodes.contains(user))
+                    .filter(|user| self.sched.place.contains_key(user) && !group.members.contains(user))
                     .collect();
                 let [reader] = later.as_slice() else { continue };
                 let reader = *reader;
@@ -78,7 +78,7 @@ impl Emitter<'_> {
             let Some(&place) = self.sched.place.get(&user) else {
                 continue;
             };
-            let in_this_loop = group.nodes.contains(&user) && place != Place::View && !graph.op(user).is_view();
+            let in_this_loop = group.members.contains(&user) && place != Place::View && !graph.op(user).is_view();
             if !in_this_loop {
                 return Kind::Stored;
             }
