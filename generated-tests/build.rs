@@ -227,17 +227,18 @@ impl<'a> Generator<'a> {
             Op::Relu => unary("relu({a})"),
             Op::Softmax if !ad.is_empty() => unary("softmax({a})"),
             Op::LogSoftmax if !ad.is_empty() => unary("log_softmax({a})"),
-            Op::Sum(_) | Op::Mean(_) | Op::Max(_) if !ad.is_empty() => {
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) if !ad.is_empty() => {
                 let f = match op {
                     Op::Sum(_) => "sum",
                     Op::Mean(_) => "mean",
+                    Op::Min(_) => "min",
                     _ => "max",
                 };
                 let mut dims = ad.to_vec();
                 dims.pop();
                 Some((format!("{f}({an}, axis = -1)"), dims))
             }
-            Op::Sum(_) | Op::Mean(_) | Op::Max(_) => Some((format!("sum({an})"), vec![])),
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => Some((format!("sum({an})"), vec![])),
             Op::Transpose if ad.len() == 2 && !ad.contains(&BATCH) => {
                 Some((format!("transpose({an})"), vec![ad[1], ad[0]]))
             }
@@ -267,7 +268,7 @@ impl<'a> Generator<'a> {
             Op::Softmax | Op::LogSoftmax | Op::Transpose | Op::MatMul { .. } | Op::SoftmaxCrossEntropy => None,
             // Not written by users: `Op::calls` never names them.
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Step => None,
-            Op::ArgMaxMask(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
+            Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
         }
     }
 }

@@ -100,8 +100,8 @@
 //! | `softmax_cross_entropy(logits, labels)` | equal shapes; the last axis goes: one loss per row | `d_logits = g * (softmax(logits) * sum(labels) - labels)` (`softmax(logits) - labels` for labels that are distributions), `d_labels = -g * log_softmax(logits)` |
 //! | `matmul(a, b)` | `[N, K] x [K, M] -> [N, M]`, `[K] x [K, M] -> [M]` | `d_a = matmul(g, transpose(b))`, `d_b = matmul(transpose(a), g)` |
 //! | `transpose(a)` | `[N, M] -> [M, N]` | `d_a = transpose(g)` |
-//! | `sum(a)`, `mean(a)`, `max(a)` | scalar | `d_a = g` (`g / n` for `mean`) repeated; for `max`, only at the first maximum |
-//! | `sum(a, axis = k)`, `mean(a, axis = k)`, `max(a, axis = k)` | axis `k` goes (`-1` is the last) | as above, along axis `k` |
+//! | `sum(a)`, `mean(a)`, `max(a)`, `min(a)` | scalar | `d_a = g` (`g / n` for `mean`) repeated; for `max` and `min`, `g * (a == y) / count(a == y)`: split evenly among tied extremes, as TensorFlow's |
+//! | `sum(a, axis = k)`, `mean(a, axis = k)`, `max(a, axis = k)`, `min(a, axis = k)` | axis `k` goes (`-1` is the last) | as above, along axis `k` |
 //!
 //! Numerics follow TensorFlow. `softmax`, `log_softmax` and `softmax_cross_entropy` subtract
 //! each row's maximum before `exp`, so logits of 1000 give no overflow, and the cross-entropy
@@ -124,7 +124,7 @@
 //! | `log(0)`, `x / 0` | `-inf`, `±inf` (`0 / 0` is NaN) |
 //! | `sqrt` of a negative number, `pow(negative, 0.5)` | NaN (`pow` with a whole exponent is fine: `pow(-2, 2)` is 4) |
 //! | `exp(±inf)`, `tanh(±inf)`, `sigmoid(±inf)`, `relu(±inf)` | `inf`/`0`, `±1`, `1`/`0`, `inf`/`0` |
-//! | NaN anywhere | NaN out, through `relu` and `max` too |
+//! | NaN anywhere | NaN out, through `relu`, `max` and `min` too; the gradient of a `max` or `min` whose slice holds a NaN is NaN across that slice (no element equals the NaN extreme: 0 / 0, as TensorFlow) |
 //!
 //! ## What `graph!` generates
 //!

@@ -70,6 +70,21 @@ fn exp_and_log() {
     check!(exp_log, cost, 0.25, 1.0);
 }
 
+graph_case!(extremes {
+    placeholder x: [f64; 3, 4];
+    variable w: [f64; 3, 4];
+    let high = max(x * w, axis = 1);
+    let low = min(x * w, axis = 0);
+    let cost = sum(high * high) + sum(low * 2) + min(x + w) * 3 + max(w);
+    minimize cost;
+});
+
+#[test]
+fn max_and_min_along_an_axis_and_whole() {
+    // Random inputs have no ties: the gradient goes to each slice's one extreme.
+    check!(extremes, cost, -2.0, 2.0);
+}
+
 graph_case!(softmax_vector {
     placeholder x: [f64; 6];
     placeholder t: [f64; 6];

@@ -102,7 +102,9 @@ static_graph::graph! {
         let value = v * 0.5 + x;
         let values = value * 0.5 + x;
         let workspace = values * 0.5 + x;
-        let cost = sum(tanh(workspace)) + max(workspace) + mean(adjoints);
+        let extreme = workspace * 0.5 + x;
+        let ties = extreme * 0.5 + x;
+        let cost = sum(tanh(ties)) + max(ties) + mean(adjoints);
         minimize cost;
     }
 }
@@ -145,13 +147,39 @@ static_graph::graph! {
         let value = relu(v) * 0.5 + adjoints;
         let values = relu(value) * 0.5 + adjoints;
         let workspace = relu(values) * 0.5 + adjoints;
-        let peak = max(workspace, axis = 1);
-        let z = matmul(workspace, transpose(w)) * matmul(workspace, u);
-        let cost = mean(softmax_cross_entropy(workspace, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(workspace, axis = 0));
+        let extreme = relu(workspace) * 0.5 + adjoints;
+        let ties = relu(extreme) * 0.5 + adjoints;
+        let peak = max(ties, axis = 1) + min(ties, axis = 1);
+        let z = matmul(ties, transpose(w)) * matmul(ties, u);
+        let cost = mean(softmax_cross_entropy(ties, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(ties, axis = 0));
         minimize cost;
     }
 }
 // Tensors named like locals: end
+
+static_graph::graph! {
+    /// The named dimension is called `extreme`.
+    pub mod dim_extreme {
+        placeholder x: [f32; extreme, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
+
+static_graph::graph! {
+    /// The named dimension is called `ties`.
+    pub mod dim_ties {
+        placeholder x: [f32; ties, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: [f32; 2] = 0.25;
+        let h = tanh(matmul(x, w) + b);
+        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+        minimize cost;
+    }
+}
 
 // Every local as the named dimension.
 
@@ -574,7 +602,7 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
             }),*]
         };
     }
-    let all = costs!(dim_adjoints dim_along_i dim_at dim_at_i dim_best_i dim_block dim_chunk dim_col_i dim_count dim_element dim_first_i dim_gradients dim_half dim_high dim_i dim_inner_i dim_k dim_lane dim_learning_rate dim_low dim_mid dim_offset dim_outer_i dim_p dim_row_i dim_seed dim_v dim_value dim_values dim_workspace);
+    let all = costs!(dim_adjoints dim_along_i dim_at dim_at_i dim_best_i dim_block dim_chunk dim_col_i dim_count dim_element dim_first_i dim_gradients dim_half dim_high dim_i dim_inner_i dim_k dim_lane dim_learning_rate dim_low dim_mid dim_offset dim_outer_i dim_p dim_row_i dim_seed dim_v dim_value dim_values dim_workspace dim_extreme dim_ties);
     assert!(all.iter().all(|graph| graph == &all[0]), "{all:?}");
 
     let mut p = awkward_names::Placeholders::default();

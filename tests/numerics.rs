@@ -65,24 +65,52 @@ fn division_by_zero_and_log_of_zero_follow_ieee() {
 }
 
 graph! {
-    /// Row maxima, with ties.
+    /// Row maxima and minima and the whole minimum, with ties.
     pub mod peaks {
         variable w: [f64; 2, 3];
         let m = max(w, axis = 1);
-        let cost = sum(m * m);
+        let low = min(w, axis = 1);
+        let least = min(w);
+        let cost = sum(m * m) + sum(low) + least * 10;
         minimize cost;
     }
 }
 
 #[test]
-fn the_gradient_of_max_goes_to_the_first_of_tied_maxima() {
+fn the_gradient_of_max_and_min_is_split_evenly_among_ties() {
+    // TensorFlow's reduce_max / reduce_min gradient: `g * (x == y) / count(x == y)`.
     let v = peaks::Variables {
         w: [[1.0, 3.0, 3.0], [2.0, -1.0, 2.0]],
     };
     let (values, gradients) = peaks::backward(&peaks::Placeholders {}, &v);
     assert_eq!(values.m, [3.0, 2.0]);
-    // d cost / d m = 2 m, routed to the first arg-max of each row.
-    assert_eq!(gradients.w, [[0.0, 6.0, 0.0], [4.0, 0.0, 0.0]]);
+    assert_eq!(values.low, [1.0, -1.0]);
+    assert_eq!(values.least, -1.0);
+    // d cost / d m = 2 m, split between the two 3s and between the two 2s; d / d low = 1 at each
+    // row's one minimum; d / d least = 10 at the one -1.
+    assert_eq!(gradients.w, [[1.0, 3.0, 3.0], [2.0, 11.0, 2.0]]);
+    let three_way = peaks::Variables {
+        w: [[5.0, 5.0, 5.0], [0.0, 0.0, 7.0]],
+    };
+    let (_, gradients) = peaks::backward(&peaks::Placeholders {}, &three_way);
+    // Row 0: max 5 three ways (10 / 3 each) and min 5 three ways (1 / 3 each); row 1: min 0 two
+    // ways (1 / 2 each, and the least, 10 / 2 each), max 7 alone (14).
+    let expected = [[11.0 / 3.0; 3], [5.5, 5.5, 14.0]];
+    for (got, want) in gradients.w.iter().flatten().zip(expected.iter().flatten()) {
+        assert!((got - want).abs() < 1e-12, "{:?}", gradients.w);
+    }
+}
+
+#[test]
+fn a_nan_extreme_gives_a_nan_gradient_across_its_slice() {
+    // As TensorFlow: no element equals a NaN maximum, so each share is 0 / 0.
+    let v = peaks::Variables {
+        w: [[1.0, f64::NAN, 3.0], [2.0, -1.0, 2.5]],
+    };
+    let (_, gradients) = peaks::backward(&peaks::Placeholders {}, &v);
+    assert!(gradients.w[0].iter().all(|g| g.is_nan()));
+    // Row 1 is NaN-free, but `least` reads every element: its slice (the whole) has a NaN.
+    assert!(gradients.w[1].iter().all(|g| g.is_nan()));
 }
 
 #[test]

@@ -20,6 +20,7 @@ fn op(byte: u8, extra: u8) -> Op {
         Op::Sum(_) => Op::Sum(axes),
         Op::Mean(_) => Op::Mean(axes),
         Op::Max(_) => Op::Max(axes),
+        Op::Min(_) => Op::Min(axes),
         op => op,
     }
 }

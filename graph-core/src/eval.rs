@@ -77,7 +77,7 @@ impl Evaluator<'_> {
                     .map(|(lp, t)| -lp.iter().zip(t).map(|(l, t)| l * t).sum::<f64>())
                     .collect()
             }
-            Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => {
+            Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => {
                 let index = IndexMap::reduction(operand(0), axes);
                 let count = match axes {
                     Axes::All => self.len(operand(0)),
@@ -92,7 +92,16 @@ impl Evaluator<'_> {
                 self.len(shape),
                 1,
             ),
-            Op::ArgMaxMask(axes) => self.argmax_mask(x[0], &IndexMap::reduction(shape, axes), shape, axes),
+            Op::ExtremeMask { axes, min } => {
+                let index = IndexMap::reduction(shape, axes);
+                let extreme = if min { Op::Min(axes) } else { Op::Max(axes) };
+                let slices = match axes {
+                    Axes::All => 1,
+                    Axes::One(k) => self.len(shape) / self.dim(shape, k),
+                };
+                let y = self.reduce(&extreme, x[0], &index, slices, 1);
+                extreme_mask(x[0], &y, &index, self.batch)
+            }
             Op::Broadcast => self.gather(x[0], &IndexMap::broadcast(operand(0), shape), self.len(shape)),
             Op::Expand(axis) => self.gather(x[0], &IndexMap::expansion(shape, axis), self.len(shape)),
             Op::MatMul { ta, tb } => self.matmul(x[0], operand(0), ta, x[1], operand(1), tb),
@@ -109,42 +118,23 @@ impl Evaluator<'_> {
 
     /// Folds `x` into `len` results, element `i` going to `index.apply(i)`.
     fn reduce(&self, op: &Op, x: &[f64], index: &IndexMap, len: usize, count: usize) -> Vec<f64> {
-        let start = if matches!(op, Op::Max(_)) {
-            f64::NEG_INFINITY
-        } else {
-            0.0
+        let start = match op {
+            Op::Max(_) => f64::NEG_INFINITY,
+            Op::Min(_) => f64::INFINITY,
+            _ => 0.0,
         };
         let mut out = vec![start; len];
         for (i, &v) in x.iter().enumerate() {
             let slot = &mut out[index.apply(i, self.batch)];
             *slot = match op {
                 Op::Max(_) if v > *slot || v.is_nan() => v,
-                Op::Max(_) => *slot,
+                Op::Min(_) if v < *slot || v.is_nan() => v,
+                Op::Max(_) | Op::Min(_) => *slot,
                 _ => *slot + v,
             };
         }
         if matches!(op, Op::Mean(_)) {
             out.iter_mut().for_each(|v| *v /= count as f64);
-        }
-        out
-    }
-
-    /// 1 at the first maximum of each reduced slice (in row-major order), 0 elsewhere.
-    fn argmax_mask(&self, x: &[f64], index: &IndexMap, shape: &Shape, axes: Axes) -> Vec<f64> {
-        let slices = match axes {
-            Axes::All => 1,
-            Axes::One(k) => self.len(shape) / self.dim(shape, k),
-        };
-        let mut best: Vec<Option<usize>> = vec![None; slices];
-        for (i, &v) in x.iter().enumerate() {
-            let slot = &mut best[index.apply(i, self.batch)];
-            if slot.is_none_or(|b| v > x[b] || (v.is_nan() && !x[b].is_nan())) {
-                *slot = Some(i);
-            }
-        }
-        let mut out = vec![0.0; x.len()];
-        for i in best.into_iter().flatten() {
-            out[i] = 1.0;
         }
         out
     }
@@ -192,13 +182,34 @@ pub fn scalar(op: &Op, x: &[f64]) -> f64 {
         Op::Relu => 0.0,
         Op::Step => f64::from(u8::from(x[0] > 0.0)),
         Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => unreachable!("a leaf is not computed"),
-        Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy | Op::Sum(_) | Op::Mean(_) | Op::Max(_) => {
+        Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy | Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => {
             unreachable!("{op} is not elementwise arithmetic")
         }
-        Op::ArgMaxMask(_) | Op::MatMul { .. } | Op::Transpose | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
+        Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Transpose | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
             unreachable!("{op} is not elementwise arithmetic")
         }
     }
+}
+
+/// The gradient's share of each element of `x` under its slice's extreme `y` (slice
+/// `index.apply(i)`): `1 / k` at each of the `k` elements equal to it, 0 elsewhere; NaN
+/// throughout a slice whose extreme is NaN (no element equals it: 0 / 0), as TensorFlow's
+/// `cast(x == y) / sum(cast(x == y))`.
+fn extreme_mask(x: &[f64], y: &[f64], index: &IndexMap, batch: usize) -> Vec<f64> {
+    let mut ties = vec![0.0; y.len()];
+    for (i, &v) in x.iter().enumerate() {
+        let slice = index.apply(i, batch);
+        if v == y[slice] {
+            ties[slice] += 1.0;
+        }
+    }
+    x.iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let slice = index.apply(i, batch);
+            f64::from(u8::from(v == y[slice])) / ties[slice]
+        })
+        .collect()
 }
 
 /// `f` applied to each row of length `row`.

@@ -81,12 +81,12 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
         Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => call(node.op.name()),
         Op::Softmax | Op::LogSoftmax | Op::Transpose => call(node.op.name()),
         Op::SoftmaxCrossEntropy => (format!("softmax_cross_entropy({}, {})", args[0].0, args[1].0), 3),
-        Op::ArgMaxMask(_) => call("argmax_mask"),
+        Op::ExtremeMask { .. } => call(node.op.name()),
         Op::MatMul { ta, tb } => {
             let t = |(s, _): &(String, u8), flag: bool| if flag { format!("transpose({s})") } else { s.clone() };
             (format!("matmul({}, {})", t(&args[0], ta), t(&args[1], tb)), 3)
         }
-        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => {
+        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => {
             let operand_rank = graph.shape(graph.operands(id)[0]).rank();
             match axes {
                 Axes::One(k) if operand_rank > 1 => (format!("{}({}, axis = {k})", node.op.name(), args[0].0), 3),

@@ -444,13 +444,14 @@ impl Lowering {
             Op::Sum(_) => g.push(Op::Sum(axes), &x, loc),
             Op::Mean(_) => g.push(Op::Mean(axes), &x, loc),
             Op::Max(_) => g.push(Op::Max(axes), &x, loc),
+            Op::Min(_) => g.push(Op::Min(axes), &x, loc),
             Op::Transpose | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu => g.push(op, &x, loc),
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => g.push(op, &x, loc),
             // Lowered above, or not callable (`Op::call` gives them no name).
             Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Neg => {
                 Err(internal(name.as_str(), loc))
             }
-            Op::Step | Op::ArgMaxMask(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
+            Op::Step | Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
                 Err(internal(name.as_str(), loc))
             }
         };

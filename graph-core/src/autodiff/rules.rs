@@ -17,7 +17,7 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
     match op {
         Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => Ok(vec![]),
         // Piecewise-constant ops: zero gradient almost everywhere.
-        Op::Step | Op::ArgMaxMask(_) => Ok(vec![None]),
+        Op::Step | Op::ExtremeMask { .. } => Ok(vec![None]),
         Op::Add => Ok(vec![Some(grad), Some(grad)]),
         Op::Sub => {
             let minus = g.push(Op::Neg, &[grad], loc)?;
@@ -111,9 +111,11 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
             let share = g.div_size(grad, count, loc)?;
             one(spread(g, share, operands[0], axes)?)
         }
-        Op::Max(axes) => {
-            // The gradient goes to the first maximum of each slice.
-            let mask = g.push(Op::ArgMaxMask(axes), &[operands[0]], loc)?;
+        Op::Max(axes) | Op::Min(axes) => {
+            // The gradient goes to the extreme of each slice, split evenly among ties (as
+            // TensorFlow's `reduce_max` gradient: `x == y`, divided by the number of matches).
+            let min = matches!(op, Op::Min(_));
+            let mask = g.push(Op::ExtremeMask { axes, min }, &[operands[0]], loc)?;
             let spread = spread(g, grad, operands[0], axes)?;
             one(g.binary(Op::Mul, spread, mask, loc)?)
         }

@@ -41,8 +41,8 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
             }
             Ok(a.without_axis(a.rank() - 1))
         }
-        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => reduced(op, *axes, a, describe),
-        Op::ArgMaxMask(axes) => reduced(op, *axes, a, describe).map(|_| a.clone()),
+        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => reduced(op, *axes, a, describe),
+        Op::ExtremeMask { axes, .. } => reduced(op, *axes, a, describe).map(|_| a.clone()),
         Op::MatMul { ta, tb } => matmul(a, *ta, operands[1], *tb, describe),
         Op::Transpose => match a.dims() {
             [rows, cols] => Ok(Shape::of(vec![*cols, *rows])),

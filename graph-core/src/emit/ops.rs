@@ -151,11 +151,20 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
             Expr::atom(code!((#n) as #float))
         }
         // A reduction of a scalar is the scalar itself; views read their operand.
-        Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::SumTo | Op::Broadcast | Op::Expand(_) => args[0].clone(),
+        Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::SumTo | Op::Broadcast | Op::Expand(_) => {
+            args[0].clone()
+        }
         Op::Placeholder | Op::Variable | Op::Constant(_) => unreachable!("leaves are read, not computed"),
         Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => unreachable!("legalised before emission"),
-        // The mask of a single element: it is its own maximum.
-        Op::ArgMaxMask(_) => literal(1.0, graph.dtype()),
+        // The mask of a single element: it is its own extreme, unless it is NaN (0 / 0).
+        Op::ExtremeMask { .. } => {
+            let (a, unit, nan) = (
+                &args[0].tokens,
+                literal(1.0, graph.dtype()).tokens,
+                literal(f64::NAN, graph.dtype()).tokens,
+            );
+            Expr::atom(code!(if #a.is_nan() { #nan } else { #unit }))
+        }
         Op::MatMul { .. } | Op::Transpose => unreachable!("products of scalars do not type-check"),
     }
 }
@@ -209,6 +218,14 @@ pub fn fold(graph: &Graph, node: NodeId) -> Fold {
                 code!(#float::NEG_INFINITY)
             }),
             step: |acc, value, _| code!({ let value = #value; if value > #acc || value.is_nan() { #acc = value; } }),
+            divide_by: None,
+        },
+        Op::Min(_) => Fold {
+            start: Expr::atom({
+                let float = float_type(dtype);
+                code!(#float::INFINITY)
+            }),
+            step: |acc, value, _| code!({ let value = #value; if value < #acc || value.is_nan() { #acc = value; } }),
             divide_by: None,
         },
         _ => unreachable!("{} is not a reduction", graph.op(node)),
@@ -267,7 +284,7 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                 }
             }
         }
-        Op::ArgMaxMask(axes) => {
+        Op::ExtremeMask { axes, min } => {
             let shape = operand(0);
             let (outer, length, inner) = match axes {
                 Axes::All => (Size::ONE, shape.size(), Size::ONE),
@@ -282,19 +299,34 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                 literal(0.0, graph.dtype()).tokens,
                 literal(1.0, graph.dtype()).tokens,
             );
+            let beats = if min {
+                code!(value < extreme)
+            } else {
+                code!(value > extreme)
+            };
+            // Each slice: its extreme (a NaN wins), the number of entries equal to it, then each
+            // entry's share, `(x == extreme) / ties` (0 / 0, NaN, where the extreme is NaN).
             code! {
-                #out.fill(#zero);
                 for outer_i in 0..#outer {
                     for inner_i in 0..#inner {
                         let first_i = outer_i * #length * #inner + inner_i;
-                        let mut best_i = first_i;
+                        let mut extreme = #a[first_i];
                         for along_i in 1..#length {
-                            let at_i = first_i + along_i * #inner;
-                            if #a[at_i] > #a[best_i] || (#a[at_i].is_nan() && !#a[best_i].is_nan()) {
-                                best_i = at_i;
+                            let value = #a[first_i + along_i * #inner];
+                            if #beats || value.is_nan() {
+                                extreme = value;
                             }
                         }
-                        #out[best_i] = #unit;
+                        let mut ties = #zero;
+                        for along_i in 0..#length {
+                            if #a[first_i + along_i * #inner] == extreme {
+                                ties += #unit;
+                            }
+                        }
+                        for along_i in 0..#length {
+                            let at_i = first_i + along_i * #inner;
+                            #out[at_i] = (if #a[at_i] == extreme { #unit } else { #zero }) / ties;
+                        }
                     }
                 }
             }

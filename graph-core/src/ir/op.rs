@@ -65,9 +65,16 @@ pub enum Op {
     Relu,
     /// 1 where `a > 0`, else 0: the derivative of `relu`, itself with zero gradient.
     Step,
-    /// 1 at the first maximum of each slice along the axes, 0 elsewhere: routes the gradient
-    /// of `max`. Zero gradient.
-    ArgMaxMask(Axes),
+    /// For each slice along the axes, `1 / k` at each of its `k` entries equal to the slice's
+    /// maximum (minimum, if `min`), 0 elsewhere, and NaN across a slice whose extreme is NaN:
+    /// routes the gradient of `max` (`min`), split evenly among ties, as TensorFlow's
+    /// `x == y` over the count of matches does. Zero gradient.
+    ExtremeMask {
+        /// The slices.
+        axes: Axes,
+        /// Of the minimum, not the maximum.
+        min: bool,
+    },
     /// `log(softmax(a))` over the last axis, computed stably.
     LogSoftmax,
     /// `-sum(labels * log_softmax(logits))` over the last axis: operands `logits, labels`.
@@ -88,9 +95,10 @@ pub enum Op {
     Sum(Axes),
     /// Mean of the elements over some axes.
     Mean(Axes),
-    /// Maximum of the elements over some axes (its gradient is not defined here: the
-    /// compiler only creates it when lowering `softmax`, where the shift is constant).
+    /// Maximum of the elements over some axes; a NaN wins.
     Max(Axes),
+    /// Minimum of the elements over some axes; a NaN wins.
+    Min(Axes),
     /// The operand repeated to this node's shape (NumPy rules: the operand's dims align to
     /// the right; a missing or length-1 dim is repeated).
     Broadcast,
@@ -101,7 +109,7 @@ pub enum Op {
 }
 
 /// How many kinds of [`Op`] there are: one per variant, numbered by [`Op::ordinal`].
-pub const OP_KINDS: usize = 29;
+pub const OP_KINDS: usize = 30;
 
 impl Op {
     /// One op of every kind (parameters chosen as examples), in [`Op::ordinal`] order: the one
@@ -126,7 +134,10 @@ impl Op {
         Op::Sigmoid,
         Op::Relu,
         Op::Step,
-        Op::ArgMaxMask(Axes::All),
+        Op::ExtremeMask {
+            axes: Axes::All,
+            min: false,
+        },
         Op::LogSoftmax,
         Op::SoftmaxCrossEntropy,
         Op::MatMul { ta: false, tb: false },
@@ -138,6 +149,7 @@ impl Op {
         Op::Broadcast,
         Op::SumTo,
         Op::Expand(0),
+        Op::Min(Axes::All),
     ];
 
     /// The kind's number, `0..OP_KINDS`: its place in [`Op::EVERY`].
@@ -160,7 +172,7 @@ impl Op {
             Op::Sigmoid => 14,
             Op::Relu => 15,
             Op::Step => 16,
-            Op::ArgMaxMask(_) => 17,
+            Op::ExtremeMask { .. } => 17,
             Op::LogSoftmax => 18,
             Op::SoftmaxCrossEntropy => 19,
             Op::MatMul { .. } => 20,
@@ -172,6 +184,7 @@ impl Op {
             Op::Broadcast => 26,
             Op::SumTo => 27,
             Op::Expand(_) => 28,
+            Op::Min(_) => 29,
         }
     }
 
@@ -181,8 +194,8 @@ impl Op {
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => 0,
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::SoftmaxCrossEntropy | Op::MatMul { .. } => 2,
             Op::Neg | Op::Pow(_) | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => 1,
-            Op::ArgMaxMask(_) | Op::LogSoftmax | Op::Transpose | Op::Softmax => 1,
-            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => 1,
+            Op::ExtremeMask { .. } | Op::LogSoftmax | Op::Transpose | Op::Softmax => 1,
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => 1,
         }
     }
 
@@ -218,8 +231,9 @@ impl Op {
             Op::Sum(_) => call("sum", 1, true),
             Op::Mean(_) => call("mean", 1, true),
             Op::Max(_) => call("max", 1, true),
+            Op::Min(_) => call("min", 1, true),
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Neg => None,
-            Op::Step | Op::ArgMaxMask(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
+            Op::Step | Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
         }
     }
 
@@ -242,8 +256,8 @@ impl Op {
             Op::Broadcast | Op::Expand(_) => true,
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => false,
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => false,
-            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::SumTo => false,
-            Op::ArgMaxMask(_) | Op::MatMul { .. } | Op::Transpose => false,
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::SumTo => false,
+            Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Transpose => false,
         }
     }
 
@@ -254,13 +268,13 @@ impl Op {
 
     /// Whether the node folds many elements of its operand into one of its own.
     pub fn is_reduction(&self) -> bool {
-        matches!(self, Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::SumTo)
+        matches!(self, Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::SumTo)
     }
 
     /// Whether the emitter computes the node whole, in a step of its own, rather than fusing
     /// it into a loop.
     pub fn is_kernel(&self) -> bool {
-        matches!(self, Op::ArgMaxMask(_) | Op::MatMul { .. } | Op::Transpose)
+        matches!(self, Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Transpose)
     }
 
     /// A key equal for equal ops (payload floats by their bits), for common-subexpression
@@ -274,7 +288,8 @@ impl Op {
         match self {
             Op::Constant(c) | Op::Pow(c) => (self.name(), c.to_bits(), 0),
             Op::Count(size) => (self.name(), size.factor as u64, u64::from(size.power)),
-            Op::Sum(a) | Op::Mean(a) | Op::Max(a) | Op::ArgMaxMask(a) => (self.name(), axes(a), 0),
+            Op::Sum(a) | Op::Mean(a) | Op::Max(a) | Op::Min(a) => (self.name(), axes(a), 0),
+            Op::ExtremeMask { axes: a, min } => (self.name(), axes(a), u64::from(*min)),
             Op::Expand(k) => (self.name(), *k as u64, 0),
             Op::MatMul { ta, tb } => (self.name(), u64::from(*ta), u64::from(*tb)),
             Op::Placeholder | Op::Variable | Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg => (self.name(), 0, 0),
@@ -309,7 +324,8 @@ impl Op {
             Op::Sigmoid => "sigmoid",
             Op::Relu => "relu",
             Op::Step => "step",
-            Op::ArgMaxMask(_) => "argmax_mask",
+            Op::ExtremeMask { min: false, .. } => "max_mask",
+            Op::ExtremeMask { min: true, .. } => "min_mask",
             Op::LogSoftmax => "log_softmax",
             Op::SoftmaxCrossEntropy => "softmax_cross_entropy",
             Op::MatMul { .. } => "matmul",
@@ -318,6 +334,7 @@ impl Op {
             Op::Sum(_) => "sum",
             Op::Mean(_) => "mean",
             Op::Max(_) => "max",
+            Op::Min(_) => "min",
             Op::Broadcast => "broadcast",
             Op::SumTo => "sum_to",
             Op::Expand(_) => "expand",
@@ -334,7 +351,9 @@ impl fmt::Display for Op {
                 write!(f, "{} axis={k}", self.name())
             }
             Op::Expand(k) => write!(f, "expand axis={k}"),
-            Op::ArgMaxMask(Axes::One(k)) => write!(f, "argmax_mask axis={k}"),
+            Op::ExtremeMask { axes: Axes::One(k), .. } | Op::Min(Axes::One(k)) => {
+                write!(f, "{} axis={k}", self.name())
+            }
             Op::Count(size) => write!(f, "count {}*batch^{}", size.factor, size.power),
             Op::MatMul { ta, tb } => write!(
                 f,

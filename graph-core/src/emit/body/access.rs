@@ -202,7 +202,7 @@ impl Emitter<'_> {
         let operand = graph.shape(graph.operands(id)[0]);
         match *graph.op(id) {
             Op::SumTo => IndexMap::broadcast(graph.shape(id), operand),
-            Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) => IndexMap::reduction(operand, axes),
+            Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => IndexMap::reduction(operand, axes),
             _ => unreachable!("{id} is not a reduction"),
         }
     }
