@@ -235,6 +235,11 @@ impl<'a> Generator<'a> {
                     _ => "max",
                 };
                 let mut dims = ad.to_vec();
+                if self.rng.below(3) == 0 {
+                    // The axis stays, with length 1.
+                    *dims.last_mut()? = 1;
+                    return Some((format!("{f}({an}, axis = -1, keepdims = true)"), dims));
+                }
                 dims.pop();
                 Some((format!("{f}({an}, axis = -1)"), dims))
             }

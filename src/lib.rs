@@ -102,6 +102,7 @@
 //! | `transpose(a)` | `[N, M] -> [M, N]` | `d_a = transpose(g)` |
 //! | `sum(a)`, `mean(a)`, `max(a)`, `min(a)` | scalar | `d_a = g` (`g / n` for `mean`) repeated; for `max` and `min`, `g * (a == y) / count(a == y)`: split evenly among tied extremes, as TensorFlow's |
 //! | `sum(a, axis = k)`, `mean(a, axis = k)`, `max(a, axis = k)`, `min(a, axis = k)` | axis `k` goes (`-1` is the last) | as above, along axis `k` |
+//! | the same with `keepdims = true` | the reduced axes stay, with length 1, so the result broadcasts against `a` (`x - mean(x, axis = -1, keepdims = true)`) | as above; the length-1 axes are a view, nothing is copied |
 //!
 //! Numerics follow TensorFlow. `softmax`, `log_softmax` and `softmax_cross_entropy` subtract
 //! each row's maximum before `exp`, so logits of 1000 give no overflow, and the cross-entropy

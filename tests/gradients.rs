@@ -85,6 +85,48 @@ fn max_and_min_along_an_axis_and_whole() {
     check!(extremes, cost, -2.0, 2.0);
 }
 
+graph_case!(layer_norm {
+    placeholder x: [f64; 3, 4];
+    variable gain: [f64; 4];
+    variable bias: [f64; 4];
+    let scaled = x * gain;
+    let mu = mean(scaled, axis = -1, keepdims = true);
+    let centred = scaled - mu;
+    let spread = mean(centred * centred, axis = -1, keepdims = true);
+    let y = centred / sqrt(spread + 0.5) + bias;
+    let low = min(y, axis = 0, keepdims = true);
+    let peak = max(y, keepdims = true);
+    let total = sum(y * y, axis = 1, keepdims = true);
+    let cost = mean(y * y * x) + sum(low) + sum(peak) * 2 + mean(total);
+    minimize cost;
+});
+
+#[test]
+fn layer_norm_with_keepdims() {
+    check!(layer_norm, cost, -2.0, 2.0);
+    // The kept axes have length 1, as declared types show: `mu` is [3, 1], `peak` [1, 1].
+    let values = layer_norm::g::forward(
+        &layer_norm::g::Placeholders::default(),
+        &layer_norm::g::Variables::default(),
+    );
+    let (mu, peak): ([[f64; 1]; 3], [[f64; 1]; 1]) = (values.mu, values.peak);
+    assert_eq!((mu, peak), ([[0.0]; 3], [[0.0]]));
+}
+
+graph_case!(keepdims_over_a_batch {
+    placeholder x: [f64; batch, 3];
+    variable w: [f64; 3];
+    let column = mean(x * w, axis = 0, keepdims = true);
+    let everything = sum(x * w, keepdims = true);
+    let cost = mean((x * w - column) * (x * w - column)) + sum(everything * everything);
+    minimize cost;
+});
+
+#[test]
+fn keepdims_along_the_named_dimension() {
+    check!(keepdims_over_a_batch, cost, -2.0, 2.0, batch = 5);
+}
+
 graph_case!(softmax_vector {
     placeholder x: [f64; 6];
     placeholder t: [f64; 6];

@@ -104,6 +104,8 @@ pub enum Expr {
     Name(Ident),
     /// A numeric literal.
     Number(Number),
+    /// `true` or `false`: only as a keyword argument's value (`keepdims = true`).
+    Bool(syn::LitBool),
     /// `-EXPR`.
     Neg {
         /// The span of `-`.
@@ -152,6 +154,7 @@ impl Expr {
         match self {
             Expr::Name(name) => Loc::at(name.span()),
             Expr::Number(n) => n.loc,
+            Expr::Bool(b) => Loc::at(b.span),
             Expr::Neg { minus, expr } => Loc::at(*minus).to(expr.loc()),
             Expr::Chain { first, rest } => match rest.last() {
                 Some((_, _, last)) => first.loc().to(last.loc()),

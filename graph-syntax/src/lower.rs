@@ -372,6 +372,12 @@ impl Lowering {
     fn expr(&mut self, expr: &Expr) -> Option<NodeId> {
         match expr {
             Expr::Name(name) => self.name(name),
+            Expr::Bool(b) => {
+                let message =
+                    "`true` and `false` are only for keyword arguments such as `keepdims = true`: a tensor is a number";
+                self.errors.push(Diagnostic::new(Loc::at(b.span), message));
+                None
+            }
             Expr::Number(n) => {
                 let value = self.number(*n)?;
                 Some(self.graph.constant(value, n.loc))
@@ -425,7 +431,7 @@ impl Lowering {
             self.errors.push(Diagnostic::new(loc, message));
             return None;
         }
-        let axis = self.axis_keyword(&name, call.takes_axis, keywords)?;
+        let (axis, keepdims) = self.axis_keyword(&name, call.takes_axis, keywords)?;
         if let Op::Pow(_) = op {
             return self.pow(&args[0], &args[1], loc);
         }
@@ -435,27 +441,39 @@ impl Lowering {
             None => Axes::All,
             Some((k, k_loc)) => Axes::One(self.axis_index(x[0], k, k_loc)?),
         };
-        let g = &mut self.graph;
-        let result = match op {
-            Op::Add | Op::Sub | Op::Mul | Op::Div => g.binary(op, x[0], x[1], loc),
-            Op::MatMul { .. } => self
-                .check_matmul(&x, loc)
-                .and_then(|()| self.graph.push(Op::MatMul { ta: false, tb: false }, &x, loc)),
-            Op::Sum(_) => g.push(Op::Sum(axes), &x, loc),
-            Op::Mean(_) => g.push(Op::Mean(axes), &x, loc),
-            Op::Max(_) => g.push(Op::Max(axes), &x, loc),
-            Op::Min(_) => g.push(Op::Min(axes), &x, loc),
-            Op::Transpose | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu => g.push(op, &x, loc),
-            Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => g.push(op, &x, loc),
-            // Lowered above, or not callable (`Op::call` gives them no name).
-            Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Neg => {
-                Err(internal(name.as_str(), loc))
+        let result = self.lower_call(op, &name, &x, axes, loc);
+        let result = match (keepdims, axes) {
+            // `keepdims`: the reduced axes come back with length 1 (a view: nothing is copied).
+            (true, Axes::One(k)) => result.and_then(|r| self.graph.expand(r, k, Dim::Fixed(1), loc)),
+            (true, Axes::All) => {
+                let rank = self.graph.shape(x[0]).rank();
+                result.and_then(|r| (0..rank).try_fold(r, |r, k| self.graph.expand(r, k, Dim::Fixed(1), loc)))
             }
-            Op::Step | Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
-                Err(internal(name.as_str(), loc))
-            }
+            (false, _) => result,
         };
         self.errors.check(result)
+    }
+
+    /// The node of call `name` (op `op`) of `x`, reducing `axes` if it reduces.
+    fn lower_call(&mut self, op: Op, name: &str, x: &[NodeId], axes: Axes, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let g = &mut self.graph;
+        match op {
+            Op::Add | Op::Sub | Op::Mul | Op::Div => g.binary(op, x[0], x[1], loc),
+            Op::MatMul { .. } => self
+                .check_matmul(x, loc)
+                .and_then(|()| self.graph.push(Op::MatMul { ta: false, tb: false }, x, loc)),
+            Op::Sum(_) => g.push(Op::Sum(axes), x, loc),
+            Op::Mean(_) => g.push(Op::Mean(axes), x, loc),
+            Op::Max(_) => g.push(Op::Max(axes), x, loc),
+            Op::Min(_) => g.push(Op::Min(axes), x, loc),
+            Op::Transpose | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu => g.push(op, x, loc),
+            Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => g.push(op, x, loc),
+            // Lowered above, or not callable (`Op::call` gives them no name).
+            Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Neg => {
+                Err(internal(name, loc))
+            }
+            Op::Step | Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => Err(internal(name, loc)),
+        }
     }
 
     /// The user's `matmul` takes `[N, K] x [K, M]` or `[K] x [K, M]`: the transposed and
@@ -472,20 +490,35 @@ impl Lowering {
         Err(Diagnostic::new(loc, message))
     }
 
-    /// The `axis = K` keyword argument, if given and allowed.
-    fn axis_keyword(&mut self, name: &str, takes_axis: bool, keywords: &[(Ident, Expr)]) -> Option<Option<(f64, Loc)>> {
+    /// The `axis = K` and `keepdims = true` keyword arguments, if given and allowed.
+    fn axis_keyword(
+        &mut self,
+        name: &str,
+        takes_axis: bool,
+        keywords: &[(Ident, Expr)],
+    ) -> Option<(Option<(f64, Loc)>, bool)> {
         let mut axis = None;
+        let mut keepdims: Option<bool> = None;
         for (key, value) in keywords {
             let loc = Loc::at(key.span()).to(value.loc());
-            let message = if key != "axis" {
+            let message = if key != "axis" && key != "keepdims" {
                 format!("`{name}` has no argument `{key}`")
+            } else if key == "keepdims" && takes_axis {
+                match (value, keepdims) {
+                    (_, Some(_)) => "`keepdims` is given twice".to_owned(),
+                    (Expr::Bool(b), None) => {
+                        keepdims = Some(b.value);
+                        continue;
+                    }
+                    _ => "`keepdims` is `true` or `false`, like `keepdims = true`".to_owned(),
+                }
             } else if !takes_axis {
                 let reducers: Vec<String> = Op::calls()
                     .filter(|(_, call)| call.takes_axis)
                     .map(|(_, call)| format!("`{}`", call.name))
                     .collect();
                 format!(
-                    "`{name}` takes no `axis`: only {} reduce along an axis",
+                    "`{name}` takes no `{key}`: only {} reduce along an axis",
                     reducers.join(", ")
                 )
             } else if axis.is_some() {
@@ -499,7 +532,7 @@ impl Lowering {
             self.errors.push(Diagnostic::new(loc, message));
             return None;
         }
-        Some(axis)
+        Some((axis, keepdims.unwrap_or(false)))
     }
 
     /// Axis `k` of `node`, counting from the end when negative (`-1` is the last axis).

@@ -369,6 +369,9 @@ fn atom(input: ParseStream, depth: usize) -> syn::Result<Expr> {
         }
         return Ok(expr);
     }
+    if input.peek(syn::LitBool) {
+        return Ok(Expr::Bool(input.parse()?));
+    }
     if input.peek(Lit) {
         return Ok(Expr::Number(parse_number(input)?));
     }
