@@ -3,7 +3,7 @@
 //! Grammar:
 //!
 //! ```text
-//! graph  := attr* vis "mod" IDENT "{" item* "}"
+//! graph  := attr* vis "mod" IDENT "{" item* "}"      (attributes kept as tokens, unparsed)
 //! item   := "placeholder" IDENT ":" type ";"
 //!         | "variable" IDENT ":" type ("=" init)? ";"
 //!         | "let" IDENT "=" expr ";"
@@ -14,10 +14,13 @@
 //! expr   := term (("+" | "-") term)*        (kept flat: a run of any length)
 //! term   := unary (("*" | "/") unary)*
 //! unary  := "-" unary | atom
-//! atom   := number | IDENT | IDENT "(" (arg ("," arg)*)? ")" | "(" expr ")"
-//! arg    := expr | IDENT "=" expr
+//! atom   := number | bool | IDENT | IDENT "(" (arg ("," arg)*)? ")" | "(" expr ")"
+//! arg    := expr | IDENT "=" expr                 (`axis = -1`, `keepdims = true`)
+//! bool   := "true" | "false"                      (only as a keyword argument's value)
 //! number := "-"? (INT | FLOAT)
 //! ```
+//!
+//! Nesting (parentheses, calls, unary minus) is bounded by [`MAX_NESTING`].
 
 use crate::ast::{BinOp, DimSpec, Expr, GraphDef, InitSpec, Item, Number, TypeSpec};
 use graph_core::{DType, Dim, Loc, Shape};
