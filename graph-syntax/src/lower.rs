@@ -24,7 +24,7 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
 }
 
 /// [`lower`], and on failure also the outline of what `def` declares, for the stub module
-/// that keeps a user's other code free of follow-on errors (see [`outline`]).
+/// that keeps a user's other code free of follow-on errors.
 pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, Box<Program>)> {
     let mut errors = Diagnostics::default();
     let dtype = float_type(def, &mut errors);
