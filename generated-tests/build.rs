@@ -254,6 +254,14 @@ impl<'a> Generator<'a> {
                     .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && k != BATCH)
                     .filter(|&i| self.values[i].dims[1] != BATCH)
                     .collect();
+                let vectors: Vec<usize> = (0..self.values.len())
+                    .filter(|&i| self.values[i].dims == [k] && k != BATCH)
+                    .collect();
+                if !vectors.is_empty() && self.rng.below(2) == 0 {
+                    // [n, k] x [k] -> [n]
+                    let v = vectors[self.rng.below(vectors.len())];
+                    return Some((format!("matmul({an}, {})", self.values[v].name), vec![ad[0]]));
+                }
                 let b = *weights.get(self.rng.below(weights.len().max(1)))?;
                 Some((
                     format!("matmul({an}, {})", self.values[b].name),

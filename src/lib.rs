@@ -98,7 +98,7 @@
 //! | `softmax(a)` | shape of `a`, over the last axis | `d_a = y * (g - sum(g * y))`, the sum over the last axis |
 //! | `log_softmax(a)` | shape of `a`, over the last axis | `d_a = g - exp(y) * sum(g)` |
 //! | `softmax_cross_entropy(logits, labels)` | equal shapes; the last axis goes: one loss per row | `d_logits = g * (softmax(logits) * sum(labels) - labels)` (`softmax(logits) - labels` for labels that are distributions), `d_labels = -g * log_softmax(logits)` |
-//! | `matmul(a, b)` | `[N, K] x [K, M] -> [N, M]`, `[K] x [K, M] -> [M]` | `d_a = matmul(g, transpose(b))`, `d_b = matmul(transpose(a), g)` |
+//! | `matmul(a, b)` | `[N, K] x [K, M] -> [N, M]`, `[K] x [K, M] -> [M]`, `[N, K] x [K] -> [N]` | `d_a = matmul(g, transpose(b))`, `d_b = matmul(transpose(a), g)` (for a vector, the outer and vector products these reduce to) |
 //! | `transpose(a)` | `[N, M] -> [M, N]` | `d_a = transpose(g)` |
 //! | `sum(a)`, `mean(a)`, `max(a)`, `min(a)` | scalar | `d_a = g` (`g / n` for `mean`) repeated; for `max` and `min`, `g * (a == y) / count(a == y)`: split evenly among tied extremes, as TensorFlow's |
 //! | `sum(a, axis = k)`, `mean(a, axis = k)`, `max(a, axis = k)`, `min(a, axis = k)` | axis `k` goes (`-1` is the last) | as above, along axis `k` |

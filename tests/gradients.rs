@@ -127,6 +127,46 @@ fn keepdims_along_the_named_dimension() {
     check!(keepdims_over_a_batch, cost, -2.0, 2.0, batch = 5);
 }
 
+graph_case!(logistic_regression {
+    placeholder x: [f64; 6, 3];
+    placeholder y: [f64; 6];
+    variable w: [f64; 3];
+    variable b: f64;
+    let p = sigmoid(matmul(x, w) + b);
+    let cost = mean(pow(p - y, 2));
+    minimize cost;
+});
+
+#[test]
+fn matrix_times_vector() {
+    check!(logistic_regression, cost, -2.0, 2.0);
+    // One row by hand: p = sigmoid(x . w + b).
+    let mut p = logistic_regression::g::Placeholders::default();
+    p.x[2] = [1.0, -2.0, 0.5];
+    let v = logistic_regression::g::Variables {
+        w: [0.5, 0.25, 2.0],
+        b: -0.25,
+    };
+    let logit: f64 = 0.5 - 0.5 + 1.0 - 0.25;
+    let values = logistic_regression::g::forward(&p, &v);
+    assert!((values.p[2] - 1.0 / (1.0 + (-logit).exp())).abs() < 1e-15);
+}
+
+graph_case!(matrix_vector_batch {
+    placeholder x: [f64; batch, 4];
+    variable w: [f64; 4];
+    variable u: [f64; 4, 4];
+    let h = tanh(matmul(x, u));
+    let score = matmul(h, w);
+    let cost = mean(score * score);
+    minimize cost;
+});
+
+#[test]
+fn matrix_times_vector_over_a_batch() {
+    check!(matrix_vector_batch, cost, -1.0, 1.0, batch = 3);
+}
+
 graph_case!(softmax_vector {
     placeholder x: [f64; 6];
     placeholder t: [f64; 6];

@@ -459,9 +459,7 @@ impl Lowering {
         let g = &mut self.graph;
         match op {
             Op::Add | Op::Sub | Op::Mul | Op::Div => g.binary(op, x[0], x[1], loc),
-            Op::MatMul { .. } => self
-                .check_matmul(x, loc)
-                .and_then(|()| self.graph.push(Op::MatMul { ta: false, tb: false }, x, loc)),
+            Op::MatMul { .. } => self.matmul(x, loc),
             Op::Sum(_) => g.push(Op::Sum(axes), x, loc),
             Op::Mean(_) => g.push(Op::Mean(axes), x, loc),
             Op::Max(_) => g.push(Op::Max(axes), x, loc),
@@ -476,18 +474,35 @@ impl Lowering {
         }
     }
 
-    /// The user's `matmul` takes `[N, K] x [K, M]` or `[K] x [K, M]`: the transposed and
-    /// outer-product forms exist for gradients only.
-    fn check_matmul(&self, x: &[NodeId], loc: Loc) -> Result<(), Diagnostic> {
-        if self.graph.shape(x[1]).rank() == 2 {
-            return Ok(());
+    /// The user's `matmul`: `[N, K] x [K, M] -> [N, M]`, `[K] x [K, M] -> [M]`, and
+    /// `[N, K] x [K] -> [N]`, which is the product of the row `[K]` and the transposed matrix
+    /// (`MatMul { tb }` with the operands swapped), so that its gradients are the forms the
+    /// others already use. The other transposed and outer-product forms exist for gradients only.
+    fn matmul(&mut self, x: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
+        let (a, b) = (self.graph.shape(x[0]), self.graph.shape(x[1]));
+        match (a.rank(), b.rank()) {
+            (_, 2) => self.graph.push(Op::MatMul { ta: false, tb: false }, x, loc),
+            (2, 1) if a.dims()[1] == b.dims()[0] => {
+                self.graph.push(Op::MatMul { ta: false, tb: true }, &[x[1], x[0]], loc)
+            }
+            (2, 1) => {
+                let message = format!(
+                    "cannot multiply {} by {}: the inner dimensions differ (`matmul` takes [N, K] x [K])",
+                    self.graph.describe(a),
+                    self.graph.describe(b)
+                );
+                Err(Diagnostic::new(loc, message))
+            }
+            _ => {
+                let message = format!(
+                    "`matmul` takes a matrix or a vector times a matrix, or a matrix times a vector \
+                     ([N, K] x [K, M], [K] x [K, M] or [N, K] x [K]), found {} x {}",
+                    self.graph.describe(a),
+                    self.graph.describe(b)
+                );
+                Err(Diagnostic::new(loc, message))
+            }
         }
-        let message = format!(
-            "`matmul` takes a matrix or a vector times a matrix ([N, K] x [K, M] or [K] x [K, M]), found {} x {}",
-            self.graph.describe(self.graph.shape(x[0])),
-            self.graph.describe(self.graph.shape(x[1]))
-        );
-        Err(Diagnostic::new(loc, message))
     }
 
     /// The `axis = K` and `keepdims = true` keyword arguments, if given and allowed.
