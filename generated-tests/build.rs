@@ -228,12 +228,7 @@ impl<'a> Generator<'a> {
             Op::Softmax if !ad.is_empty() => unary("softmax({a})"),
             Op::LogSoftmax if !ad.is_empty() => unary("log_softmax({a})"),
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) if !ad.is_empty() => {
-                let f = match op {
-                    Op::Sum(_) => "sum",
-                    Op::Mean(_) => "mean",
-                    Op::Min(_) => "min",
-                    _ => "max",
-                };
+                let f = op.call()?.name;
                 let mut dims = ad.to_vec();
                 if self.rng.below(3) == 0 {
                     // The axis stays, with length 1.

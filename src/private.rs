@@ -9,23 +9,25 @@ use std::boxed::Box;
 use std::vec;
 
 /// The two float types a graph can use.
-pub trait Float: Copy + 'static {
+pub trait Float: Copy + Send + Sync + 'static + core::ops::Neg<Output = Self> {
+    /// One.
+    const ONE: Self;
     /// `x` rounded to this type.
     fn from_f64(x: f64) -> Self;
-    /// `C = op(A) op(B)` with `op` a transpose or not, or with `rate`, `C -= rate op(A) op(B)`;
-    /// see [`matmul`].
-    #[allow(clippy::too_many_arguments)]
-    fn gemm(
-        n: usize,
-        k: usize,
-        m: usize,
-        a: &[Self],
-        ta: bool,
-        b: &[Self],
-        tb: bool,
-        c: &mut [Self],
-        rate: Option<Self>,
-    );
+}
+
+impl Float for f32 {
+    const ONE: Self = 1.0;
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+}
+
+impl Float for f64 {
+    const ONE: Self = 1.0;
+    fn from_f64(x: f64) -> Self {
+        x
+    }
 }
 
 /// A tensor of `N` rows, each `row`, built on the heap directly: `vec!` clones the row into
@@ -49,7 +51,7 @@ pub fn matmul<F: Float>(n: usize, k: usize, m: usize, a: &[F], ta: bool, b: &[F]
         a.len() >= n * k && b.len() >= k * m && c.len() >= n * m,
         "matmul: a slice is too short"
     );
-    F::gemm(n, k, m, a, ta, b, tb, c, None);
+    product(n, k, m, a, ta, b, tb, c, None);
 }
 
 /// `C[n, m] -= rate · op(A)[n, k] · op(B)[k, m]`, as [`matmul`] lays matrices out: a
@@ -75,7 +77,7 @@ pub fn matmul_update<F: Float>(
         a.len() >= n * k && b.len() >= k * m && c.len() >= n * m,
         "matmul_update: a slice is too short"
     );
-    F::gemm(n, k, m, a, ta, b, tb, c, Some(rate));
+    product(n, k, m, a, ta, b, tb, c, Some(rate));
 }
 
 /// Row and column strides of a row-major `[rows, cols]` matrix used as is or transposed.
@@ -88,42 +90,24 @@ fn strides(cols_stored: usize, transposed: bool) -> (isize, isize) {
     }
 }
 
-macro_rules! float {
-    ($float:ty) => {
-        impl Float for $float {
-            fn from_f64(x: f64) -> Self {
-                x as $float
-            }
-
-            fn gemm(
-                n: usize,
-                k: usize,
-                m: usize,
-                a: &[Self],
-                ta: bool,
-                b: &[Self],
-                tb: bool,
-                c: &mut [Self],
-                rate: Option<Self>,
-            ) {
-                // Large products split their rows of C in two, one half on the helper thread
-                // (see `join`): each row is still summed by one GEMM call in one order, and
-                // neither the split nor the GEMM (single-threaded) allocates per thread.
-                if n >= 2 && n.saturating_mul(k).saturating_mul(m) >= SPLIT_PRODUCT {
-                    let half = n / 2;
-                    let (c_top, c_bottom) = c.split_at_mut(half * m);
-                    // Row `half` of op(A): row `half` of A, or column `half` of A stored [k, n].
-                    let a_bottom = if ta { &a[half..] } else { &a[half * k..] };
-                    join(
-                        || rows::<$float>(half, n, k, m, a, ta, b, tb, c_top, rate),
-                        || rows::<$float>(n - half, n, k, m, a_bottom, ta, b, tb, c_bottom, rate),
-                    );
-                } else {
-                    rows::<$float>(n, n, k, m, a, ta, b, tb, c, rate);
-                }
-            }
-        }
-    };
+/// `C = op(A) op(B)`, or with `rate`, `C -= rate op(A) op(B)` (see [`matmul`]). Large
+/// products split their rows of C in two, one half on the helper thread (see [`join`]):
+/// each row is still summed by one GEMM call in one order, and neither the split nor the
+/// GEMM (single-threaded) allocates per thread.
+#[allow(clippy::too_many_arguments)]
+fn product<F: Float>(n: usize, k: usize, m: usize, a: &[F], ta: bool, b: &[F], tb: bool, c: &mut [F], rate: Option<F>) {
+    if n >= 2 && n.saturating_mul(k).saturating_mul(m) >= SPLIT_PRODUCT {
+        let half = n / 2;
+        let (c_top, c_bottom) = c.split_at_mut(half * m);
+        // Row `half` of op(A): row `half` of A, or column `half` of A stored [k, n].
+        let a_bottom = if ta { &a[half..] } else { &a[half * k..] };
+        join(
+            || rows(half, n, k, m, a, ta, b, tb, c_top, rate),
+            || rows(n - half, n, k, m, a_bottom, ta, b, tb, c_bottom, rate),
+        );
+    } else {
+        rows(n, n, k, m, a, ta, b, tb, c, rate);
+    }
 }
 
 /// Products of at least this many multiply-adds split their rows over two threads: about
@@ -134,7 +118,7 @@ const SPLIT_PRODUCT: usize = 1 << 20;
 /// matrices out, where op(A) has `n` rows in all (its stride when transposed). One
 /// single-threaded GEMM call: two allocations at most (its packing buffers).
 #[allow(clippy::too_many_arguments)]
-fn rows<F: GemmFloat>(
+fn rows<F: Float>(
     count: usize,
     n: usize,
     k: usize,
@@ -156,7 +140,7 @@ fn rows<F: GemmFloat>(
     // exclusive. `gemm` computes `dst = alpha dst + beta lhs rhs`; with `read_dst` false it
     // only writes `dst`.
     let (read_dst, beta) = match rate {
-        Some(rate) => (true, F::ZERO - rate),
+        Some(rate) => (true, -rate),
         None => (false, F::ONE),
     };
     #[allow(unsafe_code)]
@@ -184,25 +168,6 @@ fn rows<F: GemmFloat>(
         );
     }
 }
-
-/// What [`rows`] needs of a float type beyond `gemm`'s own bound.
-trait GemmFloat: Copy + 'static + core::ops::Sub<Output = Self> {
-    const ZERO: Self;
-    const ONE: Self;
-}
-
-impl GemmFloat for f32 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-}
-
-impl GemmFloat for f64 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-}
-
-float!(f32);
-float!(f64);
 
 /// Runs `body` compiled for the widest vector instructions this CPU has: AVX-512, or AVX2
 /// with FMA, or the target's baseline (SSE2 on x86-64, where builds without

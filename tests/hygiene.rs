@@ -157,391 +157,45 @@ static_graph::graph! {
 }
 // Tensors named like locals: end
 
-static_graph::graph! {
-    /// The named dimension is called `extreme`.
-    pub mod dim_extreme {
-        placeholder x: [f32; extreme, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
+/// One graph per name, each with that name as its named dimension, and the bits of each
+/// graph's cost and gradients on one input (they must all agree).
+macro_rules! graphs_with_dimensions {
+    ($($name:ident)*) => {
+        /// The graphs, each in a module named after its dimension.
+        pub mod dimensions {
+            $(
+                static_graph::graph! {
+                    #[doc = concat!("The named dimension is called `", stringify!($name), "`.")]
+                    pub mod $name {
+                        placeholder x: [f32; $name, 3];
+                        variable w: [f32; 3, 2] = 0.5;
+                        variable b: [f32; 2] = 0.25;
+                        let h = tanh(matmul(x, w) + b);
+                        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
+                        minimize cost;
+                    }
+                }
+            )*
+        }
+
+        /// The bits of each dimension graph's cost and gradients, on one batch of two.
+        fn dimension_fingerprints() -> ::std::vec::Vec<(u32, ::std::vec::Vec<u32>)> {
+            ::std::vec![$({
+                let mut p = dimensions::$name::Placeholders::<2>::default();
+                p.x = ::std::boxed::Box::new([[0.5, -1.0, 2.0], [0.25, 0.0, -0.75]]);
+                let (values, gradients) = dimensions::$name::backward(&p, &dimensions::$name::Variables::default());
+                let bits = gradients.tensors().iter().flat_map(|(_, g)| g.iter().map(|x| x.to_bits())).collect();
+                (values.cost.to_bits(), bits)
+            }),*]
+        }
+    };
 }
 
-static_graph::graph! {
-    /// The named dimension is called `ties`.
-    pub mod dim_ties {
-        placeholder x: [f32; ties, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-// Every local as the named dimension.
-
-static_graph::graph! {
-    /// The named dimension is called `adjoints`.
-    pub mod dim_adjoints {
-        placeholder x: [f32; adjoints, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `along_i`.
-    pub mod dim_along_i {
-        placeholder x: [f32; along_i, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `at`.
-    pub mod dim_at {
-        placeholder x: [f32; at, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `at_i`.
-    pub mod dim_at_i {
-        placeholder x: [f32; at_i, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `best_i`.
-    pub mod dim_best_i {
-        placeholder x: [f32; best_i, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `block`.
-    pub mod dim_block {
-        placeholder x: [f32; block, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `chunk`.
-    pub mod dim_chunk {
-        placeholder x: [f32; chunk, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `col_i`.
-    pub mod dim_col_i {
-        placeholder x: [f32; col_i, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `count`.
-    pub mod dim_count {
-        placeholder x: [f32; count, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `element`.
-    pub mod dim_element {
-        placeholder x: [f32; element, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `first_i`.
-    pub mod dim_first_i {
-        placeholder x: [f32; first_i, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `gradients`.
-    pub mod dim_gradients {
-        placeholder x: [f32; gradients, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `half`.
-    pub mod dim_half {
-        placeholder x: [f32; half, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `high`.
-    pub mod dim_high {
-        placeholder x: [f32; high, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `i`.
-    pub mod dim_i {
-        placeholder x: [f32; i, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `inner_i`.
-    pub mod dim_inner_i {
-        placeholder x: [f32; inner_i, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `k`.
-    pub mod dim_k {
-        placeholder x: [f32; k, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `lane`.
-    pub mod dim_lane {
-        placeholder x: [f32; lane, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `learning_rate`.
-    pub mod dim_learning_rate {
-        placeholder x: [f32; learning_rate, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `low`.
-    pub mod dim_low {
-        placeholder x: [f32; low, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `mid`.
-    pub mod dim_mid {
-        placeholder x: [f32; mid, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `offset`.
-    pub mod dim_offset {
-        placeholder x: [f32; offset, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `outer_i`.
-    pub mod dim_outer_i {
-        placeholder x: [f32; outer_i, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `p`.
-    pub mod dim_p {
-        placeholder x: [f32; p, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `row_i`.
-    pub mod dim_row_i {
-        placeholder x: [f32; row_i, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `seed`.
-    pub mod dim_seed {
-        placeholder x: [f32; seed, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `v`.
-    pub mod dim_v {
-        placeholder x: [f32; v, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `value`.
-    pub mod dim_value {
-        placeholder x: [f32; value, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `values`.
-    pub mod dim_values {
-        placeholder x: [f32; values, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
-
-static_graph::graph! {
-    /// The named dimension is called `workspace`.
-    pub mod dim_workspace {
-        placeholder x: [f32; workspace, 3];
-        variable w: [f32; 3, 2] = 0.5;
-        variable b: [f32; 2] = 0.25;
-        let h = tanh(matmul(x, w) + b);
-        let cost = mean(h * h) + max(h) + sum(mean(h, axis = 0));
-        minimize cost;
-    }
-}
+// Every local of the generated code as the named dimension (the list is checked complete by
+// `graph-syntax/tests/hygiene_locals.rs`).
+graphs_with_dimensions!(
+    adjoints along_i at at_i best_i block chunk col_i count element first_i gradients half high i inner_i k lane learning_rate low mid offset outer_i p row_i seed v value values workspace extreme ties
+);
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs
 // from another only in case: all ordinary names, which must just work.
@@ -591,18 +245,7 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
     assert!(before.cost.is_finite());
 
     // Every dimension name gives the same graph: the same bits.
-    macro_rules! costs {
-        ($($m:ident)*) => {
-            [$({
-                let mut p = $m::Placeholders::<2>::default();
-                p.x = ::std::boxed::Box::new([[0.5, -1.0, 2.0], [0.25, 0.0, -0.75]]);
-                let (values, gradients) = $m::backward(&p, &$m::Variables::default());
-                let bits: ::std::vec::Vec<u32> = gradients.tensors().iter().flat_map(|(_, g)| g.iter().map(|x| x.to_bits())).collect();
-                (values.cost.to_bits(), bits)
-            }),*]
-        };
-    }
-    let all = costs!(dim_adjoints dim_along_i dim_at dim_at_i dim_best_i dim_block dim_chunk dim_col_i dim_count dim_element dim_first_i dim_gradients dim_half dim_high dim_i dim_inner_i dim_k dim_lane dim_learning_rate dim_low dim_mid dim_offset dim_outer_i dim_p dim_row_i dim_seed dim_v dim_value dim_values dim_workspace dim_extreme dim_ties);
+    let all = dimension_fingerprints();
     assert!(all.iter().all(|graph| graph == &all[0]), "{all:?}");
 
     let mut p = awkward_names::Placeholders::default();

@@ -11,18 +11,24 @@ use std::collections::BTreeMap;
 const SHAPES: &[&[usize]] = &[&[], &[3], &[2, 3], &[3, 2], &[1, 3], &[2, 1, 3]];
 
 /// The ops a user's graph can contain, from the op table (`Op::calls`, and `-a`), with their
-/// parameters chosen by `extra`: a new op is fuzzed as soon as it is callable.
-fn op(byte: u8, extra: u8) -> Op {
-    let axes = if extra % 3 == 0 { Axes::All } else { Axes::One(usize::from(extra % 3) - 1) };
+/// parameters chosen by `extra` (the axes a reduction takes, a product's transposes, which
+/// also give the matrix-times-vector form): a new op is fuzzed as soon as it is callable.
+fn op(byte: u8, extra: u8) -> (Op, Axes) {
+    let axes = if extra % 3 == 0 {
+        Axes::All
+    } else {
+        Axes::One(usize::from(extra % 3) - 1)
+    };
     let callable: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg]).collect();
-    match callable[usize::from(byte) % callable.len()] {
+    let op = match callable[usize::from(byte) % callable.len()] {
         Op::Pow(_) => Op::Pow([0.5, -1.0, 0.0, 1.0, 2.0, 3.0][usize::from(extra) % 6]),
-        Op::Sum(_) => Op::Sum(axes),
-        Op::Mean(_) => Op::Mean(axes),
-        Op::Max(_) => Op::Max(axes),
-        Op::Min(_) => Op::Min(axes),
-        op => op,
-    }
+        Op::MatMul { .. } => Op::MatMul {
+            ta: extra & 8 != 0,
+            tb: extra & 4 != 0,
+        },
+        op => op.with_axes(axes),
+    };
+    (op, axes)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -32,13 +38,21 @@ fuzz_target!(|data: &[u8]| {
     let mut next = || bytes.next();
     let mut nodes: Vec<NodeId> = Vec::new();
     let (mut placeholders, mut variables) = (Vec::new(), Vec::new());
-    let decl = |name: String, node| Decl { name, node, loc, init: Init::Fill(0.0) };
+    let decl = |name: String, node| Decl {
+        name,
+        node,
+        loc,
+        init: Init::Fill(0.0),
+    };
     let batch = next().is_some_and(|b| b % 2 == 0);
     if batch {
         graph.set_batch_name("batch");
     }
     for k in 0..next().map_or(0, |b| b % 4 + 1) {
-        let dims: Vec<Dim> = SHAPES[usize::from(next().unwrap_or(0)) % SHAPES.len()].iter().map(|&d| Dim::Fixed(d)).collect();
+        let dims: Vec<Dim> = SHAPES[usize::from(next().unwrap_or(0)) % SHAPES.len()]
+            .iter()
+            .map(|&d| Dim::Fixed(d))
+            .collect();
         let mut dims = dims;
         if batch && !dims.is_empty() && next().is_some_and(|b| b % 2 == 0) {
             dims[0] = Dim::Batch;
@@ -46,15 +60,21 @@ fuzz_target!(|data: &[u8]| {
         let variable = k % 2 == 1;
         let name = format!("{}{k}", if variable { "w" } else { "x" });
         let op = if variable { Op::Variable } else { Op::Placeholder };
-        let Ok(id) = graph.leaf(op, Shape::of(dims), &name, loc) else { return };
+        let Ok(id) = graph.leaf(op, Shape::of(dims), &name, loc) else {
+            return;
+        };
         nodes.push(id);
-        if variable { variables.push(decl(name, id)) } else { placeholders.push(decl(name, id)) }
+        if variable {
+            variables.push(decl(name, id))
+        } else {
+            placeholders.push(decl(name, id))
+        }
     }
     while let (Some(a), Some(b), Some(c), Some(d)) = (next(), next(), next(), next()) {
         if nodes.is_empty() {
             return;
         }
-        let op = op(a, d);
+        let (op, axes) = op(a, d);
         let x = nodes[usize::from(b) % nodes.len()];
         let y = nodes[usize::from(c) % nodes.len()];
         let result = match (op, op.arity()) {
@@ -64,10 +84,18 @@ fuzz_target!(|data: &[u8]| {
         };
         if let Ok(id) = result {
             nodes.push(id);
+            // `keepdims = true`: the reduced axis back with length 1, as lowering writes it.
+            if let (true, true, Axes::One(k)) = (op.is_reduction(), d & 16 != 0, axes) {
+                if let Ok(kept) = graph.expand(id, k, Dim::Fixed(1), loc) {
+                    nodes.push(kept);
+                }
+            }
         }
     }
     let Some(&last) = nodes.last() else { return };
-    let Ok(objective) = graph.push(Op::Sum(Axes::All), &[last], loc) else { return };
+    let Ok(objective) = graph.push(Op::Sum(Axes::All), &[last], loc) else {
+        return;
+    };
     graph.node_mut(objective).name = Some("cost".into());
     let program = Program {
         graph,

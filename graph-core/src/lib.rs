@@ -36,14 +36,25 @@ use proc_macro2::TokenStream;
 
 /// Checks, optimises, differentiates, optimises again and emits `program`, the module
 /// `name`: the items of the generated module, which call the runtime at `runtime`
-/// (`$crate::__private` from the facade's `graph!`).
-pub fn compile(mut program: Program, name: &str, runtime: &TokenStream) -> Result<TokenStream, Vec<Diagnostic>> {
-    check::influence(&program)?;
+/// (`$crate::__private` from the facade's `graph!`). On failure, the errors and the program
+/// as far as it got: its declarations are intact (passes never remove a declared node), so
+/// the front end can still write a stub of the module from it.
+pub fn compile(
+    mut program: Program,
+    name: &str,
+    runtime: &TokenStream,
+) -> Result<TokenStream, (Vec<Diagnostic>, Box<Program>)> {
+    stages(&mut program, name, runtime).map_err(|errors| (errors, Box::new(program)))
+}
+
+/// The stages of [`compile`], on a program it keeps.
+fn stages(program: &mut Program, name: &str, runtime: &TokenStream) -> Result<TokenStream, Vec<Diagnostic>> {
+    check::influence(program)?;
     let mut passes = opt::Passes::new(name);
-    passes.before_autodiff(&mut program).map_err(|d| vec![d])?;
-    autodiff::differentiate(&mut program).map_err(|d| vec![d])?;
-    passes.after_autodiff(&mut program).map_err(|d| vec![d])?;
+    passes.before_autodiff(program).map_err(|d| vec![d])?;
+    autodiff::differentiate(program).map_err(|d| vec![d])?;
+    passes.after_autodiff(program).map_err(|d| vec![d])?;
     let dot = emit::dot(&program.graph);
-    passes.for_emission(&mut program).map_err(|d| vec![d])?;
-    Ok(emit::module(&program, &dot, runtime))
+    passes.for_emission(program).map_err(|d| vec![d])?;
+    Ok(emit::module(program, &dot, runtime))
 }

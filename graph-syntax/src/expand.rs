@@ -51,10 +51,9 @@ fn expansion(krate: &TokenStream, input: TokenStream) -> Result<TokenStream, (sy
         Ok(program) => program,
         Err((errors, outline)) => return Err((to_syn(errors), module(graph_core::emit::stub(&outline, &runtime)))),
     };
-    let outline = program.clone();
     match graph_core::compile(program, &def.name.to_string(), &runtime) {
         Ok(items) => Ok(module(items)),
-        Err(errors) => Err((to_syn(errors), module(graph_core::emit::stub(&outline, &runtime)))),
+        Err((errors, program)) => Err((to_syn(errors), module(graph_core::emit::stub(&program, &runtime)))),
     }
 }
 

@@ -460,10 +460,7 @@ impl Lowering {
         match op {
             Op::Add | Op::Sub | Op::Mul | Op::Div => g.binary(op, x[0], x[1], loc),
             Op::MatMul { .. } => self.matmul(x, loc),
-            Op::Sum(_) => g.push(Op::Sum(axes), x, loc),
-            Op::Mean(_) => g.push(Op::Mean(axes), x, loc),
-            Op::Max(_) => g.push(Op::Max(axes), x, loc),
-            Op::Min(_) => g.push(Op::Min(axes), x, loc),
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => g.push(op.with_axes(axes), x, loc),
             Op::Transpose | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu => g.push(op, x, loc),
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => g.push(op, x, loc),
             // Lowered above, or not callable (`Op::call` gives them no name).

@@ -7,7 +7,8 @@
 //! dimension), collects every name the expansion binds (`let`, `for`, closure and function
 //! parameters) that is not derived from a tensor name, and checks that `tests/hygiene.rs`
 //! declares a tensor of each of those names in both of its graphs of tensors named like locals,
-//! and a named dimension of each. A new local in
+//! and lists each in `graphs_with_dimensions!`, which makes a graph with it as the named
+//! dimension. A new local in
 //! the emitter fails here until it is covered there.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
@@ -134,14 +135,19 @@ fn every_local_of_the_generator_is_a_tensor_and_a_dimension_in_the_hygiene_test(
         .iter()
         .filter(|name| tensors.matches(&format!("let {name} =")).count() < 2)
         .collect();
+    let (_, dimensions) = hygiene
+        .split_once("graphs_with_dimensions!(")
+        .expect("the dimensions' list");
+    let (dimensions, _) = dimensions.split_once(");").expect("its end");
+    let dimensions: Vec<&str> = dimensions.split_whitespace().collect();
     let missing_dimension: Vec<&String> = locals
         .iter()
-        .filter(|name| !hygiene.contains(&format!("[f32; {name}, 3]")))
+        .filter(|name| !dimensions.contains(&name.as_str()))
         .collect();
     assert!(
         missing_tensor.is_empty() && missing_dimension.is_empty(),
         "tests/hygiene.rs must use every local of the generated code as a tensor name \
-         (`let NAME =`, in both graphs between the markers) and as a dimension (`[f32; NAME, 3]`).\n\
+         (`let NAME =`, in both graphs between the markers) and as a dimension (in `graphs_with_dimensions!(...)`).\n\
          not yet a tensor there: {missing_tensor:?}\nnot yet a dimension there: {missing_dimension:?}"
     );
 }

@@ -14,11 +14,15 @@ const GRAPHS: &[&str] = &[
     "mod s { variable w: f32; let c = w * w + 1; minimize c; }",
     // Found by the `random_graph` fuzz target: the gradient of `max` of a scalar.
     "mod fuzz1 { variable w: f64; let m = max(w) * 2; minimize m; }",
+    "mod shapes { placeholder x: [f32; batch, 4]; variable w: [f32; 4]; variable u: [f32; 4, 4];
+      let h = x - mean(x, axis = -1, keepdims = true); let s = matmul(tanh(matmul(h, u)), w);
+      let cost = mean(s * s) + min(h) + sum(max(h, axis = 0, keepdims = false)); minimize cost; }",
 ];
 
-/// Tokens to splice in: every keyword, operator and shape of the language, and some that are not.
+/// Tokens to splice in: every keyword, operator and shape of the language, and some that are
+/// not; the operations' names are added from the op table (`Op::calls`).
 const SPARE: &str = "placeholder variable let minimize mod pub f32 f64 i32 [ ] ( ) ; : , = + - * / 0 1 2 0.5 1e40 1e400
-    99999999999999999999 x w y cost softmax pow mean sum exp log add subtract multiply divide
+    99999999999999999999 x w y cost axis keepdims true false
     self r#type _ p v i values learning_rate # ! { }";
 
 struct Rng(u64);
@@ -79,7 +83,8 @@ fn lex_words(source: &str) -> Vec<String> {
 
 #[test]
 fn mutated_graphs_never_panic() {
-    let spare: Vec<String> = SPARE.split_whitespace().map(str::to_owned).collect();
+    let mut spare: Vec<String> = SPARE.split_whitespace().map(str::to_owned).collect();
+    spare.extend(graph_core::Op::calls().map(|(_, call)| call.name.to_owned()));
     let mut rng = Rng(0x5EED);
     let mut expanded = 0;
     for round in 0..3000 {

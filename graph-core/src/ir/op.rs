@@ -237,6 +237,19 @@ impl Op {
         }
     }
 
+    /// The same reduction over `axes` (`sum` of every element becomes `sum` along an axis);
+    /// any other op unchanged.
+    pub fn with_axes(self, axes: Axes) -> Op {
+        match self {
+            Op::Sum(_) => Op::Sum(axes),
+            Op::Mean(_) => Op::Mean(axes),
+            Op::Max(_) => Op::Max(axes),
+            Op::Min(_) => Op::Min(axes),
+            Op::ExtremeMask { min, .. } => Op::ExtremeMask { axes, min },
+            op => op,
+        }
+    }
+
     /// Every op a user can call, with how: [`Op::EVERY`] through [`Op::call`], in that order.
     pub fn calls() -> impl Iterator<Item = (Op, Call)> {
         Op::EVERY.into_iter().filter_map(|op| op.call().map(|call| (op, call)))
