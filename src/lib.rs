@@ -125,6 +125,9 @@
 //! | `log(0)`, `x / 0` | `-inf`, `±inf` (`0 / 0` is NaN) |
 //! | `sqrt` of a negative number, `pow(negative, 0.5)` | NaN (`pow` with a whole exponent is fine: `pow(-2, 2)` is 4) |
 //! | `exp(±inf)`, `tanh(±inf)`, `sigmoid(±inf)`, `relu(±inf)` | `inf`/`0`, `±1`, `1`/`0`, `inf`/`0` |
+//! | `max` or `min` with tied extremes (`±inf` ties too) | the gradient split evenly among them: `max([1, 3, 3])` sends `0, 1/2, 1/2` of it |
+//! | `keepdims = true` | the same values as without it, in a shape with length-1 axes: no numerics of its own |
+//! | `matmul` with an infinite or NaN entry | IEEE sums of products: an `inf` times `0` is NaN, and a NaN reaches every output that reads its row or column |
 //! | NaN anywhere | NaN out, through `relu`, `max` and `min` too; the gradient of a `max` or `min` whose slice holds a NaN is NaN across that slice (no element equals the NaN extreme: 0 / 0, as TensorFlow) |
 //!
 //! ## What `graph!` generates

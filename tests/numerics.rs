@@ -211,3 +211,53 @@ fn constants_fold_in_the_graphs_float_type() {
     assert_eq!(values.small, [0.0, -0.0]);
     assert!(values.nothing.iter().all(|v| v.is_nan()));
 }
+
+graph! {
+    /// Extremes among infinities.
+    pub mod infinite_extremes {
+        variable w: [f64; 2, 3];
+        let high = max(w, axis = 1);
+        let low = min(w, axis = 1);
+        let cost = sum(high) + sum(low);
+        minimize cost;
+    }
+}
+
+#[test]
+fn tied_infinite_extremes_split_the_gradient_like_finite_ones() {
+    // inf == inf and -inf == -inf, so infinite ties are ties: each gets half.
+    let v = infinite_extremes::Variables {
+        w: [
+            [f64::INFINITY, f64::INFINITY, 1.0],
+            [f64::NEG_INFINITY, 2.0, f64::NEG_INFINITY],
+        ],
+    };
+    let (values, gradients) = infinite_extremes::backward(&infinite_extremes::Placeholders {}, &v);
+    assert_eq!(values.high, [f64::INFINITY, 2.0]);
+    assert_eq!(values.low, [1.0, f64::NEG_INFINITY]);
+    assert_eq!(gradients.w, [[0.5, 0.5, 1.0], [0.5, 1.0, 0.5]]);
+}
+
+graph! {
+    /// A matrix times a vector, with infinities and NaN.
+    pub mod product_edges {
+        placeholder x: [f64; 2, 2];
+        variable w: [f64; 2];
+        let y = matmul(x, w);
+        let cost = sum(y);
+        minimize cost;
+    }
+}
+
+#[test]
+fn products_follow_ieee_with_infinities_and_nan() {
+    let p = product_edges::Placeholders {
+        x: [[f64::INFINITY, 1.0], [f64::NAN, 0.0]],
+    };
+    let y = |w: [f64; 2]| product_edges::forward(&p, &product_edges::Variables { w }).y;
+    let plain = y([1.0, 1.0]);
+    assert_eq!(plain[0], f64::INFINITY);
+    assert!(plain[1].is_nan());
+    // inf * 0 is NaN.
+    assert!(y([0.0, 1.0]).iter().all(|v| v.is_nan()));
+}
