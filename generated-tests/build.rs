@@ -118,9 +118,9 @@ impl<'a> Generator<'a> {
 
     /// The program, and its batch size if it has a batch dimension.
     fn graph(mut self) -> (String, Option<usize>) {
-        let shapes: [&[usize]; 4] = [&[], &[3], &[2, 3], &[3, 2]];
+        let shapes: [&[usize]; 5] = [&[], &[3], &[2, 3], &[3, 2], &[2, 3, 2]];
         for k in 0..1 + self.rng.below(2) {
-            let mut dims = shapes[self.rng.below(4)].to_vec();
+            let mut dims = shapes[self.rng.below(5)].to_vec();
             if self.batch && !dims.is_empty() {
                 dims[0] = BATCH;
             }
@@ -184,7 +184,13 @@ impl<'a> Generator<'a> {
     fn step(&mut self, first: Option<usize>) {
         let a = first.unwrap_or_else(|| self.pick());
         let (an, ad) = (self.values[a].name.clone(), self.values[a].dims.clone());
-        let ops: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg]).collect();
+        // `-a` and `a[..]` are syntax, not calls: the op table's `Op::Neg` and `Op::Slice` stand for them.
+        let slice = Op::EVERY[Op::Slice(graph_core::Window {
+            start: [0; 4],
+            dropped: Default::default(),
+        })
+        .ordinal()];
+        let ops: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg, slice]).collect();
         // An op that does not apply to this value's shape falls back to a mean of it.
         let op = ops[self.rng.below(ops.len())];
         let (expr, dims) = self
@@ -230,6 +236,22 @@ impl<'a> Generator<'a> {
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) if !ad.is_empty() => {
                 let f = op.call()?.name;
                 let mut dims = ad.to_vec();
+                if ad.len() >= 2 && self.rng.below(3) == 0 {
+                    // Two axes at once, kept or not.
+                    let first = self.rng.below(ad.len() - 1);
+                    let second = first + 1 + self.rng.below(ad.len() - first - 1);
+                    if self.rng.below(2) == 0 {
+                        dims[first] = 1;
+                        dims[second] = 1;
+                        return Some((format!("{f}({an}, axis = ({first}, {second}), keepdims = true)"), dims));
+                    }
+                    dims.remove(second);
+                    dims.remove(first);
+                    return Some((
+                        format!("{f}({an}, axis = ({first}, -{})", ad.len() - second) + ")",
+                        dims,
+                    ));
+                }
                 if self.rng.below(3) == 0 {
                     // The axis stays, with length 1.
                     *dims.last_mut()? = 1;
@@ -239,8 +261,37 @@ impl<'a> Generator<'a> {
                 Some((format!("{f}({an}, axis = -1)"), dims))
             }
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => Some((format!("sum({an})"), vec![])),
-            Op::Transpose if ad.len() == 2 && !ad.contains(&BATCH) => {
+            Op::Transpose(_) if ad.len() == 2 && self.rng.below(2) == 0 => {
                 Some((format!("transpose({an})"), vec![ad[1], ad[0]]))
+            }
+            Op::Transpose(_) if ad.len() >= 2 => {
+                // A random order of the axes (the batch axis moves too).
+                let mut order: Vec<usize> = (0..ad.len()).collect();
+                for k in (1..order.len()).rev() {
+                    let j = self.rng.below(k + 1);
+                    order.swap(k, j);
+                }
+                let text: Vec<String> = order.iter().map(|k| k.to_string()).collect();
+                let dims = order.iter().map(|&k| ad[k]).collect();
+                Some((format!("transpose({an}, axes = ({}))", text.join(", ")), dims))
+            }
+            Op::Reshape if !ad.is_empty() && !ad.contains(&BATCH) => {
+                let count: usize = ad.iter().product();
+                match self.rng.below(2) {
+                    0 => Some((format!("reshape({an}, [-1])"), vec![count])),
+                    _ => Some((format!("reshape({an}, [1, {count}])"), vec![1, count])),
+                }
+            }
+            Op::Reshape if ad.len() >= 2 && ad[0] == BATCH && !ad[1..].contains(&BATCH) => {
+                let count: usize = ad[1..].iter().product();
+                Some((format!("reshape({an}, [batch, -1])"), vec![BATCH, count]))
+            }
+            Op::Concat(_) if ad.iter().any(|&d| d != BATCH) => {
+                let axes: Vec<usize> = (0..ad.len()).filter(|&k| ad[k] != BATCH).collect();
+                let k = axes[self.rng.below(axes.len())];
+                let mut dims = ad.to_vec();
+                dims[k] *= 2;
+                Some((format!("concat({an}, tanh({an}), axis = {k})"), dims))
             }
             Op::MatMul { .. } if ad.len() == 2 => {
                 // [n, k] x [k, m], with a weight of the right rows if there is one.
@@ -273,10 +324,33 @@ impl<'a> Generator<'a> {
                 dims.pop();
                 Some((format!("softmax_cross_entropy({an}, softmax({bn} + {an} * 0))"), dims))
             }
-            Op::Softmax | Op::LogSoftmax | Op::Transpose | Op::MatMul { .. } | Op::SoftmaxCrossEntropy => None,
+            Op::Softmax | Op::LogSoftmax | Op::Transpose(_) | Op::MatMul { .. } | Op::SoftmaxCrossEntropy => None,
+            Op::Reshape | Op::Concat(_) => None,
             // Not written by users: `Op::calls` never names them.
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Step => None,
             Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
+            Op::Slice(_) if ad.iter().any(|&d| d >= 2) => {
+                // `..` up to an axis of length 2 or more, then a range or an index of it.
+                let k = (0..ad.len()).rev().find(|&k| ad[k] >= 2)?;
+                let mut parts = vec!["..".to_owned(); k];
+                let mut dims = ad.to_vec();
+                match self.rng.below(3) {
+                    0 => {
+                        parts.push("1..".to_owned());
+                        dims[k] -= 1;
+                    }
+                    1 => {
+                        parts.push("-1".to_owned());
+                        dims.remove(k);
+                    }
+                    _ => {
+                        parts.push(format!("..{}", ad[k] - 1));
+                        dims[k] -= 1;
+                    }
+                }
+                Some((format!("{an}[{}]", parts.join(", ")), dims))
+            }
+            Op::Slice(_) | Op::Pad(_) => None,
         }
     }
 }

@@ -79,10 +79,7 @@ impl Evaluator<'_> {
             }
             Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => {
                 let index = IndexMap::reduction(operand(0), axes);
-                let count = match axes {
-                    Axes::All => self.len(operand(0)),
-                    Axes::One(k) => self.dim(operand(0), k),
-                };
+                let count = axes.count(operand(0)).eval(self.batch);
                 self.reduce(graph.op(id), x[0], &index, self.len(shape), count)
             }
             Op::SumTo => self.reduce(
@@ -95,20 +92,31 @@ impl Evaluator<'_> {
             Op::ExtremeMask { axes, min } => {
                 let index = IndexMap::reduction(shape, axes);
                 let extreme = if min { Op::Min(axes) } else { Op::Max(axes) };
-                let slices = match axes {
-                    Axes::All => 1,
-                    Axes::One(k) => self.len(shape) / self.dim(shape, k),
-                };
+                let slices = self.len(shape) / axes.count(shape).eval(self.batch);
                 let y = self.reduce(&extreme, x[0], &index, slices, 1);
                 extreme_mask(x[0], &y, &index, self.batch)
             }
-            Op::Broadcast => self.gather(x[0], &IndexMap::broadcast(operand(0), shape), self.len(shape)),
-            Op::Expand(axis) => self.gather(x[0], &IndexMap::expansion(shape, axis), self.len(shape)),
-            Op::MatMul { ta, tb } => self.matmul(x[0], operand(0), ta, x[1], operand(1), tb),
-            Op::Transpose => {
-                let (r, c) = (self.dim(operand(0), 0), self.dim(operand(0), 1));
-                (0..r * c).map(|i| x[0][(i % r) * c + i / r]).collect()
+            Op::Broadcast | Op::Expand(_) | Op::Transpose(_) | Op::Reshape | Op::Slice(_) => {
+                self.gather(x[0], &graph.view_map(id), self.len(shape))
             }
+            Op::Pad(window) => {
+                let mut out = vec![0.0; self.len(shape)];
+                let index = IndexMap::window(shape, operand(0), window);
+                for (i, &v) in x[0].iter().enumerate() {
+                    out[index.apply(i, self.batch)] = v;
+                }
+                out
+            }
+            Op::Concat(axis) => {
+                // Each operand is a run of `outer` chunks; the result alternates them.
+                let outer: usize = (0..axis).map(|k| self.dim(shape, k)).product();
+                let (la, lb) = (x[0].len() / outer, x[1].len() / outer);
+                (0..outer)
+                    .flat_map(|o| x[0][o * la..(o + 1) * la].iter().chain(&x[1][o * lb..(o + 1) * lb]))
+                    .copied()
+                    .collect()
+            }
+            Op::MatMul { ta, tb } => self.matmul(x[0], operand(0), ta, x[1], operand(1), tb),
         }
     }
 
@@ -185,7 +193,10 @@ pub fn scalar(op: &Op, x: &[f64]) -> f64 {
         Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy | Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => {
             unreachable!("{op} is not elementwise arithmetic")
         }
-        Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Transpose | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
+        Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Transpose(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
+            unreachable!("{op} is not elementwise arithmetic")
+        }
+        Op::Reshape | Op::Slice(_) | Op::Pad(_) | Op::Concat(_) => {
             unreachable!("{op} is not elementwise arithmetic")
         }
     }

@@ -79,7 +79,13 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
             }
         }
         Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => call(node.op.name()),
-        Op::Softmax | Op::LogSoftmax | Op::Transpose => call(node.op.name()),
+        Op::Softmax | Op::LogSoftmax => call(node.op.name()),
+        Op::Transpose(perm) if perm.rank() == 2 => call(node.op.name()),
+        Op::Transpose(perm) => (format!("transpose({}, axes = {})", args[0].0, perm.describe()), 3),
+        Op::Reshape => (format!("reshape({}, {})", args[0].0, node.shape), 3),
+        Op::Concat(k) => (format!("concat({}, {}, axis = {k})", args[0].0, args[1].0), 3),
+        Op::Slice(_) => (format!("slice({}, {})", args[0].0, node.shape), 3),
+        Op::Pad(_) => (format!("pad({}, {})", args[0].0, node.shape), 3),
         Op::SoftmaxCrossEntropy => (format!("softmax_cross_entropy({}, {})", args[0].0, args[1].0), 3),
         Op::ExtremeMask { .. } => call(node.op.name()),
         Op::MatMul { ta, tb } => {
@@ -89,7 +95,9 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
         Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => {
             let operand_rank = graph.shape(graph.operands(id)[0]).rank();
             match axes {
-                Axes::One(k) if operand_rank > 1 => (format!("{}({}, axis = {k})", node.op.name(), args[0].0), 3),
+                Axes::Set(_) if (0..operand_rank).any(|k| !axes.folds(k)) => {
+                    (format!("{}({}, {})", node.op.name(), args[0].0, axes.describe()), 3)
+                }
                 _ => call(node.op.name()),
             }
         }

@@ -122,6 +122,29 @@ pub enum Expr {
         /// Each operator (with its span) and the operand to its right.
         rest: Vec<(BinOp, Span, Expr)>,
     },
+    /// `(A, B, ...)`: a list of axes, only as a keyword argument's value (`axis = (0, 2)`).
+    Tuple {
+        /// The elements.
+        items: Vec<Expr>,
+        /// From `(` to `)`.
+        loc: Loc,
+    },
+    /// `[A, B, ...]`: a shape (`reshape(x, [2, -1])`) or a constant's elements.
+    List {
+        /// The elements.
+        items: Vec<Expr>,
+        /// From `[` to `]`.
+        loc: Loc,
+    },
+    /// `BASE[INDEX, ...]`: constant indices and ranges, one per leading axis.
+    Index {
+        /// The indexed expression.
+        base: Box<Expr>,
+        /// One per axis, outermost first.
+        indices: Vec<IndexSpec>,
+        /// The span of the closing bracket.
+        close: Span,
+    },
     /// `NAME(ARGS)`, `NAME(ARGS, axis = K)`.
     Call {
         /// The function's name.
@@ -132,6 +155,23 @@ pub enum Expr {
         keywords: Vec<(Ident, Expr)>,
         /// The span of the closing parenthesis.
         close: Span,
+    },
+}
+
+/// One axis of an indexing: `2`, `-1`, `..`, `1..3`, `..5`, `1..`, `1..=2`.
+pub enum IndexSpec {
+    /// One index (the axis is dropped).
+    At(Expr),
+    /// A range of indices (the axis is kept).
+    Range {
+        /// The first index, if written.
+        start: Option<Expr>,
+        /// The end, if written.
+        end: Option<Expr>,
+        /// Whether the end is included (`..=`).
+        inclusive: bool,
+        /// From the first token to the last.
+        loc: Loc,
     },
 }
 
@@ -161,6 +201,8 @@ impl Expr {
                 None => first.loc(),
             },
             Expr::Call { func, close, .. } => Loc::at(func.span()).to(Loc::at(*close)),
+            Expr::Tuple { loc, .. } | Expr::List { loc, .. } => *loc,
+            Expr::Index { base, close, .. } => base.loc().to(Loc::at(*close)),
         }
     }
 

@@ -2,9 +2,11 @@
 //! nodes. Every independent mistake is reported at once; a definition that failed yields no
 //! node and "poisons" its name, so its users stay silent: one mistake gives one error.
 
-use crate::ast::{BinOp, DimSpec, Expr, GraphDef, InitSpec, Item, Number, TypeSpec};
+use crate::ast::{BinOp, DimSpec, Expr, GraphDef, IndexSpec, InitSpec, Item, Number, TypeSpec};
 use graph_core::diag::Diagnostics;
-use graph_core::{Axes, DType, Decl, Diagnostic, Dim, Graph, Init, Loc, NodeId, Op, Program, Shape};
+use graph_core::{
+    Axes, AxisSet, Call, DType, Decl, Diagnostic, Dim, Graph, Init, Loc, NodeId, Op, Perm, Program, Shape, Size, Window,
+};
 use proc_macro2::{Ident, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -115,6 +117,17 @@ fn outline(
         init: Init::Fill(0.0),
     };
     Program::new(graph, placeholders, variables, lets, objective)
+}
+
+/// The keyword arguments of one call.
+#[derive(Default)]
+struct Keywords<'e> {
+    /// `axis = 1`, `axis = (0, 2)`.
+    axis: Option<&'e Expr>,
+    /// `axes = (0, 2, 1)`.
+    axes: Option<&'e Expr>,
+    /// `keepdims = true`.
+    keepdims: bool,
 }
 
 struct Lowering {
@@ -412,6 +425,18 @@ impl Lowering {
             Expr::Call {
                 func, args, keywords, ..
             } => self.call(func, args, keywords, expr.loc()),
+            Expr::Index { base, indices, .. } => self.index(base, indices, expr.loc()),
+            Expr::Tuple { loc, .. } => {
+                let message = "a list in parentheses is only for keyword arguments, like `axis = (0, 2)`";
+                self.errors.push(Diagnostic::new(*loc, message));
+                None
+            }
+            Expr::List { loc, .. } => {
+                let message = "a list in brackets is a shape, as in `reshape(x, [2, 3])`, or the elements of a \
+                               `const`: declare a constant tensor with `const NAME: [f32; 2] = [1.0, 2.0];`";
+                self.errors.push(Diagnostic::new(*loc, message));
+                None
+            }
         }
     }
 
@@ -425,31 +450,43 @@ impl Lowering {
             return None;
         };
         let arity = call.arity;
-        if args.len() != arity {
+        if args.len() != arity && !(call.variadic && args.len() > arity) {
             let plural = if arity == 1 { "" } else { "s" };
-            let message = format!("`{name}` takes {arity} argument{plural}, found {}", args.len());
+            let least = if call.variadic { "at least " } else { "" };
+            let message = format!("`{name}` takes {least}{arity} argument{plural}, found {}", args.len());
             self.errors.push(Diagnostic::new(loc, message));
             return None;
         }
-        let (axis, keepdims) = self.axis_keyword(&name, call.takes_axis, keywords)?;
-        if let Op::Pow(_) = op {
-            return self.pow(&args[0], &args[1], loc);
+        let keywords = self.keywords(&name, call, keywords)?;
+        match op {
+            Op::Pow(_) => return self.pow(&args[0], &args[1], loc),
+            Op::Reshape => return self.reshape(&args[0], &args[1], loc),
+            _ => {}
         }
         let operands: Vec<Option<NodeId>> = args.iter().map(|a| self.expr(a)).collect();
         let x: Vec<NodeId> = operands.into_iter().collect::<Option<_>>()?;
-        let axes = match axis {
+        match op {
+            Op::Concat(_) => return self.concat(&x, keywords.axis, loc),
+            Op::Transpose(_) => return self.transpose(x[0], keywords.axes, loc),
+            _ => {}
+        }
+        let axes = match keywords.axis {
             None => Axes::All,
-            Some((k, k_loc)) => Axes::One(self.axis_index(x[0], k, k_loc)?),
+            Some(axis) => Axes::Set(AxisSet::of(self.axis_list(x[0], axis)?)),
         };
         let result = self.lower_call(op, &name, &x, axes, loc);
-        let result = match (keepdims, axes) {
-            // `keepdims`: the reduced axes come back with length 1 (a view: nothing is copied).
-            (true, Axes::One(k)) => result.and_then(|r| self.graph.expand(r, k, Dim::Fixed(1), loc)),
-            (true, Axes::All) => {
+        let result = match keywords.keepdims {
+            // `keepdims`: the reduced axes come back with length 1, in increasing order, each
+            // at its own place (a view: nothing is copied).
+            true => {
                 let rank = self.graph.shape(x[0]).rank();
-                result.and_then(|r| (0..rank).try_fold(r, |r, k| self.graph.expand(r, k, Dim::Fixed(1), loc)))
+                result.and_then(|r| {
+                    (0..rank)
+                        .filter(|&k| axes.folds(k))
+                        .try_fold(r, |r, k| self.graph.expand(r, k, Dim::Fixed(1), loc))
+                })
             }
-            (false, _) => result,
+            false => result,
         };
         self.errors.check(result)
     }
@@ -461,13 +498,14 @@ impl Lowering {
             Op::Add | Op::Sub | Op::Mul | Op::Div => g.binary(op, x[0], x[1], loc),
             Op::MatMul { .. } => self.matmul(x, loc),
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => g.push(op.with_axes(axes), x, loc),
-            Op::Transpose | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu => g.push(op, x, loc),
+            Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu => g.push(op, x, loc),
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => g.push(op, x, loc),
             // Lowered above, or not callable (`Op::call` gives them no name).
             Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Neg => {
                 Err(internal(name, loc))
             }
             Op::Step | Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => Err(internal(name, loc)),
+            Op::Transpose(_) | Op::Reshape | Op::Concat(_) | Op::Slice(_) | Op::Pad(_) => Err(internal(name, loc)),
         }
     }
 
@@ -502,49 +540,367 @@ impl Lowering {
         }
     }
 
-    /// The `axis = K` and `keepdims = true` keyword arguments, if given and allowed.
-    fn axis_keyword(
-        &mut self,
-        name: &str,
-        takes_axis: bool,
-        keywords: &[(Ident, Expr)],
-    ) -> Option<(Option<(f64, Loc)>, bool)> {
-        let mut axis = None;
-        let mut keepdims: Option<bool> = None;
+    /// The keyword arguments of a call of `name`, each checked against what `call` takes.
+    fn keywords<'e>(&mut self, name: &str, call: Call, keywords: &'e [(Ident, Expr)]) -> Option<Keywords<'e>> {
+        let mut found = Keywords::default();
+        let mut seen: Vec<String> = Vec::new();
         for (key, value) in keywords {
             let loc = Loc::at(key.span()).to(value.loc());
-            let message = if key != "axis" && key != "keepdims" {
-                format!("`{name}` has no argument `{key}`")
-            } else if key == "keepdims" && takes_axis {
-                match (value, keepdims) {
-                    (_, Some(_)) => "`keepdims` is given twice".to_owned(),
-                    (Expr::Bool(b), None) => {
-                        keepdims = Some(b.value);
+            let key = key.to_string();
+            let message = if !call.keywords.contains(&key.as_str()) {
+                let takers: Vec<String> = Op::calls()
+                    .filter(|(_, c)| c.keywords.contains(&key.as_str()))
+                    .map(|(_, c)| format!("`{}`", c.name))
+                    .collect();
+                if takers.is_empty() {
+                    format!("`{name}` has no argument `{key}`")
+                } else {
+                    format!("`{name}` takes no `{key}`: only {} do", takers.join(", "))
+                }
+            } else if seen.contains(&key) {
+                format!("`{key}` is given twice")
+            } else {
+                seen.push(key.clone());
+                match (key.as_str(), value) {
+                    ("keepdims", Expr::Bool(b)) => {
+                        found.keepdims = b.value;
                         continue;
                     }
-                    _ => "`keepdims` is `true` or `false`, like `keepdims = true`".to_owned(),
+                    ("keepdims", _) => "`keepdims` is `true` or `false`, like `keepdims = true`".to_owned(),
+                    ("axes", _) => {
+                        found.axes = Some(value);
+                        continue;
+                    }
+                    _ => {
+                        found.axis = Some(value);
+                        continue;
+                    }
                 }
-            } else if !takes_axis {
-                let reducers: Vec<String> = Op::calls()
-                    .filter(|(_, call)| call.takes_axis)
-                    .map(|(_, call)| format!("`{}`", call.name))
-                    .collect();
-                format!(
-                    "`{name}` takes no `{key}`: only {} reduce along an axis",
-                    reducers.join(", ")
-                )
-            } else if axis.is_some() {
-                "`axis` is given twice".to_owned()
-            } else if let Some(k) = value.constant() {
-                axis = Some((k, value.loc()));
-                continue;
-            } else {
-                "`axis` must be a number written in the graph, like `axis = 1` or `axis = -1`".to_owned()
             };
             self.errors.push(Diagnostic::new(loc, message));
             return None;
         }
-        Some((axis, keepdims.unwrap_or(false)))
+        Some(found)
+    }
+
+    /// The axes of `node` that `axis = K` or `axis = (J, K)` names, each counted from the end
+    /// when negative.
+    fn axis_list(&mut self, node: NodeId, value: &Expr) -> Option<Vec<usize>> {
+        let items: Vec<&Expr> = match value {
+            Expr::Tuple { items, .. } => items.iter().collect(),
+            _ => vec![value],
+        };
+        let mut axes: Vec<usize> = Vec::new();
+        for item in items {
+            let Some(k) = item.constant() else {
+                let message =
+                    "`axis` must be a number written in the graph, like `axis = 1`, `axis = -1` or `axis = (0, 2)`";
+                self.errors.push(Diagnostic::new(item.loc(), message));
+                return None;
+            };
+            let axis = self.axis_index(node, k, item.loc())?;
+            if axes.contains(&axis) {
+                let message = format!("axis {axis} is listed twice (a negative axis counts from the end)");
+                self.errors.push(Diagnostic::new(item.loc(), message));
+                return None;
+            }
+            axes.push(axis);
+        }
+        Some(axes)
+    }
+
+    /// `transpose(x)`, the swap of a matrix's axes, or `transpose(x, axes = (0, 2, 1))`.
+    fn transpose(&mut self, x: NodeId, axes: Option<&Expr>, loc: Loc) -> Option<NodeId> {
+        let rank = self.graph.shape(x).rank();
+        let perm = match axes {
+            None if rank == 2 => Perm::swap_last(2),
+            None if rank < 2 => {
+                let message = format!(
+                    "`transpose(x)` swaps the two axes of a matrix, but this is {}, with {}",
+                    self.graph.describe(self.graph.shape(x)),
+                    if rank == 0 { "no axes" } else { "one axis" }
+                );
+                self.errors.push(Diagnostic::new(loc, message));
+                return None;
+            }
+            None => {
+                let message = format!(
+                    "`transpose(x)` swaps the two axes of a matrix, but this is {}: give the order of its axes, \
+                     like `transpose(x, axes = ({}))`",
+                    self.graph.describe(self.graph.shape(x)),
+                    (0..rank).rev().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
+                );
+                self.errors.push(Diagnostic::new(loc, message));
+                return None;
+            }
+            Some(value) => {
+                let Expr::Tuple { items, .. } = value else {
+                    let message = "`axes` is the new order of the axes, like `axes = (0, 2, 1)`";
+                    self.errors.push(Diagnostic::new(value.loc(), message));
+                    return None;
+                };
+                let mut order = Vec::new();
+                for item in items {
+                    let Some(k) = item.constant() else {
+                        let message = "`axes` must list numbers written in the graph, like `axes = (0, 2, 1)`";
+                        self.errors.push(Diagnostic::new(item.loc(), message));
+                        return None;
+                    };
+                    order.push(self.axis_index(x, k, item.loc())?);
+                }
+                if order.len() != rank {
+                    let message = format!(
+                        "`axes` must list each of the {rank} axes of {} once, found {}",
+                        self.graph.describe(self.graph.shape(x)),
+                        order.len()
+                    );
+                    self.errors.push(Diagnostic::new(value.loc(), message));
+                    return None;
+                }
+                let perm = Perm::of(&order);
+                if !perm.is_valid() {
+                    let message = format!(
+                        "`axes = {}` is not an order of the axes of {}: it must list each of 0 to {} once",
+                        perm.describe(),
+                        self.graph.describe(self.graph.shape(x)),
+                        rank - 1
+                    );
+                    self.errors.push(Diagnostic::new(value.loc(), message));
+                    return None;
+                }
+                perm
+            }
+        };
+        let result = self.graph.push(Op::Transpose(perm), &[x], loc);
+        self.errors.check(result)
+    }
+
+    /// `concat(a, b, c, axis = k)`: joined pairwise, left to right.
+    fn concat(&mut self, x: &[NodeId], axis: Option<&Expr>, loc: Loc) -> Option<NodeId> {
+        let axis = match axis {
+            None => 0,
+            Some(value @ Expr::Tuple { .. }) => {
+                let message = "`concat` joins along one axis: `axis = k`";
+                self.errors.push(Diagnostic::new(value.loc(), message));
+                return None;
+            }
+            Some(value) => self.axis_list(x[0], value)?[0],
+        };
+        let mut joined = x[0];
+        for &next in &x[1..] {
+            let result = self.graph.push(Op::Concat(axis), &[joined, next], loc);
+            joined = self.errors.check(result)?;
+        }
+        Some(joined)
+    }
+
+    /// `reshape(x, [2, -1])`: the dimensions as in a declaration, at most one `-1`.
+    fn reshape(&mut self, x: &Expr, dims: &Expr, loc: Loc) -> Option<NodeId> {
+        let x = self.expr(x);
+        let Expr::List { items, .. } = dims else {
+            let message = "the shape of `reshape` is a list of dimensions, like `reshape(x, [2, 6])` or `[batch, -1]`";
+            self.errors.push(Diagnostic::new(dims.loc(), message));
+            return None;
+        };
+        let mut shape: Vec<Option<Dim>> = Vec::new();
+        let mut inferred: Option<Loc> = None;
+        for item in items {
+            let dim = match item {
+                Expr::Name(name) if self.graph.has_batch() && text(name) == self.graph.batch_name() => Some(Dim::Batch),
+                _ => match item.constant() {
+                    Some(-1.0) => {
+                        if inferred.is_some() {
+                            let message = "`reshape` can infer one dimension, but this is the second `-1`";
+                            self.errors.push(Diagnostic::new(item.loc(), message));
+                            return None;
+                        }
+                        inferred = Some(item.loc());
+                        None
+                    }
+                    Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= Shape::MAX_BYTES as f64 => {
+                        Some(Dim::Fixed(n as usize))
+                    }
+                    _ => {
+                        let message = format!(
+                            "a dimension of `reshape` is a positive whole number, `-1` (inferred){}",
+                            if self.graph.has_batch() {
+                                format!(" or `{}`", self.graph.batch_name())
+                            } else {
+                                String::new()
+                            }
+                        );
+                        self.errors.push(Diagnostic::new(item.loc(), message));
+                        return None;
+                    }
+                },
+            };
+            shape.push(dim);
+        }
+        let x = x?;
+        if shape.is_empty() || shape.len() > Shape::MAX_RANK {
+            let message = format!("a shape has 1 to {} dimensions, found {}", Shape::MAX_RANK, shape.len());
+            self.errors.push(Diagnostic::new(dims.loc(), message));
+            return None;
+        }
+        let from = self.graph.shape(x).clone();
+        let known = shape.iter().flatten().fold(Size::ONE, |n, &d| n.times(Size::of(d)));
+        let total = from.size();
+        let describe = |graph: &Graph, dims: &[Option<Dim>]| {
+            let dims: Vec<String> = dims
+                .iter()
+                .map(|d| match d {
+                    Some(Dim::Fixed(n)) => n.to_string(),
+                    Some(Dim::Batch) => graph.batch_name().to_owned(),
+                    None => "-1".to_owned(),
+                })
+                .collect();
+            format!("[{}; {}]", graph.dtype().name(), dims.join(", "))
+        };
+        let fill = match inferred {
+            None if known == total => None,
+            Some(_) if total.power >= known.power && total.factor.is_multiple_of(known.factor) => {
+                let (factor, power) = (total.factor / known.factor, total.power - known.power);
+                match (factor, power) {
+                    (n, 0) => Some(Dim::Fixed(n)),
+                    (1, 1) => Some(Dim::Batch),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let fits = inferred.is_none() && known == total || fill.is_some();
+        if !fits {
+            let count = |s: Size| match s.known() {
+                Some(n) => format!("{n} elements"),
+                None => format!("{} elements per {}", s.factor, self.graph.batch_name()),
+            };
+            let message = format!(
+                "cannot reshape {} ({}) to {} ({}): the element counts must agree",
+                self.graph.describe(&from),
+                count(total),
+                describe(&self.graph, &shape),
+                if inferred.is_some() {
+                    format!("a multiple of {}", count(known))
+                } else {
+                    count(known)
+                }
+            );
+            self.errors.push(Diagnostic::new(loc, message));
+            return None;
+        }
+        let dims: Vec<Dim> = shape
+            .iter()
+            .map(|d| d.or(fill).expect("the one `-1` is inferred"))
+            .collect();
+        let result = self.graph.push_with_shape(Op::Reshape, Shape::of(dims), &[x], loc);
+        self.errors.check(result)
+    }
+
+    /// `x[2]`, `x[-1]`, `x[.., 1..3]`: a slice, each index and range checked against its axis.
+    fn index(&mut self, base: &Expr, indices: &[IndexSpec], loc: Loc) -> Option<NodeId> {
+        let x = self.expr(base)?;
+        let shape = self.graph.shape(x).clone();
+        if indices.len() > shape.rank() {
+            let message = format!(
+                "{} has {} axes, but this indexes {}",
+                self.graph.describe(&shape),
+                shape.rank(),
+                indices.len()
+            );
+            self.errors.push(Diagnostic::new(loc, message));
+            return None;
+        }
+        let mut window = Window {
+            start: [0; Shape::MAX_RANK],
+            dropped: AxisSet::default(),
+        };
+        let mut dims = Vec::new();
+        let mut dropped = Vec::new();
+        for (k, &dim) in shape.dims().iter().enumerate() {
+            let (spec_loc, start, end, drop) = match indices.get(k) {
+                None => {
+                    dims.push(dim);
+                    continue;
+                }
+                Some(IndexSpec::Range {
+                    start: None, end: None, ..
+                }) => {
+                    dims.push(dim);
+                    continue;
+                }
+                Some(IndexSpec::At(at)) => (at.loc(), Some(at), None, true),
+                Some(IndexSpec::Range {
+                    start,
+                    end,
+                    inclusive,
+                    loc,
+                }) => (*loc, start.as_ref(), end.as_ref().map(|e| (e, *inclusive)), false),
+            };
+            let Dim::Fixed(length) = dim else {
+                let message = format!(
+                    "axis {k} of {} has the run-time length `{}`: it can only be taken whole, with `..`",
+                    self.graph.describe(&shape),
+                    self.graph.batch_name()
+                );
+                self.errors.push(Diagnostic::new(spec_loc, message));
+                return None;
+            };
+            let axis = |this: &mut Self, e: &Expr| -> Option<i64> {
+                match e.constant() {
+                    Some(v) if v.fract() == 0.0 && v.abs() <= Shape::MAX_BYTES as f64 => Some(v as i64),
+                    _ => {
+                        let message = "an index is a whole number written in the graph, like `x[2]` or `x[-1]`: \
+                                       indexing with a tensor (a gather) is not supported";
+                        this.errors.push(Diagnostic::new(e.loc(), message));
+                        None
+                    }
+                }
+            };
+            let from_end = |v: i64| if v < 0 { v + length as i64 } else { v };
+            let first = match start {
+                Some(e) => from_end(axis(self, e)?),
+                None => 0,
+            };
+            let last = match (drop, end) {
+                (true, _) => first + 1,
+                (false, Some((e, inclusive))) => from_end(axis(self, e)?) + i64::from(inclusive),
+                (false, None) => length as i64,
+            };
+            let out_of_bounds = first < 0 || last > length as i64 || first >= last;
+            if out_of_bounds {
+                let what = if drop { "index" } else { "range" };
+                let written = if drop {
+                    format!("{}", first)
+                } else {
+                    format!("{first}..{last}")
+                };
+                let why = if first >= last && first >= 0 && last <= length as i64 {
+                    "it is empty, and a tensor has no zero-length axes".to_owned()
+                } else {
+                    format!("axis {k} has length {length}")
+                };
+                let message = format!(
+                    "{what} {written} is out of bounds for axis {k} of {}: {why}",
+                    self.graph.describe(&shape)
+                );
+                self.errors.push(Diagnostic::new(spec_loc, message));
+                return None;
+            }
+            window.start[k] = first as usize;
+            if drop {
+                dropped.push(k);
+            } else {
+                dims.push(Dim::Fixed((last - first) as usize));
+            }
+        }
+        window.dropped = AxisSet::of(dropped);
+        if window.dropped == AxisSet::default() && window.start == [0; Shape::MAX_RANK] && dims == shape.dims() {
+            return Some(x);
+        }
+        let result = self
+            .graph
+            .push_with_shape(Op::Slice(window), Shape::of(dims), &[x], loc);
+        self.errors.check(result)
     }
 
     /// Axis `k` of `node`, counting from the end when negative (`-1` is the last axis).

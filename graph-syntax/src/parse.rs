@@ -14,7 +14,11 @@
 //! expr   := term (("+" | "-") term)*        (kept flat: a run of any length)
 //! term   := unary (("*" | "/") unary)*
 //! unary  := "-" unary | atom
-//! atom   := number | bool | IDENT | IDENT "(" (arg ("," arg)*)? ")" | "(" expr ")"
+//! atom   := (number | bool | IDENT | IDENT "(" (arg ("," arg)*)? ")" | "(" expr ")"
+//!            | tuple | list) ("[" index ("," index)* "]")*
+//! tuple  := "(" expr "," (expr ("," expr)*)? ")"   (`axis = (0, 2)`)
+//! list   := "[" (expr ("," expr)*)? "]"           (`reshape(x, [2, -1])`, constants' elements)
+//! index  := expr | expr? (".." | "..=") expr?       (`x[2]`, `x[.., 1..3]`)
 //! arg    := expr | IDENT "=" expr                 (`axis = -1`, `keepdims = true`)
 //! bool   := "true" | "false"                      (only as a keyword argument's value)
 //! number := "-"? (INT | FLOAT)
@@ -22,7 +26,7 @@
 //!
 //! Nesting (parentheses, calls, unary minus) is bounded by [`MAX_NESTING`].
 
-use crate::ast::{BinOp, DimSpec, Expr, GraphDef, InitSpec, Item, Number, TypeSpec};
+use crate::ast::{BinOp, DimSpec, Expr, GraphDef, IndexSpec, InitSpec, Item, Number, TypeSpec};
 use graph_core::{DType, Dim, Loc, Shape};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
@@ -362,15 +366,122 @@ fn unary(input: ParseStream, mut depth: usize) -> syn::Result<Expr> {
     Ok(expr)
 }
 
+/// An atom, then any indexings of it (`x[0][1]`).
 fn atom(input: ParseStream, depth: usize) -> syn::Result<Expr> {
+    let mut expr = primary(input, depth)?;
+    while input.peek(syn::token::Bracket) {
+        let content;
+        let brackets = bracketed!(content in input);
+        let depth = nest(depth, brackets.span.open())?;
+        let mut indices = Vec::new();
+        while !content.is_empty() {
+            indices.push(index(&content, depth)?);
+            if content.is_empty() {
+                break;
+            }
+            if content.peek(Token![;]) || content.peek(Token![:]) {
+                return Err(content.error(
+                    "a range takes every element from its start to its end: steps are not supported; \
+                     write Rust ranges, `..` for a whole axis, `1..3`, `..5` or `2..`",
+                ));
+            }
+            content.parse::<Token![,]>()?;
+        }
+        if indices.is_empty() {
+            return Err(syn::Error::new(
+                brackets.span.join(),
+                "an indexing needs at least one index or range, like `x[0]` or `x[.., 1..3]`",
+            ));
+        }
+        expr = Expr::Index {
+            base: Box::new(expr),
+            indices,
+            close: brackets.span.close(),
+        };
+    }
+    Ok(expr)
+}
+
+/// One axis of an indexing: an index, or a range with optional ends.
+fn index(input: ParseStream, depth: usize) -> syn::Result<IndexSpec> {
+    let range_follows = |input: ParseStream| input.peek(Token![..]) || input.peek(Token![..=]);
+    let start = if range_follows(input) {
+        None
+    } else {
+        Some(expr(input, depth)?)
+    };
+    if !range_follows(input) {
+        let at = start.expect("an index was parsed when no range follows");
+        return Ok(IndexSpec::At(at));
+    }
+    let first = input.span();
+    let inclusive = if input.peek(Token![..=]) {
+        input.parse::<Token![..=]>()?;
+        true
+    } else {
+        input.parse::<Token![..]>()?;
+        false
+    };
+    let ends_here = input.is_empty() || input.peek(Token![,]);
+    let end = if ends_here { None } else { Some(expr(input, depth)?) };
+    if range_follows(input) {
+        return Err(input.error(
+            "a range takes every element from its start to its end: steps are not supported; \
+             write Rust ranges, `..` for a whole axis, `1..3`, `..5` or `2..`",
+        ));
+    }
+    let mut loc = start.as_ref().map_or(Loc::at(first), Expr::loc);
+    if let Some(end) = &end {
+        loc = loc.to(end.loc());
+    } else {
+        loc = loc.to(Loc::at(first));
+    }
+    Ok(IndexSpec::Range {
+        start,
+        end,
+        inclusive,
+        loc,
+    })
+}
+
+/// A list of expressions separated by commas (a trailing comma allowed), up to the end of `content`.
+fn items(content: ParseStream, depth: usize) -> syn::Result<Vec<Expr>> {
+    let mut items = Vec::new();
+    while !content.is_empty() {
+        items.push(expr(content, depth)?);
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(items)
+}
+
+fn primary(input: ParseStream, depth: usize) -> syn::Result<Expr> {
     if input.peek(syn::token::Paren) {
         let content;
         let parens = parenthesized!(content in input);
-        let expr = expr(&content, nest(depth, parens.span.open())?)?;
+        let depth = nest(depth, parens.span.open())?;
+        let first = expr(&content, depth)?;
+        if content.peek(Token![,]) {
+            content.parse::<Token![,]>()?;
+            let mut items = vec![first];
+            items.extend(self::items(&content, depth)?);
+            let loc = Loc::at(parens.span.open()).to(Loc::at(parens.span.close()));
+            return Ok(Expr::Tuple { items, loc });
+        }
         if !content.is_empty() {
             return Err(content.error("expected `)`: one expression in parentheses"));
         }
-        return Ok(expr);
+        return Ok(first);
+    }
+    if input.peek(syn::token::Bracket) {
+        let content;
+        let brackets = bracketed!(content in input);
+        let depth = nest(depth, brackets.span.open())?;
+        let items = items(&content, depth)?;
+        let loc = Loc::at(brackets.span.open()).to(Loc::at(brackets.span.close()));
+        return Ok(Expr::List { items, loc });
     }
     if input.peek(syn::LitBool) {
         return Ok(Expr::Bool(input.parse()?));

@@ -104,10 +104,7 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
         Op::Sum(axes) => one(spread(g, grad, operands[0], axes)?),
         Op::Mean(axes) => {
             let shape = g.shape(operands[0]).clone();
-            let count = match axes {
-                Axes::All => shape.size(),
-                Axes::One(k) => shape.dim(k),
-            };
+            let count = axes.count(&shape);
             let share = g.div_size(grad, count, loc)?;
             one(spread(g, share, operands[0], axes)?)
         }
@@ -127,7 +124,7 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
             let shape = g.shape(operands[0]).clone();
             one(g.broadcast_to(grad, &shape, loc)?)
         }
-        Op::Expand(axis) => one(g.push(Op::Sum(Axes::One(axis)), &[grad], loc)?),
+        Op::Expand(axis) => one(g.push(Op::Sum(Axes::one(axis)), &[grad], loc)?),
         Op::MatMul { ta, tb } => {
             // C = op(A) op(B): d op(A) = G op(B)^T and d op(B) = op(A)^T G, transposed back
             // where the operand was used transposed. Transposes stay flags of the product.
@@ -144,7 +141,32 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
             };
             Ok(vec![Some(da), Some(db)])
         }
-        Op::Transpose => one(g.push(Op::Transpose, &[grad], loc)?),
+        Op::Transpose(perm) => one(g.push(Op::Transpose(perm.inverse()), &[grad], loc)?),
+        Op::Reshape => {
+            let shape = g.shape(operands[0]).clone();
+            one(g.push_with_shape(Op::Reshape, shape, &[grad], loc)?)
+        }
+        // A slice's gradient is zeros with the adjoint at the window, and the other way round.
+        Op::Slice(window) => {
+            let shape = g.shape(operands[0]).clone();
+            one(g.push_with_shape(Op::Pad(window), shape, &[grad], loc)?)
+        }
+        Op::Pad(window) => {
+            let shape = g.shape(operands[0]).clone();
+            one(g.push_with_shape(Op::Slice(window), shape, &[grad], loc)?)
+        }
+        Op::Concat(axis) => {
+            let (a, b) = (g.shape(operands[0]).clone(), g.shape(operands[1]).clone());
+            let mut start = [0; crate::ir::Shape::MAX_RANK];
+            let whole = |start| crate::ir::Window {
+                start,
+                dropped: crate::ir::AxisSet::default(),
+            };
+            let da = g.push_with_shape(Op::Slice(whole(start)), a.clone(), &[grad], loc)?;
+            start[axis] = a.dim(axis).known().expect("concatenated along a numbered axis");
+            let db = g.push_with_shape(Op::Slice(whole(start)), b, &[grad], loc)?;
+            Ok(vec![Some(da), Some(db)])
+        }
     }
 }
 
@@ -170,7 +192,7 @@ fn pow_rule(g: &mut Graph, a: NodeId, e: f64, grad: NodeId, node: NodeId) -> Res
 fn sum_last(g: &mut Graph, a: NodeId) -> Result<NodeId, Diagnostic> {
     let last = g.shape(a).rank() - 1;
     let loc = g.node(a).loc;
-    g.push(Op::Sum(Axes::One(last)), &[a], loc)
+    g.push(Op::Sum(Axes::one(last)), &[a], loc)
 }
 
 /// The adjoint of a reduction's result spread back over the reduced operand's shape.
@@ -179,6 +201,9 @@ fn spread(g: &mut Graph, grad: NodeId, operand: NodeId, axes: Axes) -> Result<No
     let shape = g.shape(operand).clone();
     match axes {
         Axes::All => g.broadcast_to(grad, &shape, loc),
-        Axes::One(k) => g.expand(grad, k, shape.dims()[k], loc),
+        // Each folded axis comes back in increasing order, so each lands at its own place.
+        Axes::Set(set) => set
+            .iter()
+            .try_fold(grad, |spread, k| g.expand(spread, k, shape.dims()[k], loc)),
     }
 }

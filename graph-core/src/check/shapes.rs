@@ -1,6 +1,6 @@
 //! Shape inference: the shape rule of every op, and the messages when one does not hold.
 
-use crate::ir::{Axes, Dim, Op, Shape};
+use crate::ir::{Axes, Dim, Op, Perm, Shape, Window};
 
 /// Writes a shape the way the user does (`[f32; batch, 10]`), for messages.
 pub type Describe<'a> = &'a dyn Fn(&Shape) -> String;
@@ -44,19 +44,18 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
         Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => reduced(op, *axes, a, describe),
         Op::ExtremeMask { axes, .. } => reduced(op, *axes, a, describe).map(|_| a.clone()),
         Op::MatMul { ta, tb } => matmul(a, *ta, operands[1], *tb, describe),
-        Op::Transpose => match a.dims() {
-            [rows, cols] => Ok(Shape::of(vec![*cols, *rows])),
-            _ => Err(format!(
-                "`transpose` needs a matrix (two dimensions), found {}",
-                describe(a)
-            )),
-        },
+        Op::Transpose(perm) => transposed(a, *perm, describe),
+        Op::Concat(axis) => concatenated(a, operands[1], *axis, describe),
         Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
             Err(format!(
                 "internal error: the shape of `{}` is given, not inferred",
                 op.name()
             ))
         }
+        Op::Reshape | Op::Slice(_) | Op::Pad(_) => Err(format!(
+            "internal error: the shape of `{}` is given, not inferred",
+            op.name()
+        )),
     }
 }
 
@@ -68,12 +67,68 @@ pub fn check_given(op: &Op, operands: &[&Shape], given: &Shape) -> Result<(), St
         Op::Broadcast => operands.len() == 1 && broadcast(operands[0], given).as_ref() == Some(given),
         Op::SumTo => operands.len() == 1 && broadcast(given, operands[0]).as_ref() == Some(operands[0]),
         Op::Expand(axis) => operands.len() == 1 && *axis < given.rank() && given.without_axis(*axis) == *operands[0],
+        Op::Reshape => operands.len() == 1 && operands[0].size() == given.size(),
+        Op::Slice(window) => operands.len() == 1 && fits_window(operands[0], given, *window),
+        Op::Pad(window) => operands.len() == 1 && fits_window(given, operands[0], *window),
         _ => false,
     };
     if fits {
         Ok(())
     } else {
         Err(format!("internal error: `{op}` cannot have shape {given}"))
+    }
+}
+
+/// Whether `small` is a slice of `large` at `window`: it has the axes `window` keeps, each
+/// within `large` from its start; a named dimension is only ever taken whole.
+fn fits_window(large: &Shape, small: &Shape, window: Window) -> bool {
+    let kept: Vec<usize> = (0..large.rank()).filter(|&k| !window.dropped.contains(k)).collect();
+    if kept.len() != small.rank() || large.rank() > Shape::MAX_RANK {
+        return false;
+    }
+    let within = |k: usize, length: Dim| match (large.dims()[k], length) {
+        (Dim::Fixed(n), Dim::Fixed(l)) => window.start[k] + l <= n,
+        (whole, length) => window.start[k] == 0 && whole == length,
+    };
+    let dropped_within = (0..large.rank())
+        .filter(|&k| window.dropped.contains(k))
+        .all(|k| within(k, Dim::Fixed(1)));
+    dropped_within && kept.iter().zip(small.dims()).all(|(&k, &d)| within(k, d))
+}
+
+/// `a` with its axes in the order `perm`.
+fn transposed(a: &Shape, perm: Perm, describe: Describe) -> Result<Shape, String> {
+    if perm.rank() != a.rank() || !perm.is_valid() {
+        return Err(format!(
+            "`axes = {}` is not an order of the axes of {}: it must list each of its {} axes, 0 to {}, once",
+            perm.describe(),
+            describe(a),
+            a.rank(),
+            a.rank() as isize - 1
+        ));
+    }
+    Ok(Shape::of(perm.axes().map(|k| a.dims()[k]).collect()))
+}
+
+/// `a` and `b` joined along `axis`: they must agree on every other axis.
+fn concatenated(a: &Shape, b: &Shape, axis: usize, describe: Describe) -> Result<Shape, String> {
+    let agree =
+        a.rank() == b.rank() && axis < a.rank() && (0..a.rank()).all(|k| k == axis || a.dims()[k] == b.dims()[k]);
+    if !agree {
+        return Err(format!(
+            "cannot concatenate {} and {} along axis {axis}: the shapes must be equal except along that axis",
+            describe(a),
+            describe(b)
+        ));
+    }
+    match (a.dims()[axis], b.dims()[axis]) {
+        (Dim::Fixed(x), Dim::Fixed(y)) => Ok(a.without_axis(axis).with_axis(axis, Dim::Fixed(x + y))),
+        _ => Err(format!(
+            "cannot concatenate {} and {} along axis {axis}: its length is the named dimension, known only when \
+             the code runs; concatenate along a numbered axis",
+            describe(a),
+            describe(b)
+        )),
     }
 }
 
@@ -133,13 +188,15 @@ fn with_an_axis(op: &Op, a: &Shape) -> Result<(), String> {
 fn reduced(op: &Op, axes: Axes, operand: &Shape, describe: Describe) -> Result<Shape, String> {
     match axes {
         Axes::All => Ok(Shape::scalar()),
-        Axes::One(axis) if axis < operand.rank() => Ok(operand.without_axis(axis)),
-        Axes::One(axis) => Err(format!(
-            "`{}` over axis {axis}: {} has no axis {axis} (its axes are numbered from 0 to {})",
-            op.name(),
-            describe(operand),
-            operand.rank() as isize - 1
-        )),
+        Axes::Set(set) => match set.iter().find(|&axis| axis >= operand.rank()) {
+            None => Ok(axes.reduce(operand)),
+            Some(axis) => Err(format!(
+                "`{}` over axis {axis}: {} has no axis {axis} (its axes are numbered from 0 to {})",
+                op.name(),
+                describe(operand),
+                operand.rank() as isize - 1
+            )),
+        },
     }
 }
 
@@ -208,8 +265,8 @@ mod tests {
     #[test]
     fn reductions_drop_axes() {
         assert_eq!(infer(&Op::Sum(Axes::All), &[&s(&[2, 3])], &describe), Ok(s(&[])));
-        assert_eq!(infer(&Op::Max(Axes::One(1)), &[&s(&[2, 3])], &describe), Ok(s(&[2])));
-        assert!(infer(&Op::Mean(Axes::One(2)), &[&s(&[2, 3])], &describe).is_err());
+        assert_eq!(infer(&Op::Max(Axes::one(1)), &[&s(&[2, 3])], &describe), Ok(s(&[2])));
+        assert!(infer(&Op::Mean(Axes::one(2)), &[&s(&[2, 3])], &describe).is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! reduction starts, accumulates and finishes, and the whole-tensor kernels.
 
 use super::Ctx;
-use crate::ir::{Axes, DType, Graph, NodeId, Op, Size};
+use crate::ir::{DType, Graph, IndexMap, NodeId, Op, Size};
 use proc_macro2::{Literal, TokenStream};
 
 /// A Rust expression, and whether it can stand anywhere without parentheses.
@@ -80,6 +80,32 @@ pub fn size(ctx: &Ctx, size: Size) -> TokenStream {
     tokens
 }
 
+/// `map` applied to the index expression `index`: `(index / (div)) % (modulo) * (mul) + ...`,
+/// leaving out divisions and products by 1.
+pub fn mapped(ctx: &Ctx, map: &IndexMap, index: &TokenStream) -> TokenStream {
+    if map.runs.is_empty() && map.offset.is_empty() {
+        return code!(0);
+    }
+    let terms = map.runs.iter().map(|run| {
+        let mut term = index.clone();
+        if !run.div.is_one() {
+            let div = size(ctx, run.div);
+            term = code!((#term / (#div)));
+        }
+        if let Some(m) = run.modulo {
+            let m = size(ctx, m);
+            term = code!((#term % (#m)));
+        }
+        if !run.mul.is_one() {
+            let mul = size(ctx, run.mul);
+            term = code!(#term * (#mul));
+        }
+        term
+    });
+    let terms: Vec<TokenStream> = terms.chain(map.offset.iter().map(|&o| size(ctx, o))).collect();
+    code!(#(#terms)+*)
+}
+
 /// The value of one element of elementwise `node`, from its operands' elements. `vector`
 /// says whether the element is computed in a loop the compiler vectorises (see [`exp`]).
 pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr {
@@ -154,6 +180,7 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
         Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::SumTo | Op::Broadcast | Op::Expand(_) => {
             args[0].clone()
         }
+        Op::Transpose(_) | Op::Reshape | Op::Slice(_) | Op::Pad(_) | Op::Concat(_) => args[0].clone(),
         Op::Placeholder | Op::Variable | Op::Constant(_) => unreachable!("leaves are read, not computed"),
         Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => unreachable!("legalised before emission"),
         // The mask of a single element: it is its own extreme, unless it is NaN (0 / 0).
@@ -165,7 +192,7 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
             );
             Expr::atom(code!(if #a.is_nan() { #nan } else { #unit }))
         }
-        Op::MatMul { .. } | Op::Transpose => unreachable!("products of scalars do not type-check"),
+        Op::MatMul { .. } => unreachable!("products of scalars do not type-check"),
     }
 }
 
@@ -206,10 +233,7 @@ pub fn fold(graph: &Graph, node: NodeId) -> Fold {
         Op::Mean(axes) => Fold {
             start: literal(0.0, dtype),
             step: sum,
-            divide_by: Some(match axes {
-                Axes::All => operand.size(),
-                Axes::One(k) => operand.dim(k),
-            }),
+            divide_by: Some(axes.count(operand)),
         },
         // A NaN wins and stays, as in the interpreter.
         Op::Max(_) => Fold {
@@ -273,27 +297,54 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
             let runtime = &ctx.runtime;
             code!(#runtime::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out);)
         }
-        Op::Transpose => {
-            let (rows, cols) = (size(ctx, operand(0).dim(0)), size(ctx, operand(0).dim(1)));
-            let a = &args[0];
+        Op::Pad(window) => {
+            // Zeros, then the operand's elements at the window.
+            let (zero, a) = (literal(0.0, graph.dtype()).tokens, &args[0]);
+            let at = mapped(ctx, &IndexMap::window(graph.shape(node), operand(0), window), &code!(i));
+            if operand(0).is_scalar() {
+                return code! {
+                    #out.fill(#zero);
+                    #out[#at] = #a;
+                };
+            }
+            let len = size(ctx, operand(0).size());
             code! {
-                for row_i in 0..#rows {
-                    for col_i in 0..#cols {
-                        #out[col_i * #rows + row_i] = #a[row_i * #cols + col_i];
-                    }
+                #out.fill(#zero);
+                for i in 0..#len {
+                    #out[#at] = #a[i];
+                }
+            }
+        }
+        Op::Concat(axis) => {
+            // Each operand is a run of `outer` chunks; the result alternates them.
+            let shape = graph.shape(node);
+            let outer = size(
+                ctx,
+                shape.size_of(&(0..shape.rank()).map(|k| k < axis).collect::<Vec<_>>()),
+            );
+            let (la, lb) = (
+                size(ctx, operand(0).dim(axis).times(operand(0).stride(axis))),
+                size(ctx, operand(1).dim(axis).times(operand(1).stride(axis))),
+            );
+            let (a, b) = (&args[0], &args[1]);
+            code! {
+                for outer_i in 0..#outer {
+                    let (a_i, b_i) = (outer_i * (#la), outer_i * (#lb));
+                    let out_i = a_i + b_i;
+                    #out[out_i..out_i + (#la)].copy_from_slice(&#a[a_i..a_i + (#la)]);
+                    #out[out_i + (#la)..out_i + (#la) + (#lb)].copy_from_slice(&#b[b_i..b_i + (#lb)]);
                 }
             }
         }
         Op::ExtremeMask { axes, min } => {
             let shape = operand(0);
-            let (outer, length, inner) = match axes {
-                Axes::All => (Size::ONE, shape.size(), Size::ONE),
-                Axes::One(k) => {
-                    let outer = shape.dims()[..k].iter().fold(Size::ONE, |n, &d| n.times(Size::of(d)));
-                    (outer, shape.dim(k), shape.stride(k))
-                }
-            };
-            let (outer, length, inner) = (size(ctx, outer), size(ctx, length), size(ctx, inner));
+            let kept = axes.kept(shape.rank());
+            let folded: Vec<bool> = kept.iter().map(|&k| !k).collect();
+            // Slice `outer_i` starts at `starts(outer_i)`; its elements are `along(along_i)` past it.
+            let slices = size(ctx, shape.size_of(&kept));
+            let length = size(ctx, axes.count(shape));
+            let first = mapped(ctx, &IndexMap::embedding(shape, &kept), &code!(outer_i));
+            let along = mapped(ctx, &IndexMap::embedding(shape, &folded), &code!(along_i));
             let (a, zero, unit) = (
                 &args[0],
                 literal(0.0, graph.dtype()).tokens,
@@ -306,29 +357,29 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
             };
             // Each slice: its extreme (a NaN wins), the number of entries equal to it, then each
             // entry's share, `(x == extreme) / ties` (0 / 0, NaN, where the extreme is NaN).
-            code! {
-                for outer_i in 0..#outer {
-                    for inner_i in 0..#inner {
-                        let first_i = outer_i * #length * #inner + inner_i;
-                        let mut extreme = #a[first_i];
-                        for along_i in 1..#length {
-                            let value = #a[first_i + along_i * #inner];
-                            if #beats || value.is_nan() {
-                                extreme = value;
-                            }
-                        }
-                        let mut ties = #zero;
-                        for along_i in 0..#length {
-                            if #a[first_i + along_i * #inner] == extreme {
-                                ties += #unit;
-                            }
-                        }
-                        for along_i in 0..#length {
-                            let at_i = first_i + along_i * #inner;
-                            #out[at_i] = (if #a[at_i] == extreme { #unit } else { #zero }) / ties;
+            let slice = code! {
+                    let mut extreme = #a[first_i];
+                    for along_i in 1..#length {
+                        let value = #a[first_i + #along];
+                        if #beats || value.is_nan() {
+                            extreme = value;
                         }
                     }
-                }
+                    let mut ties = #zero;
+                    for along_i in 0..#length {
+                        if #a[first_i + #along] == extreme {
+                            ties += #unit;
+                        }
+                    }
+                    for along_i in 0..#length {
+                        let at_i = first_i + #along;
+                        #out[at_i] = (if #a[at_i] == extreme { #unit } else { #zero }) / ties;
+                    }
+            };
+            if kept.contains(&true) {
+                code!(for outer_i in 0..#slices { let first_i = #first; #slice })
+            } else {
+                code!({ let first_i = 0; #slice })
             }
         }
         _ => unreachable!("{} is not a kernel", graph.op(node)),

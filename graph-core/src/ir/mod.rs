@@ -12,7 +12,7 @@ mod op;
 mod shape;
 
 pub use index::{IndexMap, Run};
-pub use op::{Axes, Call, Op, OP_KINDS};
+pub use op::{Axes, AxisSet, Call, Op, Perm, Window, OP_KINDS};
 pub use shape::{DType, Dim, Shape, Size};
 
 use crate::check::shapes;
@@ -201,6 +201,55 @@ impl Graph {
     /// The shape of node `id`.
     pub fn shape(&self, id: NodeId) -> &Shape {
         &self.inner[id.0].shape
+    }
+
+    /// Where element `i` of view `id` (see [`Op::is_view`]) finds its element of the operand:
+    /// the one statement of each view's layout, read by the interpreter and the emitter.
+    pub fn view_map(&self, id: NodeId) -> IndexMap {
+        let shape = self.shape(id);
+        let operand = self.shape(self.operands(id)[0]);
+        match *self.op(id) {
+            Op::Broadcast => IndexMap::broadcast(operand, shape),
+            Op::Expand(axis) => IndexMap::expansion(shape, axis),
+            Op::Transpose(perm) => IndexMap::permutation(shape, operand, perm),
+            Op::Reshape => IndexMap::identity(),
+            Op::Slice(window) => IndexMap::window(operand, shape, window),
+            op => unreachable!("{op} is not a view"),
+        }
+    }
+
+    /// If view `id`'s elements are one run of its operand's, in order, where the run starts
+    /// (the terms of the offset): a reshape, an expansion by a length-1 axis (`keepdims`), or
+    /// a slice that indexes its leading axes and takes the rest whole, its first range aside.
+    /// A kernel reads such a view from its operand's buffer: nothing is copied.
+    pub fn contiguous_view(&self, id: NodeId) -> Option<Vec<Size>> {
+        let operand = self.shape(self.operands(id)[0]);
+        match *self.op(id) {
+            Op::Reshape => Some(Vec::new()),
+            Op::Expand(axis) if self.shape(id).dims()[axis].is_one() => Some(Vec::new()),
+            Op::Slice(window) => {
+                // Outermost first: indexed axes, then at most one range, then whole axes.
+                let shape = self.shape(id);
+                let mut kept = 0;
+                let mut whole_from = false;
+                for k in 0..operand.rank() {
+                    if window.dropped.contains(k) {
+                        if whole_from {
+                            return None;
+                        }
+                        continue;
+                    }
+                    let whole = window.start[k] == 0 && shape.dims()[kept] == operand.dims()[k];
+                    if whole_from && !whole {
+                        return None;
+                    }
+                    whole_from = true;
+                    kept += 1;
+                }
+                Some(IndexMap::window(operand, shape, window).offset)
+            }
+            _ => None,
+        }
     }
 
     /// The operands of `id`, in order.

@@ -12,8 +12,184 @@ use std::fmt;
 pub enum Axes {
     /// Every element: the result is a scalar.
     All,
-    /// One axis, which disappears from the shape.
-    One(usize),
+    /// Some axes, which disappear from the shape.
+    Set(AxisSet),
+}
+
+/// A set of axes of a shape (at most [`super::Shape::MAX_RANK`] of them), as a bit mask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct AxisSet(u8);
+
+impl AxisSet {
+    /// The set of `axes` (each below 8).
+    pub fn of(axes: impl IntoIterator<Item = usize>) -> AxisSet {
+        AxisSet(axes.into_iter().fold(0, |bits, k| bits | 1 << k))
+    }
+
+    /// Whether axis `k` is in the set.
+    pub fn contains(self, k: usize) -> bool {
+        k < 8 && self.0 & 1 << k != 0
+    }
+
+    /// The axes, in increasing order.
+    pub fn iter(self) -> impl Iterator<Item = usize> {
+        (0..8).filter(move |&k| self.contains(k))
+    }
+
+    /// The mask's bits: bit `k` for axis `k`.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+}
+
+/// An order of the axes of a shape: axis `j` of a transpose is axis `perm[j]` of its operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Perm {
+    axes: [u8; super::Shape::MAX_RANK],
+    rank: u8,
+}
+
+impl Perm {
+    /// The order `axes` (a permutation of `0..axes.len()`, at most [`super::Shape::MAX_RANK`]
+    /// long; checked by the shape rule, not here).
+    pub fn of(axes: &[usize]) -> Perm {
+        let mut packed = [0; super::Shape::MAX_RANK];
+        for (slot, &k) in packed.iter_mut().zip(axes) {
+            *slot = k as u8;
+        }
+        Perm {
+            axes: packed,
+            rank: axes.len() as u8,
+        }
+    }
+
+    /// The swap of the last two axes of a rank-`rank` shape (`transpose(x)` of a matrix).
+    pub fn swap_last(rank: usize) -> Perm {
+        let mut axes: Vec<usize> = (0..rank).collect();
+        axes.swap(rank - 2, rank - 1);
+        Perm::of(&axes)
+    }
+
+    /// The axes, in order.
+    pub fn axes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.axes[..usize::from(self.rank)].iter().map(|&k| usize::from(k))
+    }
+
+    /// How many axes it orders.
+    pub fn rank(&self) -> usize {
+        usize::from(self.rank)
+    }
+
+    /// Whether it is a permutation of `0..rank`.
+    pub fn is_valid(&self) -> bool {
+        let mut seen = 0u8;
+        self.axes().all(|k| {
+            let fresh = k < self.rank() && seen & 1 << k == 0;
+            seen |= 1 << k.min(7);
+            fresh
+        })
+    }
+
+    /// The order that undoes this one.
+    pub fn inverse(&self) -> Perm {
+        let mut inverse = vec![0; self.rank()];
+        for (j, k) in self.axes().enumerate() {
+            inverse[k] = j;
+        }
+        Perm::of(&inverse)
+    }
+
+    /// Whether it swaps the last two axes and keeps the others (a batch of matrix transposes).
+    pub fn is_swap_last(&self) -> bool {
+        self.rank() >= 2 && *self == Perm::swap_last(self.rank())
+    }
+
+    /// A key for common-subexpression elimination: the axes, four bits each, and the rank.
+    fn key(&self) -> u64 {
+        self.axes().fold(u64::from(self.rank), |key, k| key << 4 | k as u64)
+    }
+
+    /// `(0, 2, 1)`.
+    pub fn describe(&self) -> String {
+        let axes: Vec<String> = self.axes().map(|k| k.to_string()).collect();
+        format!("({})", axes.join(", "))
+    }
+}
+
+/// Where a slice sits in a larger tensor: the first index along each axis of the larger
+/// one, and which of its axes the slice drops (indexed with one number, `x[2]`). The slice's
+/// lengths along the other axes are its shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Window {
+    /// The first index along each axis of the larger tensor.
+    pub start: [usize; super::Shape::MAX_RANK],
+    /// The axes of the larger tensor the slice does not have.
+    pub dropped: AxisSet,
+}
+
+impl Window {
+    /// A key for common-subexpression elimination (with the shape, which CSE compares too).
+    fn key(&self) -> u64 {
+        let mut hash = u64::from(self.dropped.bits());
+        for &s in &self.start {
+            hash = hash.wrapping_mul(0x0100_0000_01b3).wrapping_add(s as u64);
+        }
+        hash
+    }
+}
+
+impl Axes {
+    /// The one axis `k`.
+    pub fn one(k: usize) -> Axes {
+        Axes::Set(AxisSet::of([k]))
+    }
+
+    /// Whether axis `k` of a shape is folded.
+    pub fn folds(self, k: usize) -> bool {
+        match self {
+            Axes::All => true,
+            Axes::Set(set) => set.contains(k),
+        }
+    }
+
+    /// Which axes of a rank-`rank` shape survive the reduction.
+    pub fn kept(self, rank: usize) -> Vec<bool> {
+        (0..rank).map(|k| !self.folds(k)).collect()
+    }
+
+    /// How many elements of `shape` fold into each result: the product of the folded axes.
+    pub fn count(self, shape: &super::Shape) -> Size {
+        (0..shape.rank())
+            .filter(|&k| self.folds(k))
+            .fold(Size::ONE, |n, k| n.times(shape.dim(k)))
+    }
+
+    /// `shape` without the folded axes.
+    pub fn reduce(self, shape: &super::Shape) -> super::Shape {
+        super::Shape::of(
+            shape
+                .dims()
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| !self.folds(k))
+                .map(|(_, &d)| d)
+                .collect(),
+        )
+    }
+
+    /// How the language writes the axes: `axis = 1`, `axis = (0, 2)`; empty for all.
+    pub fn describe(self) -> String {
+        match self {
+            Axes::All => String::new(),
+            Axes::Set(set) => {
+                let axes: Vec<String> = set.iter().map(|k| k.to_string()).collect();
+                match axes.as_slice() {
+                    [one] => format!("axis = {one}"),
+                    _ => format!("axis = ({})", axes.join(", ")),
+                }
+            }
+        }
+    }
 }
 
 /// How the language spells a call of an op (see [`Op::call`]).
@@ -21,10 +197,20 @@ pub enum Axes {
 pub struct Call {
     /// The function name: `softmax`.
     pub name: &'static str,
-    /// How many positional arguments it takes.
+    /// How many positional arguments it takes (at least, if `variadic`).
     pub arity: usize,
-    /// Whether it takes `axis = k`.
-    pub takes_axis: bool,
+    /// Whether it takes any number of arguments from `arity` up (`concat(a, b, c)`).
+    pub variadic: bool,
+    /// The keyword arguments it takes: `axis` (a number, or a tuple of them where it
+    /// reduces), `keepdims`, `axes`.
+    pub keywords: &'static [&'static str],
+}
+
+impl Call {
+    /// Whether it reduces along axes it is given (`axis = k`, `keepdims`).
+    pub fn reduces(&self) -> bool {
+        self.keywords.contains(&"keepdims")
+    }
 }
 
 /// What a node computes from its operands (in operand order).
@@ -87,8 +273,18 @@ pub enum Op {
         /// Use `b` transposed.
         tb: bool,
     },
-    /// The transpose of a rank-2 operand.
-    Transpose,
+    /// The operand with its axes reordered (a view).
+    Transpose(Perm),
+    /// The operand's elements, in the same order, in this node's shape (a view).
+    Reshape,
+    /// A part of the operand: along each axis, a range or one index (a view; its shape is
+    /// given).
+    Slice(Window),
+    /// The operand placed at the window in zeros of this node's shape: the inverse of
+    /// [`Op::Slice`], its gradient.
+    Pad(Window),
+    /// The two operands joined along an axis (equal shapes on the others).
+    Concat(usize),
     /// Softmax over the last axis.
     Softmax,
     /// Sum of the elements over some axes.
@@ -109,7 +305,7 @@ pub enum Op {
 }
 
 /// How many kinds of [`Op`] there are: one per variant, numbered by [`Op::ordinal`].
-pub const OP_KINDS: usize = 30;
+pub const OP_KINDS: usize = 34;
 
 impl Op {
     /// One op of every kind (parameters chosen as examples), in [`Op::ordinal`] order: the one
@@ -141,7 +337,10 @@ impl Op {
         Op::LogSoftmax,
         Op::SoftmaxCrossEntropy,
         Op::MatMul { ta: false, tb: false },
-        Op::Transpose,
+        Op::Transpose(Perm {
+            axes: [1, 0, 0, 0],
+            rank: 2,
+        }),
         Op::Softmax,
         Op::Sum(Axes::All),
         Op::Mean(Axes::All),
@@ -150,6 +349,16 @@ impl Op {
         Op::SumTo,
         Op::Expand(0),
         Op::Min(Axes::All),
+        Op::Reshape,
+        Op::Slice(Window {
+            start: [0; 4],
+            dropped: AxisSet(0),
+        }),
+        Op::Pad(Window {
+            start: [0; 4],
+            dropped: AxisSet(0),
+        }),
+        Op::Concat(0),
     ];
 
     /// The kind's number, `0..OP_KINDS`: its place in [`Op::EVERY`].
@@ -176,7 +385,7 @@ impl Op {
             Op::LogSoftmax => 18,
             Op::SoftmaxCrossEntropy => 19,
             Op::MatMul { .. } => 20,
-            Op::Transpose => 21,
+            Op::Transpose(_) => 21,
             Op::Softmax => 22,
             Op::Sum(_) => 23,
             Op::Mean(_) => 24,
@@ -185,6 +394,10 @@ impl Op {
             Op::SumTo => 27,
             Op::Expand(_) => 28,
             Op::Min(_) => 29,
+            Op::Reshape => 30,
+            Op::Slice(_) => 31,
+            Op::Pad(_) => 32,
+            Op::Concat(_) => 33,
         }
     }
 
@@ -192,22 +405,25 @@ impl Op {
     pub fn arity(&self) -> usize {
         match self {
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => 0,
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::SoftmaxCrossEntropy | Op::MatMul { .. } => 2,
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::SoftmaxCrossEntropy | Op::MatMul { .. } | Op::Concat(_) => 2,
             Op::Neg | Op::Pow(_) | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => 1,
-            Op::ExtremeMask { .. } | Op::LogSoftmax | Op::Transpose | Op::Softmax => 1,
+            Op::ExtremeMask { .. } | Op::LogSoftmax | Op::Transpose(_) | Op::Softmax => 1,
+            Op::Reshape | Op::Slice(_) | Op::Pad(_) => 1,
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => 1,
         }
     }
 
     /// How a user calls the op in a `let`, if they can: its name, the number of arguments, and
-    /// whether it takes `axis = k`. `None` for the ops only the compiler makes (masks,
-    /// broadcasts) and for those written only as syntax (`-a`, numbers, declarations).
+    /// its keyword arguments. `None` for the ops only the compiler makes (masks, broadcasts,
+    /// pads) and for those written only as syntax (`-a`, numbers, declarations, `x[i]`).
     pub fn call(&self) -> Option<Call> {
-        let call = |name, arity, takes_axis| {
+        const REDUCES: &[&str] = &["axis", "keepdims"];
+        let call = |name, arity, reduces: bool| {
             Some(Call {
                 name,
                 arity,
-                takes_axis,
+                variadic: false,
+                keywords: if reduces { REDUCES } else { &[] },
             })
         };
         match self {
@@ -218,7 +434,17 @@ impl Op {
             // `pow(a, e)`: the exponent is a second argument, a number written in the graph.
             Op::Pow(_) => call("pow", 2, false),
             Op::MatMul { .. } => call("matmul", 2, false),
-            Op::Transpose => call("transpose", 1, false),
+            Op::Transpose(_) => Some(Call {
+                keywords: &["axes"],
+                ..call("transpose", 1, false)?
+            }),
+            // `reshape(x, [2, -1])`: the shape is a second argument, a list written in the graph.
+            Op::Reshape => call("reshape", 2, false),
+            Op::Concat(_) => Some(Call {
+                variadic: true,
+                keywords: &["axis"],
+                ..call("concat", 2, false)?
+            }),
             Op::Exp => call("exp", 1, false),
             Op::Log => call("log", 1, false),
             Op::Sqrt => call("sqrt", 1, false),
@@ -234,6 +460,7 @@ impl Op {
             Op::Min(_) => call("min", 1, true),
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Neg => None,
             Op::Step | Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
+            Op::Slice(_) | Op::Pad(_) => None,
         }
     }
 
@@ -266,17 +493,21 @@ impl Op {
         match self {
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg | Op::Pow(_) | Op::Exp | Op::Log => true,
             Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => true,
-            Op::Broadcast | Op::Expand(_) => true,
+            Op::Broadcast | Op::Expand(_) | Op::Transpose(_) | Op::Reshape | Op::Slice(_) => true,
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => false,
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => false,
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::SumTo => false,
-            Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Transpose => false,
+            Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Pad(_) | Op::Concat(_) => false,
         }
     }
 
-    /// Whether the node only re-indexes its operand (no arithmetic).
+    /// Whether the node only re-indexes its operand (no arithmetic): each element reads one
+    /// of the operand's, through the node's index map (`Graph::view_map`).
     pub fn is_view(&self) -> bool {
-        matches!(self, Op::Broadcast | Op::Expand(_))
+        matches!(
+            self,
+            Op::Broadcast | Op::Expand(_) | Op::Transpose(_) | Op::Reshape | Op::Slice(_)
+        )
     }
 
     /// Whether the node folds many elements of its operand into one of its own.
@@ -287,7 +518,10 @@ impl Op {
     /// Whether the emitter computes the node whole, in a step of its own, rather than fusing
     /// it into a loop.
     pub fn is_kernel(&self) -> bool {
-        matches!(self, Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Transpose)
+        matches!(
+            self,
+            Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Pad(_) | Op::Concat(_)
+        )
     }
 
     /// A key equal for equal ops (payload floats by their bits), for common-subexpression
@@ -295,7 +529,7 @@ impl Op {
     pub fn key(&self) -> (&'static str, u64, u64) {
         let axes = |a: &Axes| match a {
             Axes::All => u64::MAX,
-            Axes::One(k) => *k as u64,
+            Axes::Set(set) => u64::from(set.bits()),
         };
         // Every parameter is in the key: two ops that differ in one are never merged.
         match self {
@@ -305,9 +539,14 @@ impl Op {
             Op::ExtremeMask { axes: a, min } => (self.name(), axes(a), u64::from(*min)),
             Op::Expand(k) => (self.name(), *k as u64, 0),
             Op::MatMul { ta, tb } => (self.name(), u64::from(*ta), u64::from(*tb)),
+            Op::Transpose(perm) => (self.name(), perm.key(), 0),
+            Op::Slice(window) | Op::Pad(window) => (self.name(), window.key(), 0),
+            Op::Concat(k) => (self.name(), *k as u64, 0),
+            // Its shape, which CSE compares too, is its only parameter.
+            Op::Reshape => (self.name(), 0, 0),
             Op::Placeholder | Op::Variable | Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg => (self.name(), 0, 0),
             Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => (self.name(), 0, 0),
-            Op::LogSoftmax | Op::SoftmaxCrossEntropy | Op::Transpose | Op::Softmax => (self.name(), 0, 0),
+            Op::LogSoftmax | Op::SoftmaxCrossEntropy | Op::Softmax => (self.name(), 0, 0),
             Op::Broadcast | Op::SumTo => (self.name(), 0, 0),
         }
     }
@@ -342,7 +581,11 @@ impl Op {
             Op::LogSoftmax => "log_softmax",
             Op::SoftmaxCrossEntropy => "softmax_cross_entropy",
             Op::MatMul { .. } => "matmul",
-            Op::Transpose => "transpose",
+            Op::Transpose(_) => "transpose",
+            Op::Reshape => "reshape",
+            Op::Slice(_) => "slice",
+            Op::Pad(_) => "pad",
+            Op::Concat(_) => "concat",
             Op::Softmax => "softmax",
             Op::Sum(_) => "sum",
             Op::Mean(_) => "mean",
@@ -360,12 +603,20 @@ impl fmt::Display for Op {
         match self {
             Op::Constant(c) => write!(f, "constant {c}"),
             Op::Pow(e) => write!(f, "pow {e}"),
-            Op::Sum(Axes::One(k)) | Op::Mean(Axes::One(k)) | Op::Max(Axes::One(k)) => {
-                write!(f, "{} axis={k}", self.name())
-            }
+            Op::Sum(axes @ Axes::Set(_))
+            | Op::Mean(axes @ Axes::Set(_))
+            | Op::Max(axes @ Axes::Set(_))
+            | Op::Min(axes @ Axes::Set(_))
+            | Op::ExtremeMask {
+                axes: axes @ Axes::Set(_),
+                ..
+            } => write!(f, "{} {}", self.name(), axes.describe().replace(" = ", "=")),
             Op::Expand(k) => write!(f, "expand axis={k}"),
-            Op::ExtremeMask { axes: Axes::One(k), .. } | Op::Min(Axes::One(k)) => {
-                write!(f, "{} axis={k}", self.name())
+            Op::Concat(k) => write!(f, "concat axis={k}"),
+            Op::Transpose(perm) => write!(f, "transpose {}", perm.describe()),
+            Op::Slice(w) | Op::Pad(w) => {
+                let dropped: Vec<String> = w.dropped.iter().map(|k| k.to_string()).collect();
+                write!(f, "{} start={:?} dropped=({})", self.name(), w.start, dropped.join(","))
             }
             Op::Count(size) => write!(f, "count {}*batch^{}", size.factor, size.power),
             Op::MatMul { ta, tb } => write!(
@@ -384,6 +635,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn permutations_invert() {
+        let p = Perm::of(&[2, 0, 1]);
+        assert!(p.is_valid());
+        assert_eq!(p.inverse(), Perm::of(&[1, 2, 0]));
+        assert!(!Perm::of(&[0, 0, 1]).is_valid());
+        assert!(!Perm::of(&[0, 3]).is_valid());
+        assert!(Perm::of(&[0, 2, 1]).is_swap_last());
+        assert!(!Perm::of(&[1, 0, 2]).is_swap_last());
+    }
+
+    #[test]
     fn every_lists_each_kind_once_in_order() {
         let ordinals: Vec<usize> = Op::EVERY.iter().map(Op::ordinal).collect();
         assert_eq!(ordinals, (0..OP_KINDS).collect::<Vec<_>>());
@@ -398,7 +660,11 @@ mod tests {
         assert_eq!(names.len(), count, "each call name is unique");
         for (op, call) in Op::calls() {
             // `pow`'s exponent is an argument but not an operand.
-            let operands = if matches!(op, Op::Pow(_)) { 2 } else { op.arity() };
+            let operands = if matches!(op, Op::Pow(_) | Op::Reshape) {
+                2
+            } else {
+                op.arity()
+            };
             assert_eq!(call.arity, operands, "{}", call.name);
         }
     }

@@ -207,6 +207,15 @@ impl Shape {
         }
     }
 
+    /// The number of elements of the axes marked in `axes`.
+    pub fn size_of(&self, axes: &[bool]) -> Size {
+        self.0
+            .iter()
+            .zip(axes)
+            .filter(|&(_, &marked)| marked)
+            .fold(Size::ONE, |n, (&d, _)| n.times(Size::of(d)))
+    }
+
     /// The size of the axes after `axis` (the stride of `axis` in row-major order).
     pub fn stride(&self, axis: usize) -> Size {
         self.0[axis + 1..].iter().fold(Size::ONE, |n, &d| n.times(Size::of(d)))

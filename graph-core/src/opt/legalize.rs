@@ -32,11 +32,11 @@ fn softmax(g: &mut Graph, y: NodeId) -> Result<(), Diagnostic> {
     let last = g.shape(y).rank() - 1;
     let name = g.node(y).name.clone();
 
-    let max = g.push(Op::Max(Axes::One(last)), &[x], loc)?;
+    let max = g.push(Op::Max(Axes::one(last)), &[x], loc)?;
     let max_row = g.expand_last(max, y, loc)?;
     let shifted = g.binary(Op::Sub, x, max_row, loc)?;
     let exp = g.push(Op::Exp, &[shifted], loc)?;
-    let total = g.push(Op::Sum(Axes::One(last)), &[exp], loc)?;
+    let total = g.push(Op::Sum(Axes::one(last)), &[exp], loc)?;
     if let Some(name) = name {
         g.node_mut(max).name = Some(format!("{name}_max"));
         g.node_mut(exp).name = Some(format!("{name}_exp"));
@@ -58,7 +58,7 @@ fn cross_entropy(g: &mut Graph, node: NodeId) -> Result<(), Diagnostic> {
     let last = g.shape(logits).rank() - 1;
     let log_probabilities = g.push(Op::LogSoftmax, &[logits], loc)?;
     let weighted = g.binary(Op::Mul, labels, log_probabilities, loc)?;
-    let total = g.push(Op::Sum(Axes::One(last)), &[weighted], loc)?;
+    let total = g.push(Op::Sum(Axes::one(last)), &[weighted], loc)?;
     g.rewrite(node, Op::Neg, &[total])
 }
 

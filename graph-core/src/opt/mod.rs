@@ -2,7 +2,7 @@
 //!
 //! - before differentiation: [`stabilize`], [`simplify`], [`cse_undeclared`], [`dce`];
 //! - after it: [`simplify`], [`cse`], [`dce`] over the forward and backward graph together;
-//! - for emission: [`strength_reduce`], [`legalize`], then [`cse`] and [`dce`] again (the pieces of a softmax in
+//! - for emission: [`strength_reduce`], [`absorb_transposes`], [`legalize`], then [`cse`] and [`dce`] again (the pieces of a softmax in
 //!   the backward graph meet those of a log-softmax in the forward one).
 //!
 //! Every pass runs through [`Passes::run`], which checks the graph's invariants after it in
@@ -23,7 +23,7 @@ use crate::program::Program;
 pub use cse::{cse, cse_undeclared};
 pub use dce::dce;
 pub use legalize::legalize;
-pub use simplify::{simplify, strength_reduce};
+pub use simplify::{absorb_transposes, simplify, strength_reduce};
 pub use stabilize::stabilize;
 
 /// Runs passes over one program, numbering them for the dump files.
@@ -90,6 +90,7 @@ impl Passes {
     /// The passes that prepare the graph for emission.
     pub fn for_emission(&mut self, program: &mut Program) -> Result<(), Diagnostic> {
         self.run(program, "strength_reduce", strength_reduce)?;
+        self.run(program, "absorb_transposes", absorb_transposes)?;
         self.run(program, "legalize", |p| legalize(&mut p.graph))?;
         self.run(program, "cse", infallible(cse))?;
         self.run(program, "dce", infallible(dce))

@@ -71,6 +71,38 @@ fn node(program: &mut Program, declared: &BTreeSet<NodeId>, id: NodeId) -> Resul
     keep_scalar(program, declared, id, op, &operands)
 }
 
+/// `matmul(transpose(a), b)` becomes the product with `a`'s transpose flag flipped (and so for
+/// `b`), so that no transpose is copied for a product: the GEMM reads either layout. Run for
+/// emission only, after differentiation, so that a named transpose keeps its adjoint.
+pub fn absorb_transposes(program: &mut Program) -> Result<(), Diagnostic> {
+    for id in program.graph.topological_order() {
+        if let Op::MatMul { ta, tb } = *program.graph.op(id) {
+            absorb(program, id, [ta, tb])?;
+        }
+    }
+    Ok(())
+}
+
+fn absorb(program: &mut Program, id: NodeId, mut flags: [bool; 2]) -> Result<(), Diagnostic> {
+    let graph = &mut program.graph;
+    let mut operands = graph.operands(id);
+    let mut changed = false;
+    for (operand, flag) in operands.iter_mut().zip(&mut flags) {
+        if let Op::Transpose(perm) = *graph.op(*operand) {
+            if perm.is_swap_last() && perm.rank() == 2 {
+                *operand = graph.operands(*operand)[0];
+                *flag = !*flag;
+                changed = true;
+            }
+        }
+    }
+    if !changed {
+        return Ok(());
+    }
+    let [ta, tb] = flags;
+    graph.rewrite(id, Op::MatMul { ta, tb }, &operands)
+}
+
 /// `pow(x, 2)` becomes `x * x` and `pow(x, 0.5)` becomes `sqrt(x)`, in place.
 pub fn strength_reduce(program: &mut Program) -> Result<(), Diagnostic> {
     for id in program.graph.topological_order() {

@@ -188,13 +188,7 @@ impl Emitter<'_> {
     }
 
     pub(super) fn view_map(&self, id: NodeId) -> IndexMap {
-        let graph = self.ctx.graph;
-        let shape = graph.shape(id);
-        match *graph.op(id) {
-            Op::Broadcast => IndexMap::broadcast(graph.shape(graph.operands(id)[0]), shape),
-            Op::Expand(axis) => IndexMap::expansion(shape, axis),
-            _ => unreachable!("{id} is not a view"),
-        }
+        self.ctx.graph.view_map(id)
     }
 
     pub(super) fn reduction_map(&self, id: NodeId) -> IndexMap {
@@ -209,7 +203,7 @@ impl Emitter<'_> {
 
     /// `map` applied to `at`.
     pub(super) fn map_at(&self, map: &IndexMap, at: &At, mode: &mut Mode) -> At {
-        if let (At::Loop, [run]) = (at, map.runs.as_slice()) {
+        if let (At::Loop, [run], []) = (at, map.runs.as_slice(), map.offset.as_slice()) {
             if run.div.is_one() && run.mul.is_one() {
                 return run.modulo.map_or(At::Loop, At::Row);
             }
@@ -234,25 +228,6 @@ impl Emitter<'_> {
 
     /// The tokens of `map` applied to the index expression `index`.
     pub(super) fn index_tokens(&self, map: &IndexMap, index: &TokenStream) -> TokenStream {
-        if map.runs.is_empty() {
-            return code!(0);
-        }
-        let terms = map.runs.iter().map(|run| {
-            let mut term = index.clone();
-            if !run.div.is_one() {
-                let div = ops::size(self.ctx, run.div);
-                term = code!((#term / (#div)));
-            }
-            if let Some(m) = run.modulo {
-                let m = ops::size(self.ctx, m);
-                term = code!((#term % (#m)));
-            }
-            if !run.mul.is_one() {
-                let mul = ops::size(self.ctx, run.mul);
-                term = code!(#term * (#mul));
-            }
-            term
-        });
-        code!(#(#terms)+*)
+        ops::mapped(self.ctx, map, index)
     }
 }

@@ -254,12 +254,18 @@ impl Emitter<'_> {
 
     fn scalar(&mut self, id: NodeId) -> TokenStream {
         let graph = self.ctx.graph;
-        let args: Vec<Expr> = graph
-            .operands(id)
-            .iter()
-            .map(|&o| self.read(o, &At::Loop, None, &mut Mode::plain()))
-            .collect();
-        let value = ops::elementwise(self.ctx, id, &args, false).tokens;
+        let value = if graph.op(id).is_view() {
+            // One element of a tensor, `x[2]`.
+            let index = self.map_at(&self.view_map(id), &At::Loop, &mut Mode::plain());
+            self.read(graph.operands(id)[0], &index, None, &mut Mode::plain()).tokens
+        } else {
+            let args: Vec<Expr> = graph
+                .operands(id)
+                .iter()
+                .map(|&o| self.read(o, &At::Loop, None, &mut Mode::plain()))
+                .collect();
+            ops::elementwise(self.ctx, id, &args, false).tokens
+        };
         let name = self.name(id);
         let doc = self.docs(&[id]);
         code!(#doc let #name = #value;)
@@ -275,17 +281,40 @@ impl Emitter<'_> {
             return code!(#doc #[doc = #step] { #body });
         }
         let declaration = self.declare(id, false);
-        let args: Vec<TokenStream> = self.ctx.graph.operands(id).iter().map(|&o| self.slice(o)).collect();
+        let graph = self.ctx.graph;
+        // A tensor as its flat slice; a scalar (the adjoint of `x[2]`) as its value.
+        let args: Vec<TokenStream> = graph
+            .operands(id)
+            .iter()
+            .map(|&o| match graph.shape(o).is_scalar() {
+                true => self.read(o, &At::Loop, None, &mut Mode::plain()).tokens,
+                false => self.slice(o),
+            })
+            .collect();
         let name = self.name(id).clone();
         let body = ops::kernel(self.ctx, id, &code!(#name), &args);
         let doc = self.docs(&[id]);
         code!(#declaration #doc { #body })
     }
 
-    /// The flat slice holding all of `id`, for a kernel to read.
+    /// The flat slice holding all of `id`, for a kernel to read: its buffer, or the part of
+    /// the buffer of the tensor it is a contiguous view of.
     fn slice(&self, id: NodeId) -> TokenStream {
-        let name = self.name(id);
-        code!(#name)
+        let graph = self.ctx.graph;
+        let (base, offset) = crate::emit::schedule::kernel_buffer(graph, id);
+        let name = self.name(base);
+        if base == id || (offset.is_empty() && graph.shape(base).size() == graph.shape(id).size()) {
+            return code!(#name);
+        }
+        let start = match offset.as_slice() {
+            [] => code!(0),
+            terms => {
+                let terms = terms.iter().map(|&t| ops::size(self.ctx, t));
+                code!(#(#terms)+*)
+            }
+        };
+        let len = ops::size(self.ctx, graph.shape(id).size());
+        code!(&#name[#start..][..#len])
     }
 
     /// After its loop: a mean divides its sum by the count.
