@@ -293,6 +293,23 @@ impl<'a> Generator<'a> {
                 dims[k] *= 2;
                 Some((format!("concat({an}, tanh({an}), axis = {k})"), dims))
             }
+            Op::MatMul { .. } if ad.len() == 3 => {
+                // A batch of matrices times a shared weight, or times its own transposes.
+                let k = ad[2];
+                let weights: Vec<usize> = (0..self.values.len())
+                    .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && k != BATCH)
+                    .filter(|&i| self.values[i].dims[1] != BATCH)
+                    .collect();
+                if !weights.is_empty() && self.rng.below(2) == 0 {
+                    let w = weights[self.rng.below(weights.len())];
+                    let dims = vec![ad[0], ad[1], self.values[w].dims[1]];
+                    return Some((format!("matmul({an}, {})", self.values[w].name), dims));
+                }
+                Some((
+                    format!("matmul({an}, transpose(tanh({an}), axes = (0, 2, 1)))"),
+                    vec![ad[0], ad[1], ad[1]],
+                ))
+            }
             Op::MatMul { .. } if ad.len() == 2 => {
                 // [n, k] x [k, m], with a weight of the right rows if there is one.
                 let k = ad[1];

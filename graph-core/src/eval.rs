@@ -116,6 +116,28 @@ impl Evaluator<'_> {
                     .copied()
                     .collect()
             }
+            Op::MatMul { ta, tb } if shape.rank() > 2 || operand(0).rank() > 2 || operand(1).rank() > 2 => {
+                // One product per element of the batch, each operand's matrix found through the
+                // broadcast of its batch axes.
+                let (batch, (sa, sb)) = (
+                    Shape::of(shape.dims()[..shape.rank() - 2].to_vec()),
+                    (operand(0), operand(1)),
+                );
+                let matrix = |s: &Shape| Shape::of(s.dims()[s.rank() - 2..].to_vec());
+                let (ma, mb) = (matrix(sa), matrix(sb));
+                let (la, lb) = (self.len(&ma), self.len(&mb));
+                let (ia, ib) = (
+                    IndexMap::broadcast(&Shape::of(sa.dims()[..sa.rank() - 2].to_vec()), &batch),
+                    IndexMap::broadcast(&Shape::of(sb.dims()[..sb.rank() - 2].to_vec()), &batch),
+                );
+                (0..self.len(&batch))
+                    .flat_map(|t| {
+                        let a = &x[0][ia.apply(t, self.batch) * la..][..la];
+                        let b = &x[1][ib.apply(t, self.batch) * lb..][..lb];
+                        self.matmul(a, &ma, ta, b, &mb, tb)
+                    })
+                    .collect()
+            }
             Op::MatMul { ta, tb } => self.matmul(x[0], operand(0), ta, x[1], operand(1), tb),
         }
     }

@@ -516,7 +516,8 @@ impl Lowering {
     fn matmul(&mut self, x: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
         let (a, b) = (self.graph.shape(x[0]), self.graph.shape(x[1]));
         match (a.rank(), b.rank()) {
-            (_, 2) => self.graph.push(Op::MatMul { ta: false, tb: false }, x, loc),
+            // Batches of matrices (NumPy's rule), and a batch times one shared matrix.
+            (_, 2) | (3.., _) | (_, 3..) => self.graph.push(Op::MatMul { ta: false, tb: false }, x, loc),
             (2, 1) if a.dims()[1] == b.dims()[0] => {
                 self.graph.push(Op::MatMul { ta: false, tb: true }, &[x[1], x[0]], loc)
             }
@@ -530,8 +531,9 @@ impl Lowering {
             }
             _ => {
                 let message = format!(
-                    "`matmul` takes a matrix or a vector times a matrix, or a matrix times a vector \
-                     ([N, K] x [K, M], [K] x [K, M] or [N, K] x [K]), found {} x {}",
+                    "`matmul` takes a matrix or a vector times a matrix, a matrix times a vector, or batches \
+                     of matrices ([N, K] x [K, M], [K] x [K, M], [N, K] x [K] or [..., N, K] x [..., K, M]), \
+                     found {} x {}",
                     self.graph.describe(a),
                     self.graph.describe(b)
                 );

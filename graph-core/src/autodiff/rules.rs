@@ -139,6 +139,18 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
             } else {
                 g.push(Op::MatMul { ta: !ta, tb: false }, &[a, grad], loc)?
             };
+            // An operand shared across a batch (a weight) gets the sum over the batch.
+            let (sa, sb) = (g.shape(a).clone(), g.shape(b).clone());
+            let da = if g.shape(da) == &sa {
+                da
+            } else {
+                g.sum_to(da, &sa, loc)?
+            };
+            let db = if g.shape(db) == &sb {
+                db
+            } else {
+                g.sum_to(db, &sb, loc)?
+            };
             Ok(vec![Some(da), Some(db)])
         }
         Op::Transpose(perm) => one(g.push(Op::Transpose(perm.inverse()), &[grad], loc)?),

@@ -132,6 +132,50 @@ fn concatenated(a: &Shape, b: &Shape, axis: usize, describe: Describe) -> Result
     }
 }
 
+/// The leading (batch) axes of a matmul operand, and its last two.
+pub fn split_batch(s: &Shape) -> (Shape, Dim, Dim) {
+    let r = s.rank();
+    (Shape::of(s.dims()[..r - 2].to_vec()), s.dims()[r - 2], s.dims()[r - 1])
+}
+
+/// The batch axes a product of `a` and `b` (each of rank 2 or more) runs over: their leading
+/// axes, broadcast.
+pub fn matmul_batch(a: &Shape, b: &Shape) -> Option<Shape> {
+    broadcast(&split_batch(a).0, &split_batch(b).0)
+}
+
+fn batched_matmul(a: &Shape, ta: bool, b: &Shape, tb: bool, describe: Describe) -> Result<Shape, String> {
+    if a.rank() < 2 || b.rank() < 2 {
+        return Err(format!(
+            "`matmul` of a vector and a batch of matrices is not supported, found {} x {}: make the vector a \
+             matrix of one row or column with `reshape`",
+            describe(a),
+            describe(b)
+        ));
+    }
+    let (_, ar, ac) = split_batch(a);
+    let (_, br, bc) = split_batch(b);
+    let (n, k) = if ta { (ac, ar) } else { (ar, ac) };
+    let (k2, m) = if tb { (bc, br) } else { (br, bc) };
+    let Some(batch) = matmul_batch(a, b) else {
+        return Err(format!(
+            "cannot multiply the batches of matrices {} and {}: their leading (batch) dimensions do not broadcast",
+            describe(a),
+            describe(b)
+        ));
+    };
+    if k != k2 {
+        return Err(format!(
+            "cannot multiply matrices {} and {}: the inner dimensions differ (`matmul` takes [..., N, K] and [..., K, M])",
+            describe(a),
+            describe(b)
+        ));
+    }
+    let mut dims = batch.dims().to_vec();
+    dims.extend([n, m]);
+    Ok(Shape::of(dims))
+}
+
 /// The NumPy broadcast of two shapes: dims align to the right, and each pair must be equal
 /// or contain a 1. `None` if they do not broadcast.
 pub fn broadcast(a: &Shape, b: &Shape) -> Option<Shape> {
@@ -200,8 +244,12 @@ fn reduced(op: &Op, axes: Axes, operand: &Shape, describe: Describe) -> Result<S
     }
 }
 
-/// `a` (or its transpose) times `b` (or its transpose); rank-1 operands are rows.
+/// `a` (or its transpose) times `b` (or its transpose); rank-1 operands are rows. Operands of
+/// rank 3 or 4 are batches of matrices (NumPy's rule): their leading axes broadcast.
 fn matmul(a: &Shape, ta: bool, b: &Shape, tb: bool, describe: Describe) -> Result<Shape, String> {
+    if a.rank() > 2 || b.rank() > 2 {
+        return batched_matmul(a, ta, b, tb, describe);
+    }
     let as_matrix = |s: &Shape, t: bool, which: &str| -> Result<(Dim, Dim), String> {
         let (r, c) = match s.dims() {
             [k] => (Dim::Fixed(1), *k),
@@ -277,6 +325,10 @@ mod tests {
         assert_eq!(mm(&[64, 784], true, &[64, 256], false), Ok(s(&[784, 256])));
         assert_eq!(mm(&[784], true, &[256], false), Ok(s(&[784, 256])));
         assert_eq!(mm(&[256], false, &[784, 256], true), Ok(s(&[784])));
+        assert_eq!(mm(&[8, 64, 32], false, &[32, 16], false), Ok(s(&[8, 64, 16])));
+        assert_eq!(mm(&[8, 64, 32], false, &[8, 16, 32], true), Ok(s(&[8, 64, 16])));
+        assert_eq!(mm(&[2, 1, 5, 3], true, &[4, 5, 6], false), Ok(s(&[2, 4, 3, 6])));
+        assert!(mm(&[2, 5, 3], false, &[3, 3, 4], false).is_err());
         let err = mm(&[64, 784], false, &[10, 256], false).unwrap_err();
         assert!(err.contains("[f32; 64, 784] and [f32; 10, 256]"), "{err}");
     }

@@ -86,6 +86,12 @@ pub fn mapped(ctx: &Ctx, map: &IndexMap, index: &TokenStream) -> TokenStream {
     if map.runs.is_empty() && map.offset.is_empty() {
         return code!(0);
     }
+    // A composed map's index is a sum: it must stay whole under `/` and `%`.
+    let index = &if index.clone().into_iter().count() > 1 {
+        code!((#index))
+    } else {
+        index.clone()
+    };
     let terms = map.runs.iter().map(|run| {
         let mut term = index.clone();
         if !run.div.is_one() {
@@ -256,21 +262,22 @@ pub fn fold(graph: &Graph, node: NodeId) -> Fold {
     }
 }
 
-/// `n`, `k` and `m` of matmul `node`: it multiplies `[n, k]` by `[k, m]`.
-fn matmul_sizes(ctx: &Ctx, node: NodeId, ta: bool, tb: bool) -> [TokenStream; 3] {
+/// `n`, `k` and `m` of matmul `node`: it multiplies `[n, k]` by `[k, m]` (each matrix of a
+/// batch, for a batched product).
+fn matmul_sizes(ctx: &Ctx, node: NodeId, ta: bool, tb: bool) -> [Size; 3] {
     let graph = ctx.graph;
     let matrix = |k: usize| {
         let s = graph.shape(graph.operands(node)[k]);
         match s.rank() {
             1 => (Size::ONE, s.dim(0)),
-            _ => (s.dim(0), s.dim(1)),
+            r => (s.dim(r - 2), s.dim(r - 1)),
         }
     };
     let ((ar, ac), (br, bc)) = (matrix(0), matrix(1));
     [
-        size(ctx, if ta { ac } else { ar }),
-        size(ctx, if ta { ar } else { ac }),
-        size(ctx, if tb { br } else { bc }),
+        if ta { ac } else { ar },
+        if ta { ar } else { ac },
+        if tb { br } else { bc },
     ]
 }
 
@@ -280,7 +287,7 @@ pub fn matmul_update(ctx: &Ctx, node: NodeId, variable: &TokenStream, args: &[To
     let Op::MatMul { ta, tb } = *ctx.graph.op(node) else {
         unreachable!("{node} is not a matmul")
     };
-    let [n, k, m] = matmul_sizes(ctx, node, ta, tb);
+    let [n, k, m] = matmul_sizes(ctx, node, ta, tb).map(|s| size(ctx, s));
     let (a, b) = (&args[0], &args[1]);
     let runtime = &ctx.runtime;
     code!(#runtime::matmul_update(#n, #k, #m, #a, #ta, #b, #tb, #variable, learning_rate);)
@@ -295,7 +302,42 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
             let [n, k, m] = matmul_sizes(ctx, node, ta, tb);
             let (a, b) = (&args[0], &args[1]);
             let runtime = &ctx.runtime;
-            code!(#runtime::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out);)
+            let shape = graph.shape(node);
+            let batched = shape.rank() > 2 || operand(0).rank() > 2 || operand(1).rank() > 2;
+            if !batched {
+                let [n, k, m] = [n, k, m].map(|s| size(ctx, s));
+                return code!(#runtime::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out););
+            }
+            let (batch, _, _) = crate::check::shapes::split_batch(shape);
+            if operand(1).rank() == 2 && !ta {
+                // A matrix shared by the whole batch: the batch's rows are one matrix, one call.
+                let rows = size(ctx, batch.size().times(n));
+                let [k, m] = [k, m].map(|s| size(ctx, s));
+                return code!(#runtime::matmul(#rows, #k, #m, #a, false, #b, #tb, #out););
+            }
+            // One call per matrix of the batch; an operand whose batch axes broadcast is read
+            // through the broadcast's map.
+            let start = |k: usize, len: Size| {
+                let (own, _, _) = crate::check::shapes::split_batch(operand(k));
+                let map = IndexMap::broadcast(&own, &batch);
+                let at = mapped(ctx, &map, &code!(batch_i));
+                let len = size(ctx, len);
+                code!((#at) * (#len))
+            };
+            let (a_start, b_start) = (start(0, n.times(k)), start(1, k.times(m)));
+            let (count, out_len) = (size(ctx, batch.size()), size(ctx, n.times(m)));
+            let (a_len, b_len) = (size(ctx, n.times(k)), size(ctx, k.times(m)));
+            let [n, k, m] = [n, k, m].map(|s| size(ctx, s));
+            code! {
+                for batch_i in 0..#count {
+                    #runtime::matmul(
+                        #n, #k, #m,
+                        &#a[#a_start..][..#a_len], #ta,
+                        &#b[#b_start..][..#b_len], #tb,
+                        &mut #out[batch_i * (#out_len)..][..#out_len],
+                    );
+                }
+            }
         }
         Op::Pad(window) => {
             // Zeros, then the operand's elements at the window.

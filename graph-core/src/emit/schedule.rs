@@ -155,7 +155,9 @@ fn fusable_update(graph: &Graph, s: &Schedule, stored: &BTreeSet<NodeId>, variab
     let Place::Kernel(level) = s.place[&gradient] else {
         return false;
     };
+    // A batched product's gradient is a batch of products: not one GEMM's update.
     if !matches!(graph.op(gradient), crate::ir::Op::MatMul { .. })
+        || graph.shape(gradient).rank() > 2
         || stored.contains(&gradient)
         || graph.users(gradient).iter().any(|user| s.place.contains_key(user))
     {

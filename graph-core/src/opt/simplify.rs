@@ -89,7 +89,7 @@ fn absorb(program: &mut Program, id: NodeId, mut flags: [bool; 2]) -> Result<(),
     let mut changed = false;
     for (operand, flag) in operands.iter_mut().zip(&mut flags) {
         if let Op::Transpose(perm) = *graph.op(*operand) {
-            if perm.is_swap_last() && perm.rank() == 2 {
+            if perm.is_swap_last() {
                 *operand = graph.operands(*operand)[0];
                 *flag = !*flag;
                 changed = true;

@@ -257,7 +257,8 @@ impl Emitter<'_> {
         let value = if graph.op(id).is_view() {
             // One element of a tensor, `x[2]`.
             let index = self.map_at(&self.view_map(id), &At::Loop, &mut Mode::plain());
-            self.read(graph.operands(id)[0], &index, None, &mut Mode::plain()).tokens
+            self.read(graph.operands(id)[0], &index, None, &mut Mode::plain())
+                .tokens
         } else {
             let args: Vec<Expr> = graph
                 .operands(id)
