@@ -132,6 +132,30 @@ impl<'a> Generator<'a> {
             let dims = shapes[1 + self.rng.below(3)].to_vec();
             self.declare("variable", &format!("w{k}"), dims);
         }
+        if self.rng.below(3) == 0 {
+            // A constant tensor (`Op::Literal`), read like any value.
+            let dims = shapes[1 + self.rng.below(3)].to_vec();
+            let mut numbers = (0..dims.iter().product::<usize>())
+                .map(|_| format!("{:?}", (self.rng.below(9) as f64 - 4.0) * 0.25))
+                .collect::<Vec<_>>();
+            let literal = match dims.as_slice() {
+                [_] => format!("[{}]", numbers.join(", ")),
+                [rows, _] => {
+                    let columns = numbers.len() / rows;
+                    let lists: Vec<String> = (0..*rows)
+                        .map(|_| format!("[{}]", numbers.drain(..columns).collect::<Vec<_>>().join(", ")))
+                        .collect();
+                    format!("[{}]", lists.join(", "))
+                }
+                _ => unreachable!("constants are drawn from the rank-1 and rank-2 shapes"),
+            };
+            self.lines
+                .push(format!("    const c0: {} = {literal};", Self::dims_text(&dims)));
+            self.values.push(Value {
+                name: "c0".to_owned(),
+                dims,
+            });
+        }
         // Every variable is used by the first lets, so each can change the objective.
         for k in 0..variables {
             let w = self.values.iter().position(|v| v.name == format!("w{k}")).unwrap();
@@ -368,6 +392,8 @@ impl<'a> Generator<'a> {
                 Some((format!("{an}[{}]", parts.join(", ")), dims))
             }
             Op::Slice(_) | Op::Pad(_) => None,
+            // Declared with `const` in `graph`, not written in a `let`.
+            Op::Literal(_) => None,
         }
     }
 }

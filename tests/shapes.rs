@@ -181,3 +181,28 @@ fn batched_matrix_products() {
     .mixed;
     assert_eq!(mixed, [[[[0.0; 2]; 3]; 3]; 2]);
 }
+
+graph_case!(constants {
+    const eye: [f64; 2, 2] = [[1.0, 0.0], [0.0, 1.0]];
+    const scale: f64 = 0.125;
+    const offsets: [f64; 3] = [-1.0, 0.5, 2.0];
+    placeholder x: [f64; batch, 2];
+    variable w: [f64; 2, 3];
+    let kept = eye;
+    let h = matmul(matmul(x, eye * 2), w) * scale + offsets;
+    let cost = sum(h * h) + sum(kept);
+    minimize cost;
+});
+
+#[test]
+fn named_constants() {
+    check!(constants, cost, -2.0, 2.0, batch = 2);
+    check!(constants, cost, -2.0, 2.0, batch = 3);
+    // A constant is no field of the inputs; a `let` of one returns its elements.
+    let values = constants::g::forward(
+        &constants::g::Placeholders::<1>::default(),
+        &constants::g::Variables::default(),
+    );
+    assert_eq!(values.kept, [[1.0, 0.0], [0.0, 1.0]]);
+    assert_eq!(*values.h, [[-1.0, 0.5, 2.0]]);
+}

@@ -57,6 +57,7 @@ impl Evaluator<'_> {
         match *graph.op(id) {
             Op::Placeholder | Op::Variable => unreachable!("leaves are fed, not computed"),
             Op::Constant(c) => vec![c],
+            Op::Literal(number) => graph.literal_elements(number).to_vec(),
             Op::Count(size) => vec![size.eval(self.batch) as f64],
             Op::Add | Op::Sub | Op::Mul | Op::Div => x[0]
                 .iter()
@@ -211,7 +212,9 @@ pub fn scalar(op: &Op, x: &[f64]) -> f64 {
         Op::Relu if x[0] > 0.0 || x[0].is_nan() => x[0],
         Op::Relu => 0.0,
         Op::Step => f64::from(u8::from(x[0] > 0.0)),
-        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => unreachable!("a leaf is not computed"),
+        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) => {
+            unreachable!("a leaf is not computed")
+        }
         Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy | Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => {
             unreachable!("{op} is not elementwise arithmetic")
         }

@@ -61,7 +61,7 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
     };
     let call = |f: &str| (format!("{f}({})", args[0].0), 3);
     match node.op {
-        Op::Placeholder | Op::Variable => (node.name.clone().unwrap_or_else(|| id.to_string()), 3),
+        Op::Placeholder | Op::Variable | Op::Literal(_) => (node.name.clone().unwrap_or_else(|| id.to_string()), 3),
         Op::Constant(c) => (number(c, graph.dtype()), if c < 0.0 { 1 } else { 3 }),
         Op::Add => (format!("{} + {}", paren(&args[0], 1), paren(&args[1], 2)), 1),
         Op::Sub => (format!("{} - {}", paren(&args[0], 1), paren(&args[1], 2)), 1),

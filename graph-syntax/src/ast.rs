@@ -37,6 +37,15 @@ pub enum Item {
         /// The initialiser, if given.
         init: Option<InitSpec>,
     },
+    /// `const NAME: TYPE = NUMBER;` or `const NAME: TYPE = [...];`: a named constant.
+    Const {
+        /// The declared name.
+        name: Ident,
+        /// The declared type.
+        ty: TypeSpec,
+        /// The value: a number, or nested lists of numbers matching the type.
+        value: Expr,
+    },
     /// `let NAME = EXPR;`
     Let {
         /// The bound name.

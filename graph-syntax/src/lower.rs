@@ -53,6 +53,10 @@ pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, B
                 let node = l.expr(expr);
                 lets.extend(l.bind(name, node, Init::Fill(0.0)));
             }
+            Item::Const { name, ty, value } => {
+                let node = l.constant(name, ty, value);
+                l.bind(name, node, Init::Fill(0.0));
+            }
             Item::Minimize { keyword, name } => {
                 minimize_seen = true;
                 l.minimize(*keyword, name, &mut objective);
@@ -144,7 +148,9 @@ struct Lowering {
 /// The placeholder and variable declarations, with their types.
 fn declarations(def: &GraphDef) -> impl Iterator<Item = (&Ident, &TypeSpec)> {
     def.items.iter().filter_map(|item| match item {
-        Item::Placeholder { name, ty } | Item::Variable { name, ty, .. } => Some((name, ty)),
+        Item::Placeholder { name, ty } | Item::Variable { name, ty, .. } | Item::Const { name, ty, .. } => {
+            Some((name, ty))
+        }
         _ => None,
     })
 }
@@ -201,7 +207,10 @@ fn later_names(def: &GraphDef) -> BTreeMap<String, usize> {
     let mut later = BTreeMap::new();
     for (position, item) in def.items.iter().enumerate() {
         let name = match item {
-            Item::Placeholder { name, .. } | Item::Variable { name, .. } | Item::Let { name, .. } => name,
+            Item::Placeholder { name, .. }
+            | Item::Variable { name, .. }
+            | Item::Let { name, .. }
+            | Item::Const { name, .. } => name,
             Item::Minimize { .. } => continue,
         };
         later.entry(text(name)).or_insert(position);
@@ -225,6 +234,80 @@ impl Lowering {
                 .check(self.graph.leaf(op, shape, &text(name), Loc::at(name.span())))
         });
         self.bind(name, node, init.unwrap_or(Init::Fill(0.0)))
+    }
+
+    /// `const NAME: TYPE = VALUE;`: a scalar constant, or a constant tensor whose nested
+    /// lists match the declared dimensions.
+    fn constant(&mut self, name: &Ident, ty: &TypeSpec, value: &Expr) -> Option<NodeId> {
+        let mut dims = Vec::new();
+        for dim in &ty.dims {
+            match dim {
+                DimSpec::Fixed(n) => dims.push(*n),
+                DimSpec::Named(dim) => {
+                    let message = format!(
+                        "a constant's shape is fixed when the graph compiles, but `{dim}` is known only when the \
+                         code runs: give the number"
+                    );
+                    self.errors.push(Diagnostic::new(Loc::at(dim.span()), message));
+                    return None;
+                }
+            }
+        }
+        let shape = Shape::new(dims.clone());
+        let describe = self.graph.describe(&shape);
+        let mut elements = Vec::new();
+        // Each list at depth `d` holds `dims[d]` entries; the innermost hold numbers.
+        let mut pending: Vec<(&Expr, usize)> = vec![(value, 0)];
+        while let Some((expr, depth)) = pending.pop() {
+            if depth == dims.len() {
+                let Some(v) = expr.constant() else {
+                    let what = if matches!(expr, Expr::List { .. }) {
+                        "a list"
+                    } else {
+                        "an expression"
+                    };
+                    let message = if dims.is_empty() {
+                        format!(
+                            "`{name}` is declared {describe}: its value is a number written in the graph, found {what}"
+                        )
+                    } else {
+                        format!("`{name}` is declared {describe}: each element is a number written in the graph, found {what}")
+                    };
+                    self.errors.push(Diagnostic::new(expr.loc(), message));
+                    return None;
+                };
+                elements.push(self.number(Number {
+                    value: v,
+                    loc: expr.loc(),
+                })?);
+                continue;
+            }
+            let Expr::List { items, loc } = expr else {
+                let message = format!(
+                    "`{name}` is declared {describe}: here a list of {} entries is expected (axis {depth})",
+                    dims[depth]
+                );
+                self.errors.push(Diagnostic::new(expr.loc(), message));
+                return None;
+            };
+            if items.len() != dims[depth] {
+                let message = format!(
+                    "`{name}` is declared {describe}, so this list needs {} entries (axis {depth}), but it has {}",
+                    dims[depth],
+                    items.len()
+                );
+                self.errors.push(Diagnostic::new(*loc, message));
+                return None;
+            }
+            // Reversed onto the stack, so elements come off in row-major order.
+            pending.extend(items.iter().rev().map(|item| (item, depth + 1)));
+        }
+        let loc = Loc::at(name.span());
+        if dims.is_empty() {
+            return Some(self.graph.constant(elements[0], loc));
+        }
+        let result = self.graph.literal(elements, shape, &text(name), loc);
+        self.errors.check(result)
     }
 
     fn init(&mut self, spec: &InitSpec) -> Option<Init> {
@@ -501,7 +584,7 @@ impl Lowering {
             Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu => g.push(op, x, loc),
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => g.push(op, x, loc),
             // Lowered above, or not callable (`Op::call` gives them no name).
-            Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Neg => {
+            Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) | Op::Neg => {
                 Err(internal(name, loc))
             }
             Op::Step | Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => Err(internal(name, loc)),

@@ -7,6 +7,7 @@
 //! item   := "placeholder" IDENT ":" type ";"
 //!         | "variable" IDENT ":" type ("=" init)? ";"
 //!         | "let" IDENT "=" expr ";"
+//!         | "const" IDENT ":" type "=" expr ";"          (a number, or nested lists of numbers)
 //!         | "minimize" IDENT ";"
 //! type   := ("f32" | "f64") | "[" ("f32" | "f64") ";" dim ("," dim)* "]"
 //! dim    := INT | IDENT
@@ -87,6 +88,14 @@ impl Parse for Item {
             input.parse::<Token![;]>()?;
             return Ok(Item::Let { name, expr });
         }
+        if input.peek(Token![const]) {
+            input.parse::<Token![const]>()?;
+            let (name, ty) = parse_declaration(input)?;
+            input.parse::<Token![=]>()?;
+            let value = parse_expr(input)?;
+            input.parse::<Token![;]>()?;
+            return Ok(Item::Const { name, ty, value });
+        }
         let keyword: Ident = input.parse().map_err(|_| statement_error(input))?;
         let item = match keyword.to_string().as_str() {
             "placeholder" => {
@@ -124,7 +133,7 @@ fn statement_message(found: &str) -> String {
     } else {
         format!(", found `{found}`")
     };
-    format!("expected a statement: `placeholder`, `variable`, `let` or `minimize`{found}")
+    format!("expected a statement: `placeholder`, `variable`, `const`, `let` or `minimize`{found}")
 }
 
 /// `NAME: TYPE`

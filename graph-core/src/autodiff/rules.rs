@@ -15,7 +15,7 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
     let op = *g.op(node);
     let one = |id| Ok(vec![Some(id)]);
     match op {
-        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => Ok(vec![]),
+        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) => Ok(vec![]),
         // Piecewise-constant ops: zero gradient almost everywhere.
         Op::Step | Op::ExtremeMask { .. } => Ok(vec![None]),
         Op::Add => Ok(vec![Some(grad), Some(grad)]),

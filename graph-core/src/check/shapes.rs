@@ -46,12 +46,14 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
         Op::MatMul { ta, tb } => matmul(a, *ta, operands[1], *tb, describe),
         Op::Transpose(perm) => transposed(a, *perm, describe),
         Op::Concat(axis) => concatenated(a, operands[1], *axis, describe),
-        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => {
-            Err(format!(
-                "internal error: the shape of `{}` is given, not inferred",
-                op.name()
-            ))
-        }
+        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) => Err(format!(
+            "internal error: the shape of `{}` is given, not inferred",
+            op.name()
+        )),
+        Op::Broadcast | Op::SumTo | Op::Expand(_) => Err(format!(
+            "internal error: the shape of `{}` is given, not inferred",
+            op.name()
+        )),
         Op::Reshape | Op::Slice(_) | Op::Pad(_) => Err(format!(
             "internal error: the shape of `{}` is given, not inferred",
             op.name()
@@ -63,6 +65,7 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
 pub fn check_given(op: &Op, operands: &[&Shape], given: &Shape) -> Result<(), String> {
     let fits = match op {
         Op::Placeholder | Op::Variable => operands.is_empty(),
+        Op::Literal(_) => operands.is_empty() && given.elements().is_some() && !given.has_batch(),
         Op::Constant(_) | Op::Count(_) => operands.is_empty() && given.is_scalar(),
         Op::Broadcast => operands.len() == 1 && broadcast(operands[0], given).as_ref() == Some(given),
         Op::SumTo => operands.len() == 1 && broadcast(given, operands[0]).as_ref() == Some(operands[0]),

@@ -187,7 +187,9 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
             args[0].clone()
         }
         Op::Transpose(_) | Op::Reshape | Op::Slice(_) | Op::Pad(_) | Op::Concat(_) => args[0].clone(),
-        Op::Placeholder | Op::Variable | Op::Constant(_) => unreachable!("leaves are read, not computed"),
+        Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Literal(_) => {
+            unreachable!("leaves are read, not computed")
+        }
         Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => unreachable!("legalised before emission"),
         // The mask of a single element: it is its own extreme, unless it is NaN (0 / 0).
         Op::ExtremeMask { .. } => {

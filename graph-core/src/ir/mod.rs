@@ -86,6 +86,8 @@ pub struct Graph {
     batch: Option<String>,
     /// Role and rule given to the nodes pushed next (see [`Graph::in_rule_of`]).
     context: (Role, Option<NodeId>),
+    /// The elements of each constant tensor ([`Op::Literal`]), row-major, in the float type.
+    literals: Vec<Vec<f64>>,
 }
 
 impl Graph {
@@ -96,7 +98,21 @@ impl Graph {
             dtype,
             batch: None,
             context: (Role::Forward, None),
+            literals: Vec::new(),
         }
+    }
+
+    /// A constant tensor of `shape` with `elements` (row-major; each rounded to the float type).
+    pub fn literal(&mut self, elements: Vec<f64>, shape: Shape, name: &str, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let rounded = elements.into_iter().map(|v| self.dtype.round(v)).collect();
+        self.literals.push(rounded);
+        let number = u32::try_from(self.literals.len() - 1).expect("fewer than 2^32 constants");
+        self.leaf(Op::Literal(number), shape, name, loc)
+    }
+
+    /// The elements of constant tensor `number` ([`Op::Literal`]).
+    pub fn literal_elements(&self, number: u32) -> &[f64] {
+        &self.literals[number as usize]
     }
 
     /// The float type.

@@ -222,6 +222,9 @@ pub enum Op {
     Variable,
     /// A scalar constant. No operands.
     Constant(f64),
+    /// A constant tensor (`const eye: [f32; 2, 2] = ...`): its elements are the graph's
+    /// literal of this number ([`super::Graph::literal`]). No operands.
+    Literal(u32),
     /// A scalar: the number of elements `Size` stands for, known when the code runs (so a
     /// `mean` over the batch divides by the batch size). No operands.
     Count(Size),
@@ -305,7 +308,7 @@ pub enum Op {
 }
 
 /// How many kinds of [`Op`] there are: one per variant, numbered by [`Op::ordinal`].
-pub const OP_KINDS: usize = 34;
+pub const OP_KINDS: usize = 35;
 
 impl Op {
     /// One op of every kind (parameters chosen as examples), in [`Op::ordinal`] order: the one
@@ -359,6 +362,7 @@ impl Op {
             dropped: AxisSet(0),
         }),
         Op::Concat(0),
+        Op::Literal(0),
     ];
 
     /// The kind's number, `0..OP_KINDS`: its place in [`Op::EVERY`].
@@ -398,13 +402,14 @@ impl Op {
             Op::Slice(_) => 31,
             Op::Pad(_) => 32,
             Op::Concat(_) => 33,
+            Op::Literal(_) => 34,
         }
     }
 
     /// How many operands the op takes.
     pub fn arity(&self) -> usize {
         match self {
-            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => 0,
+            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) => 0,
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::SoftmaxCrossEntropy | Op::MatMul { .. } | Op::Concat(_) => 2,
             Op::Neg | Op::Pow(_) | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => 1,
             Op::ExtremeMask { .. } | Op::LogSoftmax | Op::Transpose(_) | Op::Softmax => 1,
@@ -458,7 +463,7 @@ impl Op {
             Op::Mean(_) => call("mean", 1, true),
             Op::Max(_) => call("max", 1, true),
             Op::Min(_) => call("min", 1, true),
-            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Neg => None,
+            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) | Op::Neg => None,
             Op::Step | Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
             Op::Slice(_) | Op::Pad(_) => None,
         }
@@ -484,7 +489,10 @@ impl Op {
 
     /// Whether the node has no operands and its value comes from outside the computation.
     pub fn is_leaf(&self) -> bool {
-        matches!(self, Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_))
+        matches!(
+            self,
+            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_)
+        )
     }
 
     /// Whether element `i` of the result depends only on element `i` of each operand
@@ -494,7 +502,7 @@ impl Op {
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg | Op::Pow(_) | Op::Exp | Op::Log => true,
             Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => true,
             Op::Broadcast | Op::Expand(_) | Op::Transpose(_) | Op::Reshape | Op::Slice(_) => true,
-            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) => false,
+            Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) => false,
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => false,
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::SumTo => false,
             Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Pad(_) | Op::Concat(_) => false,
@@ -542,6 +550,7 @@ impl Op {
             Op::Transpose(perm) => (self.name(), perm.key(), 0),
             Op::Slice(window) | Op::Pad(window) => (self.name(), window.key(), 0),
             Op::Concat(k) => (self.name(), *k as u64, 0),
+            Op::Literal(k) => (self.name(), u64::from(*k), 0),
             // Its shape, which CSE compares too, is its only parameter.
             Op::Reshape => (self.name(), 0, 0),
             Op::Placeholder | Op::Variable | Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg => (self.name(), 0, 0),
@@ -586,6 +595,7 @@ impl Op {
             Op::Slice(_) => "slice",
             Op::Pad(_) => "pad",
             Op::Concat(_) => "concat",
+            Op::Literal(_) => "literal",
             Op::Softmax => "softmax",
             Op::Sum(_) => "sum",
             Op::Mean(_) => "mean",

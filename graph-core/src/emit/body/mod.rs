@@ -194,6 +194,18 @@ impl Emitter<'_> {
         let graph = self.ctx.graph;
         let mut out = TokenStream::new();
         for o in &spec.outputs {
+            if let Op::Literal(number) = *graph.op(o.node) {
+                // A `let` that is a constant tensor, returned: its elements, copied in.
+                let (place, rank) = (o.place.clone(), graph.shape(o.node).rank());
+                let place = if rank == 1 {
+                    code!(#place[..])
+                } else {
+                    flat(place, rank, true)
+                };
+                let elements = self.literal_elements(number);
+                out.extend(code!(#place.copy_from_slice(&#elements);));
+                continue;
+            }
             if matches!(graph.op(o.node), Op::Placeholder | Op::Variable) {
                 // Element by element: the two fields may differ in whether they are boxed.
                 let (place, source) = (o.place.clone(), self.leaf_source(o.node));
@@ -209,6 +221,18 @@ impl Emitter<'_> {
             }
         }
         out
+    }
+
+    /// `[1.0, 0.0, ...]`: the elements of constant tensor `number`.
+    fn literal_elements(&self, number: u32) -> TokenStream {
+        let dtype = self.ctx.graph.dtype();
+        let elements = self
+            .ctx
+            .graph
+            .literal_elements(number)
+            .iter()
+            .map(|&v| ops::literal(v, dtype).tokens);
+        code!([#(#elements),*])
     }
 
     /// `p.x` or `v.w`.
@@ -236,6 +260,13 @@ impl Emitter<'_> {
         }
         let mut out = TokenStream::new();
         for id in read {
+            if let Op::Literal(number) = *graph.op(id) {
+                // A constant tensor: a slice of a constant array (promoted to a static).
+                let (name, float) = (self.name(id), &self.ctx.float);
+                let elements = self.literal_elements(number);
+                out.extend(code!(let #name: &[#float] = &#elements;));
+                continue;
+            }
             if !matches!(graph.op(id), Op::Placeholder | Op::Variable) {
                 continue;
             }
