@@ -942,22 +942,30 @@ impl Lowering {
                 }
             };
             let from_end = |v: i64| if v < 0 { v + length as i64 } else { v };
-            let first = match start {
-                Some(e) => from_end(axis(self, e)?),
-                None => 0,
+            let written_start = match start {
+                Some(e) => Some(axis(self, e)?),
+                None => None,
             };
-            let last = match (drop, end) {
+            let written_end = match end {
+                Some((e, inclusive)) => Some((axis(self, e)?, inclusive)),
+                None => None,
+            };
+            let first = written_start.map_or(0, from_end);
+            let last = match (drop, written_end) {
                 (true, _) => first + 1,
-                (false, Some((e, inclusive))) => from_end(axis(self, e)?) + i64::from(inclusive),
+                (false, Some((e, inclusive))) => from_end(e) + i64::from(inclusive),
                 (false, None) => length as i64,
             };
             let out_of_bounds = first < 0 || last > length as i64 || first >= last;
             if out_of_bounds {
                 let what = if drop { "index" } else { "range" };
-                let written = if drop {
-                    format!("{}", first)
-                } else {
-                    format!("{first}..{last}")
+                // As the user wrote it.
+                let show = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+                let written = match written_end {
+                    _ if drop => show(written_start),
+                    Some((e, true)) => format!("{}..={e}", show(written_start)),
+                    Some((e, false)) => format!("{}..{e}", show(written_start)),
+                    None => format!("{}..", show(written_start)),
                 };
                 let why = if first >= last && first >= 0 && last <= length as i64 {
                     "it is empty, and a tensor has no zero-length axes".to_owned()

@@ -135,6 +135,15 @@ fn concatenated(a: &Shape, b: &Shape, axis: usize, describe: Describe) -> Result
     }
 }
 
+/// One dimension as the user writes it: `3`, `batch`.
+fn dim_name(dim: Dim, describe: Describe) -> String {
+    let shape = describe(&Shape::of(vec![dim]));
+    // `[f32; 3]`: the part after the `; `.
+    shape
+        .split_once("; ")
+        .map_or(shape.clone(), |(_, d)| d.trim_end_matches(']').to_owned())
+}
+
 /// The leading (batch) axes of a matmul operand, and its last two.
 pub fn split_batch(s: &Shape) -> (Shape, Dim, Dim) {
     let r = s.rank();
@@ -169,9 +178,12 @@ fn batched_matmul(a: &Shape, ta: bool, b: &Shape, tb: bool, describe: Describe) 
     };
     if k != k2 {
         return Err(format!(
-            "cannot multiply matrices {} and {}: the inner dimensions differ (`matmul` takes [..., N, K] and [..., K, M])",
+            "cannot multiply matrices {} and {}: the inner dimensions differ, {} and {} (`matmul` takes [..., N, K] \
+             and [..., K, M])",
             describe(a),
-            describe(b)
+            describe(b),
+            dim_name(k, describe),
+            dim_name(k2, describe)
         ));
     }
     let mut dims = batch.dims().to_vec();
@@ -270,9 +282,12 @@ fn matmul(a: &Shape, ta: bool, b: &Shape, tb: bool, describe: Describe) -> Resul
     let (k2, m) = as_matrix(b, tb, "its second operand")?;
     if k != k2 {
         return Err(format!(
-            "cannot multiply matrices {} and {}: the inner dimensions differ (`matmul` takes [N, K] and [K, M])",
+            "cannot multiply matrices {} and {}: the inner dimensions differ, {} and {} (`matmul` takes [N, K] and \
+             [K, M])",
             describe(a),
-            describe(b)
+            describe(b),
+            dim_name(k, describe),
+            dim_name(k2, describe)
         ));
     }
     Ok(if a.rank() == 1 && !ta {
