@@ -29,12 +29,10 @@ fn main() {
         let name = format!("seed_{seed}_graph_{index}");
         let mut rng =
             Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
-        let (body, batch) = Generator::new(&mut rng).graph();
+        let (body, named) = Generator::new(&mut rng).graph();
         writeln!(out, "graph_case!({name} {{\n{body}}});\n").unwrap();
-        match batch {
-            Some(b) => writeln!(checks, "    check!({name}, cost, 0.5, 1.5, batch = {b});").unwrap(),
-            None => writeln!(checks, "    check!({name}, cost, 0.5, 1.5);").unwrap(),
-        }
+        let sizes: Vec<String> = named.iter().map(usize::to_string).collect();
+        writeln!(checks, "    check!({name}, cost, 0.5, 1.5, [{}]);", sizes.join(", ")).unwrap();
     }
     writeln!(
         out,
@@ -89,19 +87,29 @@ struct Generator<'a> {
     lines: Vec<String>,
     lets: Vec<String>,
     batch: bool,
+    seq: bool,
 }
 
+/// The named dimensions, in a list of dimensions: `batch` (first) and `seq`.
 const BATCH: usize = 0;
+const SEQ: usize = usize::MAX;
+
+/// Whether `d` is a named dimension.
+fn named(d: usize) -> bool {
+    d == BATCH || d == SEQ
+}
 
 impl<'a> Generator<'a> {
     fn new(rng: &'a mut Rng) -> Self {
         let batch = rng.below(4) == 0;
+        let seq = batch && rng.below(2) == 0;
         Generator {
             rng,
             values: Vec::new(),
             lines: Vec::new(),
             lets: Vec::new(),
             batch,
+            seq,
         }
     }
 
@@ -111,22 +119,35 @@ impl<'a> Generator<'a> {
         }
         let dims: Vec<String> = dims
             .iter()
-            .map(|&d| if d == BATCH { "batch".to_owned() } else { d.to_string() })
+            .map(|&d| match d {
+                BATCH => "batch".to_owned(),
+                SEQ => "seq".to_owned(),
+                d => d.to_string(),
+            })
             .collect();
         format!("[f64; {}]", dims.join(", "))
     }
 
-    /// The program, and its batch size if it has a batch dimension.
-    fn graph(mut self) -> (String, Option<usize>) {
+    /// The program, and the sizes of its named dimensions to check it at.
+    fn graph(mut self) -> (String, Vec<usize>) {
         let shapes: [&[usize]; 5] = [&[], &[3], &[2, 3], &[3, 2], &[2, 3, 2]];
         for k in 0..1 + self.rng.below(2) {
-            let mut dims = shapes[self.rng.below(5)].to_vec();
+            // A graph with two named dimensions has a sequence: its first input is [batch, seq, 2].
+            let mut dims = if self.seq && k == 0 {
+                shapes[4].to_vec()
+            } else {
+                shapes[self.rng.below(5)].to_vec()
+            };
             if self.batch && !dims.is_empty() {
                 dims[0] = BATCH;
+            }
+            if self.seq && dims.len() >= 3 {
+                dims[1] = SEQ;
             }
             self.declare("placeholder", &format!("x{k}"), dims);
         }
         self.batch = self.values.iter().any(|v| v.dims.contains(&BATCH));
+        self.seq = self.values.iter().any(|v| v.dims.contains(&SEQ));
         let variables = 1 + self.rng.below(2);
         for k in 0..variables {
             let dims = shapes[1 + self.rng.below(3)].to_vec();
@@ -178,8 +199,14 @@ impl<'a> Generator<'a> {
             .collect();
         self.lines.push(format!("    let cost = {};", terms.join(" + ")));
         self.lines.push("    minimize cost;".to_owned());
-        let batch = self.batch.then(|| 2 + self.rng.below(3));
-        (self.lines.join("\n") + "\n", batch)
+        let mut named = Vec::new();
+        if self.batch {
+            named.push(2 + self.rng.below(3));
+        }
+        if self.seq {
+            named.push(2 + self.rng.below(2));
+        }
+        (self.lines.join("\n") + "\n", named)
     }
 
     fn declare(&mut self, kind: &str, name: &str, dims: Vec<usize>) {
@@ -299,19 +326,19 @@ impl<'a> Generator<'a> {
                 let dims = order.iter().map(|&k| ad[k]).collect();
                 Some((format!("transpose({an}, axes = ({}))", text.join(", ")), dims))
             }
-            Op::Reshape if !ad.is_empty() && !ad.contains(&BATCH) => {
+            Op::Reshape if !ad.is_empty() && !ad.iter().any(|&d| named(d)) => {
                 let count: usize = ad.iter().product();
                 match self.rng.below(2) {
                     0 => Some((format!("reshape({an}, [-1])"), vec![count])),
                     _ => Some((format!("reshape({an}, [1, {count}])"), vec![1, count])),
                 }
             }
-            Op::Reshape if ad.len() >= 2 && ad[0] == BATCH && !ad[1..].contains(&BATCH) => {
+            Op::Reshape if ad.len() >= 2 && ad[0] == BATCH && !ad[1..].iter().any(|&d| named(d)) => {
                 let count: usize = ad[1..].iter().product();
                 Some((format!("reshape({an}, [batch, -1])"), vec![BATCH, count]))
             }
-            Op::Concat(_) if ad.iter().any(|&d| d != BATCH) => {
-                let axes: Vec<usize> = (0..ad.len()).filter(|&k| ad[k] != BATCH).collect();
+            Op::Concat(_) if ad.iter().any(|&d| !named(d)) => {
+                let axes: Vec<usize> = (0..ad.len()).filter(|&k| !named(ad[k])).collect();
                 let k = axes[self.rng.below(axes.len())];
                 let mut dims = ad.to_vec();
                 dims[k] *= 2;
@@ -321,8 +348,8 @@ impl<'a> Generator<'a> {
                 // A batch of matrices times a shared weight, or times its own transposes.
                 let k = ad[2];
                 let weights: Vec<usize> = (0..self.values.len())
-                    .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && k != BATCH)
-                    .filter(|&i| self.values[i].dims[1] != BATCH)
+                    .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && !named(k))
+                    .filter(|&i| !named(self.values[i].dims[1]))
                     .collect();
                 if !weights.is_empty() && self.rng.below(2) == 0 {
                     let w = weights[self.rng.below(weights.len())];
@@ -338,11 +365,11 @@ impl<'a> Generator<'a> {
                 // [n, k] x [k, m], with a weight of the right rows if there is one.
                 let k = ad[1];
                 let weights: Vec<usize> = (0..self.values.len())
-                    .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && k != BATCH)
-                    .filter(|&i| self.values[i].dims[1] != BATCH)
+                    .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && !named(k))
+                    .filter(|&i| !named(self.values[i].dims[1]))
                     .collect();
                 let vectors: Vec<usize> = (0..self.values.len())
-                    .filter(|&i| self.values[i].dims == [k] && k != BATCH)
+                    .filter(|&i| self.values[i].dims == [k] && !named(k))
                     .collect();
                 if !vectors.is_empty() && self.rng.below(2) == 0 {
                     // [n, k] x [k] -> [n]
@@ -370,9 +397,9 @@ impl<'a> Generator<'a> {
             // Not written by users: `Op::calls` never names them.
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Step => None,
             Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
-            Op::Slice(_) if ad.iter().any(|&d| d >= 2) => {
+            Op::Slice(_) if ad.iter().any(|&d| !named(d) && d >= 2) => {
                 // `..` up to an axis of length 2 or more, then a range or an index of it.
-                let k = (0..ad.len()).rev().find(|&k| ad[k] >= 2)?;
+                let k = (0..ad.len()).rev().find(|&k| !named(ad[k]) && ad[k] >= 2)?;
                 let mut parts = vec!["..".to_owned(); k];
                 let mut dims = ad.to_vec();
                 match self.rng.below(3) {

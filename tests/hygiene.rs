@@ -149,13 +149,118 @@ static_graph::graph! {
         let workspace = relu(values) * 0.5 + adjoints;
         let extreme = relu(workspace) * 0.5 + adjoints;
         let ties = relu(extreme) * 0.5 + adjoints;
-        let peak = max(ties, axis = 1) + min(ties, axis = 1);
-        let z = matmul(ties, transpose(w)) * matmul(ties, u);
-        let cost = mean(softmax_cross_entropy(ties, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(ties, axis = 0));
+        let a_i = relu(ties) * 0.5 + adjoints;
+        let b_i = relu(a_i) * 0.5 + adjoints;
+        let batch_i = relu(b_i) * 0.5 + adjoints;
+        let out_i = relu(batch_i) * 0.5 + adjoints;
+        let peak = max(out_i, axis = 1) + min(out_i, axis = 1);
+        let z = matmul(out_i, transpose(w)) * matmul(out_i, u);
+        let cost = mean(softmax_cross_entropy(out_i, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(out_i, axis = 0));
         minimize cost;
     }
 }
+static_graph::graph! {
+    /// Shape kernels (batched products, concatenations, pads of slices' gradients, masks over
+    /// several axes) over two named dimensions, and a constant tensor.
+    pub mod shape_locals {
+        const scale: [f64; 3] = [0.5, 1.0, 2.0];
+        placeholder x: [f64; batch, seq, 3];
+        variable w: [f64; 3, 3] = 0.25;
+        let q = matmul(x, w) * scale;
+        let adjoints = tanh(q) * 0.5 + q;
+        let along_i = tanh(adjoints) * 0.5 + q;
+        let at = tanh(along_i) * 0.5 + q;
+        let at_i = tanh(at) * 0.5 + q;
+        let best_i = tanh(at_i) * 0.5 + q;
+        let block = tanh(best_i) * 0.5 + q;
+        let chunk = tanh(block) * 0.5 + q;
+        let col_i = tanh(chunk) * 0.5 + q;
+        let count = tanh(col_i) * 0.5 + q;
+        let element = tanh(count) * 0.5 + q;
+        let first_i = tanh(element) * 0.5 + q;
+        let gradients = tanh(first_i) * 0.5 + q;
+        let half = tanh(gradients) * 0.5 + q;
+        let high = tanh(half) * 0.5 + q;
+        let i = tanh(high) * 0.5 + q;
+        let inner_i = tanh(i) * 0.5 + q;
+        let k = tanh(inner_i) * 0.5 + q;
+        let lane = tanh(k) * 0.5 + q;
+        let learning_rate = tanh(lane) * 0.5 + q;
+        let low = tanh(learning_rate) * 0.5 + q;
+        let mid = tanh(low) * 0.5 + q;
+        let offset = tanh(mid) * 0.5 + q;
+        let outer_i = tanh(offset) * 0.5 + q;
+        let p = tanh(outer_i) * 0.5 + q;
+        let row_i = tanh(p) * 0.5 + q;
+        let seed = tanh(row_i) * 0.5 + q;
+        let v = tanh(seed) * 0.5 + q;
+        let value = tanh(v) * 0.5 + q;
+        let values = tanh(value) * 0.5 + q;
+        let workspace = tanh(values) * 0.5 + q;
+        let extreme = tanh(workspace) * 0.5 + q;
+        let ties = tanh(extreme) * 0.5 + q;
+        let a_i = tanh(ties) * 0.5 + q;
+        let b_i = tanh(a_i) * 0.5 + q;
+        let batch_i = tanh(b_i) * 0.5 + q;
+        let out_i = tanh(batch_i) * 0.5 + q;
+        let scores = matmul(out_i, transpose(out_i, axes = (0, 2, 1)));
+        let joined = concat(out_i[.., .., 0..2], out_i[.., .., 1..], axis = 2);
+        let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2)));
+        minimize cost;
+    }
+}
+
 // Tensors named like locals: end
+
+static_graph::graph! {
+    /// `shape_locals` with plain names.
+    pub mod shape_plain {
+        const scale: [f64; 3] = [0.5, 1.0, 2.0];
+        placeholder x: [f64; batch, seq, 3];
+        variable w: [f64; 3, 3] = 0.25;
+        let q = matmul(x, w) * scale;
+        let n0 = tanh(q) * 0.5 + q;
+        let n1 = tanh(n0) * 0.5 + q;
+        let n2 = tanh(n1) * 0.5 + q;
+        let n3 = tanh(n2) * 0.5 + q;
+        let n4 = tanh(n3) * 0.5 + q;
+        let n5 = tanh(n4) * 0.5 + q;
+        let n6 = tanh(n5) * 0.5 + q;
+        let n7 = tanh(n6) * 0.5 + q;
+        let n8 = tanh(n7) * 0.5 + q;
+        let n9 = tanh(n8) * 0.5 + q;
+        let n10 = tanh(n9) * 0.5 + q;
+        let n11 = tanh(n10) * 0.5 + q;
+        let n12 = tanh(n11) * 0.5 + q;
+        let n13 = tanh(n12) * 0.5 + q;
+        let n14 = tanh(n13) * 0.5 + q;
+        let n15 = tanh(n14) * 0.5 + q;
+        let n16 = tanh(n15) * 0.5 + q;
+        let n17 = tanh(n16) * 0.5 + q;
+        let n18 = tanh(n17) * 0.5 + q;
+        let n19 = tanh(n18) * 0.5 + q;
+        let n20 = tanh(n19) * 0.5 + q;
+        let n21 = tanh(n20) * 0.5 + q;
+        let n22 = tanh(n21) * 0.5 + q;
+        let n23 = tanh(n22) * 0.5 + q;
+        let n24 = tanh(n23) * 0.5 + q;
+        let n25 = tanh(n24) * 0.5 + q;
+        let n26 = tanh(n25) * 0.5 + q;
+        let n27 = tanh(n26) * 0.5 + q;
+        let n28 = tanh(n27) * 0.5 + q;
+        let n29 = tanh(n28) * 0.5 + q;
+        let n30 = tanh(n29) * 0.5 + q;
+        let n31 = tanh(n30) * 0.5 + q;
+        let n32 = tanh(n31) * 0.5 + q;
+        let n33 = tanh(n32) * 0.5 + q;
+        let n34 = tanh(n33) * 0.5 + q;
+        let n35 = tanh(n34) * 0.5 + q;
+        let scores = matmul(n35, transpose(n35, axes = (0, 2, 1)));
+        let joined = concat(n35[.., .., 0..2], n35[.., .., 1..], axis = 2);
+        let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2)));
+        minimize cost;
+    }
+}
 
 /// One graph per name, each with that name as its named dimension, and the bits of each
 /// graph's cost and gradients on one input (they must all agree).
@@ -194,7 +299,7 @@ macro_rules! graphs_with_dimensions {
 // Every local of the generated code as the named dimension (the list is checked complete by
 // `graph-syntax/tests/hygiene_locals.rs`).
 graphs_with_dimensions!(
-    adjoints along_i at at_i best_i block chunk col_i count element first_i gradients half high i inner_i k lane learning_rate low mid offset outer_i p row_i seed v value values workspace extreme ties
+    adjoints along_i at at_i best_i block chunk col_i count element first_i gradients half high i inner_i k lane learning_rate low mid offset outer_i p row_i seed v value values workspace extreme ties a_i b_i batch_i out_i
 );
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs
@@ -243,6 +348,24 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
     let mut v = kernel_locals::Variables::init(7);
     let before = kernel_locals::sgd_step(&p, &mut v, 0.1);
     assert!(before.cost.is_finite());
+
+    // Shape kernels over two named dimensions: the same bits as with plain names.
+    let mut p = shape_locals::Placeholders::<2, 3>::default();
+    let mut plain = shape_plain::Placeholders::<2, 3>::default();
+    for (k, (x, y)) in
+        p.x.iter_mut()
+            .flatten()
+            .flatten()
+            .zip(plain.x.iter_mut().flatten().flatten())
+            .enumerate()
+    {
+        (*x, *y) = ((k % 5) as f64 * 0.25 - 0.5, (k % 5) as f64 * 0.25 - 0.5);
+    }
+    let (values, gradients) = shape_locals::backward(&p, &shape_locals::Variables::default());
+    let (plain_values, plain_gradients) = shape_plain::backward(&plain, &shape_plain::Variables::default());
+    assert_eq!(values.cost.to_bits(), plain_values.cost.to_bits());
+    assert_eq!(gradients.w, plain_gradients.w);
+    assert!(values.cost.is_finite());
 
     // Every dimension name gives the same graph: the same bits.
     let all = dimension_fingerprints();

@@ -206,3 +206,31 @@ fn named_constants() {
     assert_eq!(values.kept, [[1.0, 0.0], [0.0, 1.0]]);
     assert_eq!(*values.h, [[-1.0, 0.5, 2.0]]);
 }
+
+graph_case!(two_named_dimensions {
+    placeholder tokens: [f64; batch, seq, 3];
+    placeholder mask: [f64; seq];
+    variable wq: [f64; 3, 3];
+    variable wk: [f64; 3, 3];
+    let q = matmul(tokens, wq);
+    let k = matmul(tokens, wk);
+    let scores = softmax(matmul(q, transpose(k, axes = (0, 2, 1))) * 0.5);
+    let per_step = mean(scores, axis = (0, 1)) * mask;
+    let pooled = mean(matmul(scores, tokens), axis = 1);
+    let cost = sum(per_step) + sum(pooled * pooled) + mean(tokens[.., .., 0] * mask);
+    minimize cost;
+});
+
+#[test]
+fn several_named_dimensions() {
+    // The generated items are generic over both, in order of first appearance.
+    check!(two_named_dimensions, cost, -1.0, 1.0, dims = [2, 3]);
+    check!(two_named_dimensions, cost, -1.0, 1.0, dims = [3, 5]);
+    let values = two_named_dimensions::g::forward(
+        &two_named_dimensions::g::Placeholders::<2, 4>::default(),
+        &two_named_dimensions::g::Variables::default(),
+    );
+    let scores: &[[[f64; 4]; 4]; 2] = &values.scores;
+    // Equal scores: each row of the softmax is uniform over the 4 steps of the sequence.
+    assert_eq!(scores[1][3], [0.25; 4]);
+}

@@ -4,28 +4,38 @@
 
 #![no_main]
 
-use graph_core::{Axes, DType, Decl, Dim, Graph, Init, Loc, NodeId, Op, Program, Shape};
+use graph_core::{AxisSet, Axes, DType, Decl, Dim, Graph, Init, Loc, NodeId, Op, Perm, Program, Shape, Window};
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 
 const SHAPES: &[&[usize]] = &[&[], &[3], &[2, 3], &[3, 2], &[1, 3], &[2, 1, 3]];
 
-/// The ops a user's graph can contain, from the op table (`Op::calls`, and `-a`), with their
-/// parameters chosen by `extra` (the axes a reduction takes, a product's transposes, which
-/// also give the matrix-times-vector form): a new op is fuzzed as soon as it is callable.
+/// The ops a user's graph can contain, from the op table (`Op::calls`, and `-a`, `x[i]`),
+/// with their parameters chosen by `extra` (the axes a reduction takes or a transpose's order,
+/// a product's transposes, which also give the matrix-times-vector form, a concatenation's
+/// axis): a new op is fuzzed as soon as it is callable.
 fn op(byte: u8, extra: u8) -> (Op, Axes) {
-    let axes = if extra % 3 == 0 {
+    let axes = if extra % 4 == 0 {
         Axes::All
     } else {
-        Axes::One(usize::from(extra % 3) - 1)
+        Axes::Set(AxisSet::of((0..3).filter(|k| extra >> k & 1 != 0)))
     };
-    let callable: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg]).collect();
+    let slice = Op::Slice(Window {
+        start: [0; 4],
+        dropped: AxisSet::of([0]),
+    });
+    let callable: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg, slice]).collect();
     let op = match callable[usize::from(byte) % callable.len()] {
         Op::Pow(_) => Op::Pow([0.5, -1.0, 0.0, 1.0, 2.0, 3.0][usize::from(extra) % 6]),
         Op::MatMul { .. } => Op::MatMul {
             ta: extra & 8 != 0,
             tb: extra & 4 != 0,
         },
+        Op::Transpose(_) => {
+            let orders: [&[usize]; 4] = [&[1, 0], &[0, 2, 1], &[2, 0, 1], &[1, 0, 2]];
+            Op::Transpose(Perm::of(orders[usize::from(extra) % 4]))
+        }
+        Op::Concat(_) => Op::Concat(usize::from(extra % 3)),
         op => op.with_axes(axes),
     };
     (op, axes)
@@ -46,7 +56,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let batch = next().is_some_and(|b| b % 2 == 0);
     if batch {
-        graph.set_batch_name("batch");
+        graph.add_named("batch");
+        graph.add_named("seq");
     }
     for k in 0..next().map_or(0, |b| b % 4 + 1) {
         let dims: Vec<Dim> = SHAPES[usize::from(next().unwrap_or(0)) % SHAPES.len()]
@@ -54,8 +65,13 @@ fuzz_target!(|data: &[u8]| {
             .map(|&d| Dim::Fixed(d))
             .collect();
         let mut dims = dims;
-        if batch && !dims.is_empty() && next().is_some_and(|b| b % 2 == 0) {
-            dims[0] = Dim::Batch;
+        if batch && !dims.is_empty() {
+            // Neither, `batch` first, or `seq` last.
+            match next().map_or(0, |b| b % 3) {
+                1 => dims[0] = Dim::Named(0),
+                2 => *dims.last_mut().expect("not empty") = Dim::Named(1),
+                _ => {}
+            }
         }
         let variable = k % 2 == 1;
         let name = format!("{}{k}", if variable { "w" } else { "x" });
@@ -77,16 +93,29 @@ fuzz_target!(|data: &[u8]| {
         let (op, axes) = op(a, d);
         let x = nodes[usize::from(b) % nodes.len()];
         let y = nodes[usize::from(c) % nodes.len()];
+        let shape = graph.shape(x).clone();
         let result = match (op, op.arity()) {
             (Op::Add | Op::Sub | Op::Mul | Op::Div, _) => graph.binary(op, x, y, loc),
+            // A reshape to one axis; `x[0]`, the first index of the leading axis.
+            (Op::Reshape, _) => match shape.size().as_dim() {
+                Some(dim) => graph.push_with_shape(op, Shape::of(vec![dim]), &[x], loc),
+                None => continue,
+            },
+            (Op::Slice(_), _) if shape.rank() > 0 => {
+                graph.push_with_shape(op, shape.without_axis(0), &[x], loc)
+            }
+            (Op::Slice(_), _) => continue,
             (_, 2) => graph.push(op, &[x, y], loc),
             _ => graph.push(op, &[x], loc),
         };
         if let Ok(id) = result {
             nodes.push(id);
             // `keepdims = true`: the reduced axis back with length 1, as lowering writes it.
-            if let (true, true, Axes::One(k)) = (op.is_reduction(), d & 16 != 0, axes) {
-                if let Ok(kept) = graph.expand(id, k, Dim::Fixed(1), loc) {
+            if let (true, true, Axes::Set(set)) = (op.is_reduction(), d & 16 != 0, axes) {
+                let kept = set
+                    .iter()
+                    .try_fold(id, |r, k| graph.expand(r, k, Dim::Fixed(1), loc));
+                if let Ok(kept) = kept {
                     nodes.push(kept);
                 }
             }

@@ -8,17 +8,17 @@ use std::collections::BTreeMap;
 /// The value of every node, flat in row-major order.
 pub type Values = BTreeMap<NodeId, Vec<f64>>;
 
-/// Evaluates `graph` with the named dimension equal to `batch`, taking the value of each
+/// Evaluates `graph` with the named dimensions of sizes `named` (in the graph's order), taking the value of each
 /// placeholder and variable from `leaf`.
 ///
 /// Returns an error naming the leaf whose value has the wrong length.
-pub fn evaluate(graph: &Graph, batch: usize, mut leaf: impl FnMut(NodeId) -> Vec<f64>) -> Result<Values, String> {
+pub fn evaluate(graph: &Graph, named: &[usize], mut leaf: impl FnMut(NodeId) -> Vec<f64>) -> Result<Values, String> {
     let mut values = Values::new();
     for id in graph.topological_order() {
         let value = match graph.op(id) {
             Op::Placeholder | Op::Variable => {
                 let value = leaf(id);
-                let want = graph.shape(id).size().eval(batch);
+                let want = graph.shape(id).size().eval(named);
                 if value.len() != want {
                     let name = graph.node(id).name.clone().unwrap_or_else(|| id.to_string());
                     return Err(format!("`{name}` needs {want} values, got {}", value.len()));
@@ -27,7 +27,7 @@ pub fn evaluate(graph: &Graph, batch: usize, mut leaf: impl FnMut(NodeId) -> Vec
             }
             _ => {
                 let operands: Vec<&[f64]> = graph.operands(id).iter().map(|o| values[o].as_slice()).collect();
-                Evaluator { graph, batch }.compute(id, &operands)
+                Evaluator { graph, named }.compute(id, &operands)
             }
         };
         values.insert(id, value);
@@ -37,16 +37,16 @@ pub fn evaluate(graph: &Graph, batch: usize, mut leaf: impl FnMut(NodeId) -> Vec
 
 struct Evaluator<'a> {
     graph: &'a Graph,
-    batch: usize,
+    named: &'a [usize],
 }
 
 impl Evaluator<'_> {
     fn len(&self, shape: &Shape) -> usize {
-        shape.size().eval(self.batch)
+        shape.size().eval(self.named)
     }
 
     fn dim(&self, shape: &Shape, axis: usize) -> usize {
-        shape.dim(axis).eval(self.batch)
+        shape.dim(axis).eval(self.named)
     }
 
     /// The value of one non-leaf node from its operands' values.
@@ -58,7 +58,7 @@ impl Evaluator<'_> {
             Op::Placeholder | Op::Variable => unreachable!("leaves are fed, not computed"),
             Op::Constant(c) => vec![c],
             Op::Literal(number) => graph.literal_elements(number).to_vec(),
-            Op::Count(size) => vec![size.eval(self.batch) as f64],
+            Op::Count(size) => vec![size.eval(self.named) as f64],
             Op::Add | Op::Sub | Op::Mul | Op::Div => x[0]
                 .iter()
                 .zip(x[1])
@@ -80,7 +80,7 @@ impl Evaluator<'_> {
             }
             Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => {
                 let index = IndexMap::reduction(operand(0), axes);
-                let count = axes.count(operand(0)).eval(self.batch);
+                let count = axes.count(operand(0)).eval(self.named);
                 self.reduce(graph.op(id), x[0], &index, self.len(shape), count)
             }
             Op::SumTo => self.reduce(
@@ -93,9 +93,9 @@ impl Evaluator<'_> {
             Op::ExtremeMask { axes, min } => {
                 let index = IndexMap::reduction(shape, axes);
                 let extreme = if min { Op::Min(axes) } else { Op::Max(axes) };
-                let slices = self.len(shape) / axes.count(shape).eval(self.batch);
+                let slices = self.len(shape) / axes.count(shape).eval(self.named);
                 let y = self.reduce(&extreme, x[0], &index, slices, 1);
-                extreme_mask(x[0], &y, &index, self.batch)
+                extreme_mask(x[0], &y, &index, self.named)
             }
             Op::Broadcast | Op::Expand(_) | Op::Transpose(_) | Op::Reshape | Op::Slice(_) => {
                 self.gather(x[0], &graph.view_map(id), self.len(shape))
@@ -104,7 +104,7 @@ impl Evaluator<'_> {
                 let mut out = vec![0.0; self.len(shape)];
                 let index = IndexMap::window(shape, operand(0), window);
                 for (i, &v) in x[0].iter().enumerate() {
-                    out[index.apply(i, self.batch)] = v;
+                    out[index.apply(i, self.named)] = v;
                 }
                 out
             }
@@ -133,8 +133,8 @@ impl Evaluator<'_> {
                 );
                 (0..self.len(&batch))
                     .flat_map(|t| {
-                        let a = &x[0][ia.apply(t, self.batch) * la..][..la];
-                        let b = &x[1][ib.apply(t, self.batch) * lb..][..lb];
+                        let a = &x[0][ia.apply(t, self.named) * la..][..la];
+                        let b = &x[1][ib.apply(t, self.named) * lb..][..lb];
                         self.matmul(a, &ma, ta, b, &mb, tb)
                     })
                     .collect()
@@ -144,7 +144,7 @@ impl Evaluator<'_> {
     }
 
     fn gather(&self, x: &[f64], index: &IndexMap, len: usize) -> Vec<f64> {
-        (0..len).map(|i| x[index.apply(i, self.batch)]).collect()
+        (0..len).map(|i| x[index.apply(i, self.named)]).collect()
     }
 
     /// Folds `x` into `len` results, element `i` going to `index.apply(i)`.
@@ -156,7 +156,7 @@ impl Evaluator<'_> {
         };
         let mut out = vec![start; len];
         for (i, &v) in x.iter().enumerate() {
-            let slot = &mut out[index.apply(i, self.batch)];
+            let slot = &mut out[index.apply(i, self.named)];
             *slot = match op {
                 Op::Max(_) if v > *slot || v.is_nan() => v,
                 Op::Min(_) if v < *slot || v.is_nan() => v,
@@ -231,10 +231,10 @@ pub fn scalar(op: &Op, x: &[f64]) -> f64 {
 /// `index.apply(i)`): `1 / k` at each of the `k` elements equal to it, 0 elsewhere; NaN
 /// throughout a slice whose extreme is NaN (no element equals it: 0 / 0), as TensorFlow's
 /// `cast(x == y) / sum(cast(x == y))`.
-fn extreme_mask(x: &[f64], y: &[f64], index: &IndexMap, batch: usize) -> Vec<f64> {
+fn extreme_mask(x: &[f64], y: &[f64], index: &IndexMap, named: &[usize]) -> Vec<f64> {
     let mut ties = vec![0.0; y.len()];
     for (i, &v) in x.iter().enumerate() {
-        let slice = index.apply(i, batch);
+        let slice = index.apply(i, named);
         if v == y[slice] {
             ties[slice] += 1.0;
         }
@@ -242,7 +242,7 @@ fn extreme_mask(x: &[f64], y: &[f64], index: &IndexMap, batch: usize) -> Vec<f64
     x.iter()
         .enumerate()
         .map(|(i, &v)| {
-            let slice = index.apply(i, batch);
+            let slice = index.apply(i, named);
             f64::from(u8::from(v == y[slice])) / ties[slice]
         })
         .collect()

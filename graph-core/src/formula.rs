@@ -70,13 +70,9 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
         Op::Neg => (format!("-{}", paren(&args[0], 3)), 2),
         Op::Pow(e) => (format!("pow({}, {})", args[0].0, number(e, crate::ir::DType::F64)), 3),
         Op::Count(n) => {
-            let batch = graph.batch_name();
-            match (n.factor, n.power) {
-                (f, 0) => (f.to_string(), 3),
-                (1, 1) => (batch.to_owned(), 3),
-                (f, 1) => (format!("{f} * {batch}"), 2),
-                (f, p) => (format!("{f} * {batch}^{p}"), 2),
-            }
+            let text = n.describe(graph.named());
+            let precedence = if text.contains('*') { 2 } else { 3 };
+            (text, precedence)
         }
         Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => call(node.op.name()),
         Op::Softmax | Op::LogSoftmax => call(node.op.name()),

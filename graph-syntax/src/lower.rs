@@ -5,7 +5,8 @@
 use crate::ast::{BinOp, DimSpec, Expr, GraphDef, IndexSpec, InitSpec, Item, Number, TypeSpec};
 use graph_core::diag::Diagnostics;
 use graph_core::{
-    Axes, AxisSet, Call, DType, Decl, Diagnostic, Dim, Graph, Init, Loc, NodeId, Op, Perm, Program, Shape, Size, Window,
+    Axes, AxisSet, Call, DType, Decl, Diagnostic, Dim, Graph, Init, Loc, NodeId, Op, Perm, Program, Shape, Size,
+    Window, MAX_NAMED,
 };
 use proc_macro2::{Ident, Span};
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,9 +32,7 @@ pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, B
     let mut errors = Diagnostics::default();
     let dtype = float_type(def, &mut errors);
     let mut graph = Graph::new(dtype);
-    if let Some(name) = batch_name(def, &mut errors) {
-        graph.set_batch_name(&name);
-    }
+    named_dimensions(def, &mut graph, &mut errors);
     let mut l = Lowering {
         graph,
         scope: BTreeMap::new(),
@@ -175,25 +174,22 @@ fn float_type(def: &GraphDef, errors: &mut Diagnostics) -> DType {
     first.map_or(DType::F32, |(dtype, _)| dtype)
 }
 
-/// The graph's named dimension, if any: one name, used wherever the size varies.
-fn batch_name(def: &GraphDef, errors: &mut Diagnostics) -> Option<String> {
-    let mut first: Option<&Ident> = None;
+/// The graph's named dimensions, in order of first appearance (at most [`MAX_NAMED`]).
+fn named_dimensions(def: &GraphDef, graph: &mut Graph, errors: &mut Diagnostics) {
     for (_, ty) in declarations(def) {
         for dim in &ty.dims {
             let DimSpec::Named(name) = dim else { continue };
-            match first {
-                None => first = Some(name),
-                Some(f) if text(f) != text(name) => errors.push(Diagnostic::new(
-                    Loc::at(name.span()),
-                    format!(
-                        "a graph has one named dimension, but `{name}` differs from `{f}`: use `{f}` here, or a number"
-                    ),
-                )),
-                Some(_) => {}
+            if graph.add_named(&text(name)).is_none() {
+                let known: Vec<String> = graph.named().iter().map(|n| format!("`{n}`")).collect();
+                let message = format!(
+                    "a graph has at most {MAX_NAMED} named dimensions ({}), and `{name}` would be one more: \
+                     use a number here",
+                    known.join(", ")
+                );
+                errors.push(Diagnostic::new(Loc::at(name.span()), message));
             }
         }
     }
-    first.map(text)
 }
 
 /// A name as the graph knows it: without `r#`, so that `r#y` and `y` are the same name (as
@@ -222,7 +218,8 @@ impl Lowering {
     fn leaf(&mut self, op: Op, name: &Ident, ty: &TypeSpec, init: Option<&InitSpec>) -> Option<Decl> {
         let dims = ty.dims.iter().map(|d| match d {
             DimSpec::Fixed(n) => Dim::Fixed(*n),
-            DimSpec::Named(_) => Dim::Batch,
+            // Unknown only past the most named dimensions, which was reported.
+            DimSpec::Named(name) => self.graph.named_dim(&text(name)).unwrap_or(Dim::Fixed(1)),
         });
         let shape = Shape::of(dims.collect());
         let init = match init {
@@ -375,8 +372,8 @@ impl Lowering {
             self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
             return None;
         }
-        if self.graph.has_batch() && key == self.graph.batch_name() {
-            let message = format!("`{key}` names the graph's named dimension: give this tensor another name");
+        if self.graph.named_dim(&key).is_some() {
+            let message = format!("`{key}` names one of the graph's named dimensions: give this tensor another name");
             self.errors.push(Diagnostic::new(Loc::at(name.span()), message));
             return None;
         }
@@ -434,7 +431,7 @@ impl Lowering {
         }
         let message = if self.later.contains_key(&key) {
             format!("`{key}` is used before it is defined: move its definition above this line")
-        } else if self.graph.has_batch() && key == self.graph.batch_name() {
+        } else if self.graph.named_dim(&key).is_some() {
             format!("`{key}` is a dimension, not a tensor: it can only appear in types")
         } else {
             format!("cannot find `{key}` in this graph: declare it with `placeholder`, `variable` or `let`")
@@ -791,7 +788,7 @@ impl Lowering {
         let mut inferred: Option<Loc> = None;
         for item in items {
             let dim = match item {
-                Expr::Name(name) if self.graph.has_batch() && text(name) == self.graph.batch_name() => Some(Dim::Batch),
+                Expr::Name(name) if self.graph.named_dim(&text(name)).is_some() => self.graph.named_dim(&text(name)),
                 _ => match item.constant() {
                     Some(-1.0) => {
                         if inferred.is_some() {
@@ -808,8 +805,9 @@ impl Lowering {
                     _ => {
                         let message = format!(
                             "a dimension of `reshape` is a positive whole number, `-1` (inferred){}",
-                            if self.graph.has_batch() {
-                                format!(" or `{}`", self.graph.batch_name())
+                            if self.graph.has_named() {
+                                let names: Vec<String> = self.graph.named().iter().map(|n| format!("`{n}`")).collect();
+                                format!(" or a named dimension ({})", names.join(", "))
                             } else {
                                 String::new()
                             }
@@ -834,31 +832,20 @@ impl Lowering {
             let dims: Vec<String> = dims
                 .iter()
                 .map(|d| match d {
-                    Some(Dim::Fixed(n)) => n.to_string(),
-                    Some(Dim::Batch) => graph.batch_name().to_owned(),
+                    Some(dim) => graph_core::ir::dim_text(*dim, graph.named()),
                     None => "-1".to_owned(),
                 })
                 .collect();
             format!("[{}; {}]", graph.dtype().name(), dims.join(", "))
         };
+        // The inferred dimension, if the count left over is one dimension.
         let fill = match inferred {
-            None if known == total => None,
-            Some(_) if total.power >= known.power && total.factor.is_multiple_of(known.factor) => {
-                let (factor, power) = (total.factor / known.factor, total.power - known.power);
-                match (factor, power) {
-                    (n, 0) => Some(Dim::Fixed(n)),
-                    (1, 1) => Some(Dim::Batch),
-                    _ => None,
-                }
-            }
-            _ => None,
+            None => None,
+            Some(_) => total.over(known).and_then(Size::as_dim),
         };
         let fits = inferred.is_none() && known == total || fill.is_some();
         if !fits {
-            let count = |s: Size| match s.known() {
-                Some(n) => format!("{n} elements"),
-                None => format!("{} elements per {}", s.factor, self.graph.batch_name()),
-            };
+            let count = |s: Size| format!("{} elements", s.describe(self.graph.named()));
             let message = format!(
                 "cannot reshape {} ({}) to {} ({}): the element counts must agree",
                 self.graph.describe(&from),
@@ -925,7 +912,7 @@ impl Lowering {
                 let message = format!(
                     "axis {k} of {} has the run-time length `{}`: it can only be taken whole, with `..`",
                     self.graph.describe(&shape),
-                    self.graph.batch_name()
+                    graph_core::ir::dim_text(dim, self.graph.named())
                 );
                 self.errors.push(Diagnostic::new(spec_loc, message));
                 return None;

@@ -179,7 +179,7 @@ impl Parse for TypeSpec {
             dims.iter()
                 .map(|d| match d {
                     DimSpec::Fixed(n) => Dim::Fixed(*n),
-                    DimSpec::Named(_) => Dim::Batch,
+                    DimSpec::Named(_) => Dim::Named(0),
                 })
                 .collect(),
         );

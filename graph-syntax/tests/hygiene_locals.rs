@@ -31,6 +31,14 @@ const GRAPHS: &[&str] = &[
        let u_z = matmul(u_h, transpose(u_w)) * matmul(u_h, u_v);
        let u_c = mean(softmax_cross_entropy(u_h, u_l)) + mean(u_m) + sum(sigmoid(u_z)) + sum(mean(u_h, axis = 0));
        minimize u_c; }",
+    // Two named dimensions, shape kernels (batched products, concatenations, pads of slices'
+    // gradients, masks over several axes) and constant tensors.
+    "mod d { const u_k: [f64; 2] = [1.0, 2.0]; placeholder u_x: [f64; u_batch, u_seq, 3];
+       variable u_w: [f64; 3, 3];
+       let u_q = matmul(u_x, u_w); let u_s = matmul(u_q, transpose(u_q, axes = (0, 2, 1)));
+       let u_j = concat(u_q[.., .., 0..2] * u_k, u_q[.., .., 1..], axis = 2);
+       let u_m = max(u_s, axis = (1, 2)) + min(u_q, axis = (0, 2), keepdims = true);
+       let u_c = sum(u_s) + sum(u_j) + sum(u_m) + sum(reshape(u_q, [u_batch, u_seq, 3, 1])); minimize u_c; }",
 ];
 
 /// Names bound in `tokens`: after `let` (through `mut` and tuple patterns), after `for`,

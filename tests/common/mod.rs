@@ -29,14 +29,17 @@ macro_rules! check {
     ($case:ident, $objective:ident, $lo:expr, $hi:expr, batch = $batch:literal) => {
         check!($case, $objective, $lo, $hi, [$batch]);
     };
-    ($case:ident, $objective:ident, $lo:expr, $hi:expr, [$($batch:literal)?]) => {
+    ($case:ident, $objective:ident, $lo:expr, $hi:expr, dims = [$($dim:literal),+]) => {
+        check!($case, $objective, $lo, $hi, [$($dim),+]);
+    };
+    ($case:ident, $objective:ident, $lo:expr, $hi:expr, [$($dim:literal),*]) => {
         for seed in 1..=4u64 {
-            use $crate::common::{assert_close, finite_differences, interpret_batch, owned, write, Rng, Tensors};
+            use $crate::common::{assert_close, finite_differences, interpret_sized, owned, write, Rng, Tensors};
             use $case::g;
-            type P = g::Placeholders$(<$batch>)?;
+            type P = g::Placeholders<$($dim),*>;
             type V = g::Variables;
-            let batch: usize = 1 $(* $batch)?;
-            let context = format!("{} (seed {seed}, batch {batch})", stringify!($case));
+            let named: &[usize] = &[$($dim),*];
+            let context = format!("{} (seed {seed}, named dimensions {named:?})", stringify!($case));
             let mut rng = Rng::new(seed);
             let mut p = P::default();
             let mut v = V::default();
@@ -48,7 +51,7 @@ macro_rules! check {
             }
             let inputs: Tensors = [owned(p.tensors()), owned(v.tensors())].concat();
 
-            let expected = interpret_batch($case::SOURCE, &inputs, batch);
+            let expected = interpret_sized($case::SOURCE, &inputs, named);
             let values = owned(g::forward(&p, &v).tensors());
             for (name, got) in &values {
                 assert_close(&format!("{context}: value of `{name}`"), got, &expected.values[name], 1e-12);
@@ -135,20 +138,25 @@ pub fn interpret(source: &str, inputs: &Tensors) -> Interpreted {
     interpret_batch(source, inputs, 1)
 }
 
-/// [`interpret`] with the named dimension equal to `batch`.
+/// [`interpret`] with the (first) named dimension equal to `batch`.
 pub fn interpret_batch(source: &str, inputs: &Tensors, batch: usize) -> Interpreted {
+    interpret_sized(source, inputs, &[batch])
+}
+
+/// [`interpret`] with the named dimensions of sizes `named`, in order of first appearance.
+pub fn interpret_sized(source: &str, inputs: &Tensors, named: &[usize]) -> Interpreted {
     let tokens: proc_macro2::TokenStream = source.parse().expect("the source re-lexes");
     let mut program = graph_syntax::program(tokens).expect("the source lowers");
     let mut optimised = program.clone();
     autodiff::differentiate(&mut program).expect("the graph differentiates");
-    let plain = run(&program, inputs, batch);
+    let plain = run(&program, inputs, named);
 
     let mut passes = opt::Passes::new("test");
     passes.before_autodiff(&mut optimised).expect("the passes run");
     autodiff::differentiate(&mut optimised).expect("the optimised graph differentiates");
     passes.after_autodiff(&mut optimised).expect("the passes run");
     passes.for_emission(&mut optimised).expect("the passes run");
-    let after = run(&optimised, inputs, batch);
+    let after = run(&optimised, inputs, named);
     for (name, a) in &plain.values {
         assert_close(
             &format!("value of `{name}` after the passes"),
@@ -168,7 +176,7 @@ pub fn interpret_batch(source: &str, inputs: &Tensors, batch: usize) -> Interpre
     plain
 }
 
-fn run(program: &Program, inputs: &Tensors, batch: usize) -> Interpreted {
+fn run(program: &Program, inputs: &Tensors, named: &[usize]) -> Interpreted {
     let by_node: BTreeMap<_, _> = program
         .placeholders
         .iter()
@@ -185,7 +193,7 @@ fn run(program: &Program, inputs: &Tensors, batch: usize) -> Interpreted {
             )
         })
         .collect();
-    let values = eval::evaluate(&program.graph, batch, |id| by_node[&id].clone()).expect("inputs fit");
+    let values = eval::evaluate(&program.graph, named, |id| by_node[&id].clone()).expect("inputs fit");
     let lets = program
         .lets
         .iter()
@@ -196,7 +204,7 @@ fn run(program: &Program, inputs: &Tensors, batch: usize) -> Interpreted {
         .map(|d| {
             let value = match program.adjoints.get(&d.node) {
                 Some(adjoint) => values[adjoint].clone(),
-                None => vec![0.0; program.graph.shape(d.node).size().eval(batch)],
+                None => vec![0.0; program.graph.shape(d.node).size().eval(named)],
             };
             (d.name.clone(), value)
         })

@@ -65,7 +65,7 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
 pub fn check_given(op: &Op, operands: &[&Shape], given: &Shape) -> Result<(), String> {
     let fits = match op {
         Op::Placeholder | Op::Variable => operands.is_empty(),
-        Op::Literal(_) => operands.is_empty() && given.elements().is_some() && !given.has_batch(),
+        Op::Literal(_) => operands.is_empty() && given.elements().is_some() && !given.has_named(),
         Op::Constant(_) | Op::Count(_) => operands.is_empty() && given.is_scalar(),
         Op::Broadcast => operands.len() == 1 && broadcast(operands[0], given).as_ref() == Some(given),
         Op::SumTo => operands.len() == 1 && broadcast(given, operands[0]).as_ref() == Some(operands[0]),
@@ -306,7 +306,7 @@ mod tests {
     }
 
     fn describe(s: &Shape) -> String {
-        s.describe(crate::ir::DType::F32, "batch")
+        s.describe(crate::ir::DType::F32, &["batch".to_owned()])
     }
 
     #[test]
@@ -315,7 +315,7 @@ mod tests {
         assert_eq!(broadcast(&s(&[]), &s(&[5])), Some(s(&[5])));
         assert_eq!(broadcast(&s(&[3, 1]), &s(&[1, 4])), Some(s(&[3, 4])));
         assert_eq!(broadcast(&s(&[5]), &s(&[4])), None);
-        let batch = Shape::of(vec![Dim::Batch, Dim::Fixed(10)]);
+        let batch = Shape::of(vec![Dim::Named(0), Dim::Fixed(10)]);
         assert_eq!(broadcast(&batch, &s(&[10])), Some(batch.clone()));
     }
 

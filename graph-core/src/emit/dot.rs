@@ -20,7 +20,7 @@ pub fn dot(graph: &Graph) -> String {
         let label = format!(
             "%{} {name}{op}\\n{}",
             index.index(),
-            node.shape.describe(dtype, graph.batch_name())
+            node.shape.describe(dtype, graph.named())
         );
         let style = match node.role {
             Role::Forward => "shape = box",

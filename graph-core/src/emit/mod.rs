@@ -40,8 +40,9 @@ pub struct Ctx<'a> {
     pub names: Names,
     /// `::core::primitive::f32` or `::core::primitive::f64`.
     pub float: TokenStream,
-    /// The named dimension's const generic parameter (`BATCH` for `batch`, see `names`).
-    pub batch: Ident,
+    /// The named dimensions' const generic parameters (`BATCH` for `batch`, see `names`), in
+    /// the graph's order.
+    pub dims: Vec<Ident>,
     /// The hidden runtime's path: `$crate::__private` through the facade's `graph!`, so a
     /// user may rename the dependency.
     pub runtime: TokenStream,
@@ -58,7 +59,7 @@ impl<'a> Ctx<'a> {
             graph,
             names: Names::new(graph, &graph.topological_order()),
             float: float_type(graph.dtype()),
-            batch: names::dimension(graph.batch_name()),
+            dims: graph.named().iter().map(|name| names::dimension(name)).collect(),
             runtime: runtime.clone(),
             derivations: program.derivations.iter().cloned().collect(),
         }
@@ -207,7 +208,7 @@ impl Structs {
                 .decls()
                 .map(|d| field(&d.name, d.node, zero, format!("d {objective} / d {}.", d.name)))
                 .collect(),
-            workspace_generic: program.graph.has_batch(),
+            workspace_generic: program.graph.has_named(),
         }
     }
 
@@ -283,7 +284,7 @@ impl Structs {
 /// A `Workspace<const batch: usize>` whose fields do not use `batch`: a phantom keeps the
 /// parameter, so every function names the workspace the same way.
 fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field]) -> TokenStream {
-    let batch = &ctx.batch;
+    let dims = &ctx.dims;
     let idents: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
     let boxed = structs::boxing(ctx, fields);
     let types = fields
@@ -298,13 +299,13 @@ fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field]) -> TokenStream
         #[doc = #doc]
         #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq)]
         #[allow(non_snake_case)]
-        pub struct Workspace<const #batch: usize> {
+        pub struct Workspace<#(const #dims: usize),*> {
             #( #idents: #types, )*
-            Dimension: ::core::marker::PhantomData<[(); #batch]>,
+            Dimension: ::core::marker::PhantomData<(#([(); #dims],)*)>,
         }
 
         #[allow(non_snake_case)]
-        impl<const #batch: usize> ::core::default::Default for Workspace<#batch> {
+        impl<#(const #dims: usize),*> ::core::default::Default for Workspace<#(#dims),*> {
             fn default() -> Self {
                 Self { #( #idents: #defaults, )* Dimension: ::core::marker::PhantomData }
             }
@@ -319,21 +320,21 @@ struct Functions<'a> {
 }
 
 impl Functions<'_> {
-    /// `Name` or `Name<batch>`.
+    /// `Name` or `Name<BATCH, SEQ>`.
     fn ty(&self, name: &str) -> TokenStream {
         let ident = format_ident!("{name}");
-        let batch = &self.ctx.batch;
+        let dims = &self.ctx.dims;
         if self.structs.generic(name) {
-            code!(#ident<#batch>)
+            code!(#ident<#(#dims),*>)
         } else {
             code!(#ident)
         }
     }
 
     fn generics(&self) -> TokenStream {
-        let batch = &self.ctx.batch;
-        if self.ctx.graph.has_batch() {
-            code!(<const #batch: usize>)
+        let dims = &self.ctx.dims;
+        if self.ctx.graph.has_named() {
+            code!(<#(const #dims: usize),*>)
         } else {
             TokenStream::new()
         }
@@ -501,6 +502,8 @@ impl Functions<'_> {
 fn unused_as_underscore(params: TokenStream, body: &TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     let mut at_start = true;
+    // The commas between a type's generic arguments (`Placeholders<B, S>`) are not in a group.
+    let mut angles = 0usize;
     for tree in params {
         match &tree {
             TokenTree::Ident(ident) if at_start && !mentions(body, &ident.to_string()) => {
@@ -510,7 +513,12 @@ fn unused_as_underscore(params: TokenStream, body: &TokenStream) -> TokenStream 
             }
             _ => out.extend([tree.clone()]),
         }
-        at_start = matches!(&tree, TokenTree::Punct(p) if p.as_char() == ',');
+        match &tree {
+            TokenTree::Punct(p) if p.as_char() == '<' => angles += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' => angles = angles.saturating_sub(1),
+            _ => {}
+        }
+        at_start = angles == 0 && matches!(&tree, TokenTree::Punct(p) if p.as_char() == ',');
     }
     out
 }

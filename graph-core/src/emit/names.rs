@@ -28,8 +28,8 @@ impl Names {
     /// unnamed nodes are `t` and their id.
     pub fn new(graph: &Graph, order: &[NodeId]) -> Names {
         let mut taken: BTreeSet<String> = BTreeSet::new();
-        if graph.has_batch() {
-            taken.insert(dimension_text(graph.batch_name()));
+        for name in graph.named() {
+            taken.insert(dimension_text(name));
         }
         let mut by_node = BTreeMap::new();
         for &id in order {

@@ -61,21 +61,22 @@ pub fn literal(value: f64, dtype: DType) -> Expr {
     }
 }
 
-/// A size as a `usize` expression: `5`, `batch`, `64 * batch`.
+/// A size as a `usize` expression: `5`, `BATCH`, `64 * BATCH * SEQ`.
 pub fn size(ctx: &Ctx, size: Size) -> TokenStream {
-    let batch = &ctx.batch;
-    let factor = Literal::usize_unsuffixed(size.factor);
-    let mut tokens = if size.factor == 1 && size.power > 0 {
-        TokenStream::new()
-    } else {
-        code!(#factor)
-    };
-    for k in 0..size.power {
-        tokens = if k == 0 && size.factor == 1 {
-            code!(#batch)
-        } else {
-            code!(#tokens * #batch)
-        };
+    let mut factors: Vec<TokenStream> = Vec::new();
+    if size.factor != 1 || size.known().is_some() {
+        let factor = Literal::usize_unsuffixed(size.factor);
+        factors.push(code!(#factor));
+    }
+    for (dim, &power) in ctx.dims.iter().zip(&size.powers) {
+        factors.extend((0..power).map(|_| code!(#dim)));
+    }
+    let mut tokens = TokenStream::new();
+    for (k, factor) in factors.into_iter().enumerate() {
+        if k > 0 {
+            tokens.extend(code!(*));
+        }
+        tokens.extend(factor);
     }
     tokens
 }

@@ -44,7 +44,7 @@ pub fn boxing(ctx: &Ctx, fields: &[Field]) -> Vec<bool> {
     let bytes = |f: &Field| f.shape.size().factor.saturating_mul(ctx.graph.dtype().bytes());
     let mut boxed: Vec<bool> = fields
         .iter()
-        .map(|f| f.shape.has_batch() || f.shape.size().factor > INLINE_LIMIT)
+        .map(|f| f.shape.has_named() || f.shape.size().factor > INLINE_LIMIT)
         .collect();
     let mut inline: usize = fields
         .iter()
@@ -72,9 +72,9 @@ fn dim(ctx: &Ctx, dim: Dim) -> TokenStream {
             let n = Literal::usize_unsuffixed(n);
             code!(#n)
         }
-        Dim::Batch => {
-            let batch = &ctx.batch;
-            code!(#batch)
+        Dim::Named(k) => {
+            let dim = &ctx.dims[usize::from(k)];
+            code!(#dim)
         }
     }
 }
@@ -113,7 +113,7 @@ pub fn tensor_value(ctx: &Ctx, shape: &Shape, value: f64, boxed: bool) -> TokenS
 
 /// Whether any of `fields` is sized by the named dimension.
 pub fn is_generic(fields: &[Field]) -> bool {
-    fields.iter().any(|f| f.shape.has_batch())
+    fields.iter().any(|f| f.shape.has_named())
 }
 
 /// What kind of struct [`tensor_struct`] writes.
@@ -130,9 +130,9 @@ pub enum Kind {
 /// A struct named `name` with one field per entry of `fields`.
 pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: Kind) -> TokenStream {
     let name = format_ident!("{name}");
-    let batch = &ctx.batch;
+    let dims = &ctx.dims;
     let (params, args) = if is_generic(fields) {
-        (code!(<const #batch: usize>), code!(<#batch>))
+        (code!(<#(const #dims: usize),*>), code!(<#(#dims),*>))
     } else {
         (TokenStream::new(), TokenStream::new())
     };

@@ -147,14 +147,14 @@ impl IndexMap {
         IndexMap::keeping(large, &kept)
     }
 
-    /// The small index of large index `i`, for a named dimension of `batch`.
-    pub fn apply(&self, i: usize, batch: usize) -> usize {
+    /// The small index of large index `i`, for named dimensions of sizes `named`.
+    pub fn apply(&self, i: usize, named: &[usize]) -> usize {
         let runs: usize = self
             .runs
             .iter()
-            .map(|r| (i / r.div.eval(batch)) % r.modulo.map_or(usize::MAX, |m| m.eval(batch)) * r.mul.eval(batch))
+            .map(|r| (i / r.div.eval(named)) % r.modulo.map_or(usize::MAX, |m| m.eval(named)) * r.mul.eval(named))
             .sum();
-        runs + self.offset.iter().map(|o| o.eval(batch)).sum::<usize>()
+        runs + self.offset.iter().map(|o| o.eval(named)).sum::<usize>()
     }
 }
 
@@ -169,30 +169,30 @@ mod tests {
     #[test]
     fn bias_broadcast_takes_the_column() {
         let map = IndexMap::broadcast(&s(&[3]), &s(&[2, 3]));
-        let got: Vec<usize> = (0..6).map(|i| map.apply(i, 1)).collect();
+        let got: Vec<usize> = (0..6).map(|i| map.apply(i, &[])).collect();
         assert_eq!(got, [0, 1, 2, 0, 1, 2]);
     }
 
     #[test]
     fn column_vector_broadcast_takes_the_row() {
         let map = IndexMap::broadcast(&s(&[2, 1]), &s(&[2, 3]));
-        let got: Vec<usize> = (0..6).map(|i| map.apply(i, 1)).collect();
+        let got: Vec<usize> = (0..6).map(|i| map.apply(i, &[])).collect();
         assert_eq!(got, [0, 0, 0, 1, 1, 1]);
     }
 
     #[test]
     fn middle_axis_reduction() {
         let map = IndexMap::reduction(&s(&[2, 3, 4]), Axes::one(1));
-        let got: Vec<usize> = (0..24).map(|i| map.apply(i, 1)).collect();
+        let got: Vec<usize> = (0..24).map(|i| map.apply(i, &[])).collect();
         let want: Vec<usize> = (0..24).map(|i| (i / 12) * 4 + i % 4).collect();
         assert_eq!(got, want);
     }
 
     #[test]
     fn identity_and_scalar() {
-        assert_eq!(IndexMap::reduction(&s(&[2, 3]), Axes::one(1)).apply(5, 1), 1);
-        assert_eq!(IndexMap::broadcast(&s(&[2, 3]), &s(&[2, 3])).apply(4, 1), 4);
-        assert_eq!(IndexMap::broadcast(&s(&[]), &s(&[4])).apply(3, 1), 0);
+        assert_eq!(IndexMap::reduction(&s(&[2, 3]), Axes::one(1)).apply(5, &[]), 1);
+        assert_eq!(IndexMap::broadcast(&s(&[2, 3]), &s(&[2, 3])).apply(4, &[]), 4);
+        assert_eq!(IndexMap::broadcast(&s(&[]), &s(&[4])).apply(3, &[]), 0);
     }
 
     #[test]
@@ -203,9 +203,9 @@ mod tests {
         let starts = IndexMap::embedding(&large, &[false, true, false]);
         let mut seen: Vec<usize> = (0..3)
             .flat_map(|slice| (0..8).map(move |k| (slice, k)))
-            .map(|(slice, k)| starts.apply(slice, 1) + along.apply(k, 1))
+            .map(|(slice, k)| starts.apply(slice, &[]) + along.apply(k, &[]))
             .collect();
-        assert_eq!(along.apply(5, 1), 12 + 1);
+        assert_eq!(along.apply(5, &[]), 12 + 1);
         seen.sort_unstable();
         assert_eq!(seen, (0..24).collect::<Vec<_>>());
     }
@@ -213,11 +213,11 @@ mod tests {
     #[test]
     fn batch_dimension_strides() {
         use crate::ir::Dim;
-        let large = Shape::of(vec![Dim::Batch, Dim::Fixed(3)]);
+        let large = Shape::of(vec![Dim::Named(0), Dim::Fixed(3)]);
         let map = IndexMap::reduction(&large, Axes::one(0));
-        let got: Vec<usize> = (0..12).map(|i| map.apply(i, 4)).collect();
+        let got: Vec<usize> = (0..12).map(|i| map.apply(i, &[4])).collect();
         assert_eq!(got, [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);
         let map = IndexMap::reduction(&large, Axes::one(1));
-        assert_eq!(map.apply(7, 4), 2);
+        assert_eq!(map.apply(7, &[4]), 2);
     }
 }

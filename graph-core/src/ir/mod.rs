@@ -13,7 +13,7 @@ mod shape;
 
 pub use index::{IndexMap, Run};
 pub use op::{Axes, AxisSet, Call, Op, Perm, Window, OP_KINDS};
-pub use shape::{DType, Dim, Shape, Size};
+pub use shape::{dim_text, DType, Dim, Shape, Size, MAX_NAMED};
 
 use crate::check::shapes;
 use crate::diag::{Diagnostic, Loc};
@@ -82,8 +82,8 @@ pub struct Node {
 pub struct Graph {
     inner: StableDiGraph<Node, usize>,
     dtype: DType,
-    /// The name of the graph's named dimension, if it has one.
-    batch: Option<String>,
+    /// The names of the graph's named dimensions, in order of first appearance.
+    named: Vec<String>,
     /// Role and rule given to the nodes pushed next (see [`Graph::in_rule_of`]).
     context: (Role, Option<NodeId>),
     /// The elements of each constant tensor ([`Op::Literal`]), row-major, in the float type.
@@ -96,7 +96,7 @@ impl Graph {
         Graph {
             inner: StableDiGraph::new(),
             dtype,
-            batch: None,
+            named: Vec::new(),
             context: (Role::Forward, None),
             literals: Vec::new(),
         }
@@ -120,24 +120,38 @@ impl Graph {
         self.dtype
     }
 
-    /// The name of the named dimension (`batch` unless the user chose another).
-    pub fn batch_name(&self) -> &str {
-        self.batch.as_deref().unwrap_or("batch")
+    /// The names of the named dimensions, in order of first appearance: `Dim::Named(k)` is
+    /// the `k`th.
+    pub fn named(&self) -> &[String] {
+        &self.named
     }
 
-    /// Whether some shape uses the named dimension.
-    pub fn has_batch(&self) -> bool {
-        self.batch.is_some()
+    /// Whether the graph has named dimensions.
+    pub fn has_named(&self) -> bool {
+        !self.named.is_empty()
     }
 
-    /// Names the named dimension.
-    pub fn set_batch_name(&mut self, name: &str) {
-        self.batch = Some(name.to_owned());
+    /// The named dimension `name`, if the graph has it.
+    pub fn named_dim(&self, name: &str) -> Option<Dim> {
+        let k = self.named.iter().position(|n| n == name)?;
+        Some(Dim::Named(k as u8))
+    }
+
+    /// Adds a named dimension (at most [`shape::MAX_NAMED`]); the one of that name if it exists.
+    pub fn add_named(&mut self, name: &str) -> Option<Dim> {
+        if let Some(dim) = self.named_dim(name) {
+            return Some(dim);
+        }
+        if self.named.len() == shape::MAX_NAMED {
+            return None;
+        }
+        self.named.push(name.to_owned());
+        self.named_dim(name)
     }
 
     /// `shape` as the user writes it: `[f32; batch, 10]`.
     pub fn describe(&self, shape: &Shape) -> String {
-        shape.describe(self.dtype, self.batch_name())
+        shape.describe(self.dtype, &self.named)
     }
 
     /// Adds a node after inferring its shape from its operands'; the way most nodes get in.

@@ -542,7 +542,11 @@ impl Op {
         // Every parameter is in the key: two ops that differ in one are never merged.
         match self {
             Op::Constant(c) | Op::Pow(c) => (self.name(), c.to_bits(), 0),
-            Op::Count(size) => (self.name(), size.factor as u64, u64::from(size.power)),
+            Op::Count(size) => (
+                self.name(),
+                size.factor as u64,
+                u64::from(u32::from_le_bytes(size.powers)),
+            ),
             Op::Sum(a) | Op::Mean(a) | Op::Max(a) | Op::Min(a) => (self.name(), axes(a), 0),
             Op::ExtremeMask { axes: a, min } => (self.name(), axes(a), u64::from(*min)),
             Op::Expand(k) => (self.name(), *k as u64, 0),
@@ -628,7 +632,7 @@ impl fmt::Display for Op {
                 let dropped: Vec<String> = w.dropped.iter().map(|k| k.to_string()).collect();
                 write!(f, "{} start={:?} dropped=({})", self.name(), w.start, dropped.join(","))
             }
-            Op::Count(size) => write!(f, "count {}*batch^{}", size.factor, size.power),
+            Op::Count(size) => write!(f, "count {}", size.describe(&[])),
             Op::MatMul { ta, tb } => write!(
                 f,
                 "matmul{}{}",

@@ -1,8 +1,8 @@
 //! Shapes and element types: what every node carries besides its op.
 //!
-//! A dimension is a number or the graph's one named dimension (`batch` in
-//! `placeholder x: [f32; batch, 64]`), which becomes a const generic parameter of the
-//! generated code. Sizes are therefore products `factor * batch^power`.
+//! A dimension is a number or one of the graph's named dimensions (`batch` and `seq` in
+//! `placeholder x: [f32; batch, seq, 64]`), each of which becomes a const generic parameter
+//! of the generated code. Sizes are therefore products `factor * batch^p * seq^q ...`.
 
 use std::fmt;
 
@@ -50,13 +50,17 @@ impl DType {
     }
 }
 
+/// The most named dimensions a graph may have.
+pub const MAX_NAMED: usize = 4;
+
 /// One dimension of a shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dim {
     /// A number known when the graph is compiled.
     Fixed(usize),
-    /// The graph's named dimension, known when the generated code is called.
-    Batch,
+    /// The graph's named dimension of this number (in order of first appearance), known when
+    /// the generated code is called.
+    Named(u8),
 }
 
 impl Dim {
@@ -66,48 +70,106 @@ impl Dim {
     }
 }
 
-/// A number of elements: `factor * batch^power`.
+/// A number of elements: `factor * n0^powers[0] * n1^powers[1] ...`, the `n`s the named
+/// dimensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Size {
     /// The part known at compile time.
     pub factor: usize,
-    /// How many times the named dimension is a factor.
-    pub power: u32,
+    /// How many times each named dimension is a factor.
+    pub powers: [u8; MAX_NAMED],
 }
 
 impl Size {
     /// The size 1.
-    pub const ONE: Size = Size { factor: 1, power: 0 };
+    pub const ONE: Size = Size {
+        factor: 1,
+        powers: [0; MAX_NAMED],
+    };
 
     /// A known number.
     pub fn fixed(n: usize) -> Size {
-        Size { factor: n, power: 0 }
+        Size { factor: n, ..Size::ONE }
     }
 
     /// The size of one dimension.
     pub fn of(dim: Dim) -> Size {
         match dim {
             Dim::Fixed(n) => Size::fixed(n),
-            Dim::Batch => Size { factor: 1, power: 1 },
+            Dim::Named(k) => {
+                let mut powers = [0; MAX_NAMED];
+                powers[usize::from(k)] = 1;
+                Size { factor: 1, powers }
+            }
         }
     }
 
     /// `self * other` (saturating: shapes are checked against overflow when parsed).
     pub fn times(self, other: Size) -> Size {
+        let mut powers = self.powers;
+        for (p, q) in powers.iter_mut().zip(other.powers) {
+            *p = p.saturating_add(q);
+        }
         Size {
             factor: self.factor.saturating_mul(other.factor),
-            power: self.power + other.power,
+            powers,
         }
     }
 
-    /// The number, once the named dimension is known.
-    pub fn eval(self, batch: usize) -> usize {
-        (0..self.power).fold(self.factor, |n, _| n.saturating_mul(batch))
+    /// `self / other`, if it is a size (whole, with no negative powers).
+    pub fn over(self, other: Size) -> Option<Size> {
+        if other.factor == 0 || !self.factor.is_multiple_of(other.factor) {
+            return None;
+        }
+        let mut powers = self.powers;
+        for (p, q) in powers.iter_mut().zip(other.powers) {
+            *p = p.checked_sub(q)?;
+        }
+        Some(Size {
+            factor: self.factor / other.factor,
+            powers,
+        })
     }
 
-    /// The number, if it does not depend on the named dimension.
+    /// The number, once the named dimensions are known (`named[k]` is dimension `k`).
+    pub fn eval(self, named: &[usize]) -> usize {
+        let mut n = self.factor;
+        for (k, &power) in self.powers.iter().enumerate() {
+            for _ in 0..power {
+                n = n.saturating_mul(named.get(k).copied().unwrap_or(1));
+            }
+        }
+        n
+    }
+
+    /// The number, if it does not depend on a named dimension.
     pub fn known(self) -> Option<usize> {
-        (self.power == 0).then_some(self.factor)
+        (self.powers == [0; MAX_NAMED]).then_some(self.factor)
+    }
+
+    /// The one dimension this size is, if it is one: a number, or a named dimension.
+    pub fn as_dim(self) -> Option<Dim> {
+        if let Some(n) = self.known() {
+            return Some(Dim::Fixed(n));
+        }
+        let named: Vec<usize> = (0..MAX_NAMED).filter(|&k| self.powers[k] > 0).collect();
+        match (self.factor, named.as_slice()) {
+            (1, &[k]) if self.powers[k] == 1 => Some(Dim::Named(k as u8)),
+            _ => None,
+        }
+    }
+
+    /// As the user would write it: `64`, `batch`, `64 * batch * seq`.
+    pub fn describe(self, names: &[String]) -> String {
+        let mut parts = Vec::new();
+        if self.factor != 1 || self.known().is_some() {
+            parts.push(self.factor.to_string());
+        }
+        for (k, &power) in self.powers.iter().enumerate() {
+            let name = names.get(k).cloned().unwrap_or_else(|| format!("n{k}"));
+            parts.extend((0..power).map(|_| name.clone()));
+        }
+        parts.join(" * ")
     }
 
     /// Whether this is the size 1.
@@ -167,9 +229,9 @@ impl Shape {
         self.0.is_empty()
     }
 
-    /// Whether the named dimension appears.
-    pub fn has_batch(&self) -> bool {
-        self.0.contains(&Dim::Batch)
+    /// Whether a named dimension appears.
+    pub fn has_named(&self) -> bool {
+        self.0.iter().any(|d| matches!(d, Dim::Named(_)))
     }
 
     /// Number of elements.
@@ -178,11 +240,11 @@ impl Shape {
     }
 
     /// The number of elements, if it can be counted in a `usize`, leaving out the named
-    /// dimension (a run-time value, bounded by what the caller can allocate).
+    /// dimensions (run-time values, bounded by what the caller can allocate).
     pub fn elements(&self) -> Option<usize> {
         self.0.iter().try_fold(1usize, |n, d| match d {
             Dim::Fixed(d) => n.checked_mul(*d),
-            Dim::Batch => Some(n),
+            Dim::Named(_) => Some(n),
         })
     }
 
@@ -195,7 +257,7 @@ impl Shape {
             _ => {
                 let elements = self.0.iter().fold(1u128, |n, d| match d {
                     Dim::Fixed(d) => n.saturating_mul(*d as u128),
-                    Dim::Batch => n,
+                    Dim::Named(_) => n,
                 });
                 let most = (Shape::MAX_BYTES / dtype.bytes()) as f64;
                 Some(format!(
@@ -235,26 +297,28 @@ impl Shape {
         Shape(dims)
     }
 
-    /// How the user writes a value of this shape: `f32`, `[f32; 5]`, `[f32; batch, 3]`.
-    pub fn describe(&self, dtype: DType, batch: &str) -> String {
+    /// How the user writes a value of this shape: `f32`, `[f32; 5]`, `[f32; batch, 3]`
+    /// (`names` are the named dimensions').
+    pub fn describe(&self, dtype: DType, names: &[String]) -> String {
         if self.is_scalar() {
             return dtype.name().to_owned();
         }
-        let dims: Vec<String> = self.0.iter().map(|d| dim_text(*d, batch)).collect();
+        let dims: Vec<String> = self.0.iter().map(|d| dim_text(*d, names)).collect();
         format!("[{}; {}]", dtype.name(), dims.join(", "))
     }
 }
 
-fn dim_text(dim: Dim, batch: &str) -> String {
+/// A dimension as written: `3`, or its name.
+pub fn dim_text(dim: Dim, names: &[String]) -> String {
     match dim {
         Dim::Fixed(n) => n.to_string(),
-        Dim::Batch => batch.to_owned(),
+        Dim::Named(k) => names.get(usize::from(k)).cloned().unwrap_or_else(|| format!("n{k}")),
     }
 }
 
 impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let dims: Vec<String> = self.0.iter().map(|d| dim_text(*d, "batch")).collect();
+        let dims: Vec<String> = self.0.iter().map(|d| dim_text(*d, &[])).collect();
         write!(f, "[{}]", dims.join(", "))
     }
 }
@@ -265,20 +329,33 @@ mod tests {
 
     #[test]
     fn describes_like_the_user_writes() {
-        assert_eq!(Shape::scalar().describe(DType::F32, "n"), "f32");
-        assert_eq!(Shape::new(vec![5]).describe(DType::F64, "n"), "[f64; 5]");
+        let names = ["n".to_owned(), "seq".to_owned()];
+        assert_eq!(Shape::scalar().describe(DType::F32, &names), "f32");
+        assert_eq!(Shape::new(vec![5]).describe(DType::F64, &names), "[f64; 5]");
         assert_eq!(
-            Shape::of(vec![Dim::Batch, Dim::Fixed(3)]).describe(DType::F32, "n"),
-            "[f32; n, 3]"
+            Shape::of(vec![Dim::Named(0), Dim::Named(1), Dim::Fixed(3)]).describe(DType::F32, &names),
+            "[f32; n, seq, 3]"
         );
     }
 
     #[test]
     fn sizes_multiply_symbolically() {
-        let s = Shape::of(vec![Dim::Batch, Dim::Fixed(3), Dim::Fixed(4)]);
-        assert_eq!(s.size(), Size { factor: 12, power: 1 });
-        assert_eq!(s.size().eval(10), 120);
-        assert_eq!(s.stride(0), Size::fixed(12));
+        let s = Shape::of(vec![Dim::Named(0), Dim::Fixed(3), Dim::Named(1), Dim::Fixed(4)]);
+        assert_eq!(
+            s.size(),
+            Size {
+                factor: 12,
+                powers: [1, 1, 0, 0]
+            }
+        );
+        assert_eq!(s.size().eval(&[10, 2]), 240);
+        assert_eq!(s.size().describe(&["b".to_owned(), "s".to_owned()]), "12 * b * s");
+        assert_eq!(s.size().over(s.dim(0).times(s.dim(1))).and_then(Size::as_dim), None);
+        assert_eq!(
+            s.size().over(Size::fixed(12).times(s.dim(0))).and_then(Size::as_dim),
+            Some(Dim::Named(1))
+        );
+        assert_eq!(s.stride(1), s.dim(2).times(Size::fixed(4)));
         assert_eq!(Shape::scalar().size(), Size::ONE);
         assert_eq!(s.without_axis(1).with_axis(1, Dim::Fixed(3)), s);
     }
