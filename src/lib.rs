@@ -59,7 +59,13 @@
 //!   the generated structs and functions become generic over a const parameter (`BATCH`, the
 //!   name upper-cased, so that it can never be mistaken for a local of the generated code), so one
 //!   compiled graph trains on batches of 32 and evaluates a whole test set at once. A graph
-//!   has at most one such name; `mean` over it divides by its value at run time.
+//!   may have up to four such names (`placeholder tokens: [f32; batch, seq, 64];` makes the
+//!   items generic over `<const BATCH: usize, const SEQ: usize>`, in order of first
+//!   appearance); `mean` over a named axis divides by its value at run time.
+//! - `const NAME: TYPE = VALUE;` names a constant: `const scale: f32 = 0.125;`, or a tensor
+//!   written as nested lists, `const eye: [f32; 2, 2] = [[1.0, 0.0], [0.0, 1.0]];` (the lists
+//!   must match the declared shape). A constant is no field of any struct: the generated code
+//!   reads it from a constant array.
 //! - `let NAME = EXPR;` names a value, a field of `Values`. EXPR uses names declared above it,
 //!   numbers (`2`, `0.5`), `+ - * /`, unary `-`, parentheses and the operations below.
 //!   Any name Rust accepts works, `r#type`, `None` or `W1` included (`r#y` and `y` are one
@@ -68,10 +74,14 @@
 //! - `minimize NAME;` names the scalar objective, exactly once.
 //!
 //! Every mistake is a compile error at the offending tokens: unknown or duplicate names,
-//! shapes that do not broadcast (both shapes are named), matmul dimensions that do not agree,
-//! bad axes, unknown operations or initialisers, wrong argument counts, a non-constant
-//! exponent, a missing, repeated or non-scalar objective, mixed float types, and a variable
-//! that cannot influence the objective (its gradient would always be zero).
+//! shapes that do not broadcast (both shapes are named), matmul dimensions that do not agree
+//! (the inner dimensions are named), bad axes or orders of axes, reshapes whose element counts
+//! differ, concatenations of tensors that differ off the axis, indices and ranges out of
+//! bounds (the axis and its length are named), constants whose lists do not match their
+//! type, unknown operations or initialisers, wrong argument counts, a non-constant exponent
+//! or index, a step in a range, a missing, repeated or non-scalar objective, mixed float
+//! types, and a variable that cannot influence the objective (its gradient would always be
+//! zero).
 //!
 //! ## Operations
 //!
@@ -99,10 +109,22 @@
 //! | `log_softmax(a)` | shape of `a`, over the last axis | `d_a = g - exp(y) * sum(g)` |
 //! | `softmax_cross_entropy(logits, labels)` | equal shapes; the last axis goes: one loss per row | `d_logits = g * (softmax(logits) * sum(labels) - labels)` (`softmax(logits) - labels` for labels that are distributions), `d_labels = -g * log_softmax(logits)` |
 //! | `matmul(a, b)` | `[N, K] x [K, M] -> [N, M]`, `[K] x [K, M] -> [M]`, `[N, K] x [K] -> [N]` | `d_a = matmul(g, transpose(b))`, `d_b = matmul(transpose(a), g)` (for a vector, the outer and vector products these reduce to) |
+//! | `matmul(a, b)`, batched | `[..., N, K] x [..., K, M] -> [..., N, M]`: the leading (batch) axes broadcast like NumPy's (`[B, N, K] x [K, M]`, `[B, N, K] x [B, K, M]`, `[B, H, N, K] x [B, H, K, M]`) | as above, matrix by matrix, then summed back over the batch axes an operand was broadcast along (a weight shared by the batch gets the sum of its gradients) |
 //! | `transpose(a)` | `[N, M] -> [M, N]` | `d_a = transpose(g)` |
+//! | `transpose(a, axes = (0, 2, 1))` | axis `j` of the result is axis `axes[j]` of `a`: any order of any rank | `d_a = transpose(g, axes = inverse order)` |
+//! | `reshape(a, [2, -1])` | the same elements in row-major order, in dimensions written as in a declaration (numbers or named dimensions); one `-1` is inferred from the element count, which must agree | `d_a = reshape(g, shape of a)` |
+//! | `concat(a, b, c, axis = k)` | shapes equal except along `k` (default 0), where the lengths add | `d_a`, `d_b`, `d_c`: the parts of `g` each came from |
+//! | `a[2]`, `a[-1]`, `a[.., 1..3]`, `a[..5, 0]`, `a[1..=2]` | per axis in order, a constant index (the axis goes; negative counts from the end) or a Rust range (the axis stays, shorter); missing trailing axes are taken whole; a named axis only whole (`..`) | `d_a`: zeros of `a`'s shape with `g` at the indexed places |
 //! | `sum(a)`, `mean(a)`, `max(a)`, `min(a)` | scalar | `d_a = g` (`g / n` for `mean`) repeated; for `max` and `min`, `g * (a == y) / count(a == y)`: split evenly among tied extremes, as TensorFlow's |
 //! | `sum(a, axis = k)`, `mean(a, axis = k)`, `max(a, axis = k)`, `min(a, axis = k)` | axis `k` goes (`-1` is the last) | as above, along axis `k` |
+//! | the same with `axis = (0, 2)` | each listed axis goes | as above, over all the listed axes at once: the ties of a `max` are counted across the whole slice |
 //! | the same with `keepdims = true` | the reduced axes stay, with length 1, so the result broadcasts against `a` (`x - mean(x, axis = -1, keepdims = true)`) | as above; the length-1 axes are a view, nothing is copied |
+//!
+//! Reshapes, transposes, indexing and slices are views: a loop reads the operand through an
+//! index map, and nothing is copied. A product reads a reshape, or a slice of leading axes
+//! (`x[2]`, `x[1..3]`), in the operand's own memory; it reads a transpose of its operands'
+//! last two axes as a transposed layout; any other view it reads is copied once, into the
+//! workspace. `concat` and the gradient of a slice write a new tensor.
 //!
 //! Numerics follow TensorFlow. `softmax`, `log_softmax` and `softmax_cross_entropy` subtract
 //! each row's maximum before `exp`, so logits of 1000 give no overflow, and the cross-entropy
@@ -126,14 +148,14 @@
 //! | `sqrt` of a negative number, `pow(negative, 0.5)` | NaN (`pow` with a whole exponent is fine: `pow(-2, 2)` is 4) |
 //! | `exp(±inf)`, `tanh(±inf)`, `sigmoid(±inf)`, `relu(±inf)` | `inf`/`0`, `±1`, `1`/`0`, `inf`/`0` |
 //! | `max` or `min` with tied extremes (`±inf` ties too) | the gradient split evenly among them: `max([1, 3, 3])` sends `0, 1/2, 1/2` of it |
-//! | `keepdims = true` | the same values as without it, in a shape with length-1 axes: no numerics of its own |
+//! | `keepdims = true`, `reshape`, `transpose`, indexing, `concat` | the same values, moved: no numerics of their own |
 //! | `matmul` with an infinite or NaN entry | IEEE sums of products: an `inf` times `0` is NaN, and a NaN reaches every output that reads its row or column |
 //! | NaN anywhere | NaN out, through `relu`, `max` and `min` too; the gradient of a `max` or `min` whose slice holds a NaN is NaN across that slice (no element equals the NaN extreme: 0 / 0, as TensorFlow) |
 //!
 //! ## What `graph!` generates
 //!
-//! Inside the module, for float type `F` (and `<const BATCH: usize>` where a named
-//! dimension `batch` appears):
+//! Inside the module, for float type `F` (and `<const BATCH: usize, ...>` where named
+//! dimensions appear, one parameter each):
 //!
 //! - `Placeholders`, `Variables`, `Values` (one field per `let`), `Gradients` (d objective /
 //!   d each variable, typed like `Variables`) and `Adjoints` (d objective / d every
@@ -236,6 +258,84 @@
 //! // The same compiled graph on a batch of another size.
 //! let one = classifier::forward(&classifier::Placeholders::<1>::default(), &v);
 //! assert_eq!(one.logits.len(), 1);
+//! ```
+//!
+//! ## Layer normalisation
+//!
+//! `keepdims` keeps the reduced axis, so the statistics broadcast back over each row:
+//!
+//! ```
+//! use static_graph::graph;
+//!
+//! graph! {
+//!     /// A linear layer, then layer normalisation with a learned gain and bias.
+//!     pub mod layer_norm {
+//!         placeholder x: [f64; batch, 4];
+//!         placeholder target: [f64; batch, 4];
+//!         variable w: [f64; 4, 4] = glorot_uniform;
+//!         variable gain: [f64; 4] = 1.0;
+//!         variable bias: [f64; 4];
+//!         let h = matmul(x, w);
+//!         let mu = mean(h, axis = -1, keepdims = true);
+//!         let centred = h - mu;
+//!         let variance = mean(centred * centred, axis = -1, keepdims = true);
+//!         let y = centred / sqrt(variance + 0.00001) * gain + bias;
+//!         let cost = mean(pow(y - target, 2));
+//!         minimize cost;
+//!     }
+//! }
+//!
+//! let mut p = layer_norm::Placeholders::<2>::default();
+//! p.x = Box::new([[1.0, 2.0, 3.0, 4.0], [-1.0, 0.5, 0.0, 2.0]]);
+//! p.target = Box::new([[1.0, -1.0, 1.0, -1.0], [0.0, 0.0, 1.0, -1.0]]);
+//! let v = layer_norm::Variables::init(3);
+//! let values = layer_norm::forward(&p, &v);
+//! // Each row of `y` has mean `bias` (zero here) and unit variance before the gain.
+//! for row in values.y.iter() {
+//!     assert!(row.iter().sum::<f64>().abs() < 1e-9);
+//! }
+//! assert_eq!(values.mu.len(), 2); // [f64; batch, 1]: the axis kept with length 1
+//! ```
+//!
+//! ## Attention over a batch of sequences
+//!
+//! Two named dimensions, batched products and a transpose of the last two axes:
+//!
+//! ```
+//! use static_graph::graph;
+//!
+//! graph! {
+//!     /// One head of scaled dot-product self-attention.
+//!     pub mod attention {
+//!         const scale: f32 = 0.5; // 1 / sqrt(d)
+//!         placeholder tokens: [f32; batch, seq, 4];
+//!         placeholder target: [f32; batch, seq, 4];
+//!         variable wq: [f32; 4, 4] = glorot_uniform;
+//!         variable wk: [f32; 4, 4] = glorot_uniform;
+//!         variable wv: [f32; 4, 4] = glorot_uniform;
+//!         let q = matmul(tokens, wq);
+//!         let k = matmul(tokens, wk);
+//!         let v = matmul(tokens, wv);
+//!         let weights = softmax(matmul(q, transpose(k, axes = (0, 2, 1))) * scale);
+//!         let out = matmul(weights, v);
+//!         let cost = mean(pow(out - target, 2));
+//!         minimize cost;
+//!     }
+//! }
+//!
+//! // Generic over both: a batch of 2 sequences of 3 tokens.
+//! let mut p = attention::Placeholders::<2, 3>::default();
+//! p.tokens[0][1] = [1.0, 0.0, -1.0, 0.5];
+//! p.target[1][2] = [0.5; 4];
+//! let mut v = attention::Variables::init(1);
+//! let first = attention::forward(&p, &v).cost;
+//! for _ in 0..20 {
+//!     attention::sgd_step(&p, &mut v, 0.5);
+//! }
+//! let values = attention::forward(&p, &v);
+//! assert!(values.cost < first);
+//! // Each row of attention weights is a distribution over the sequence.
+//! assert!((values.weights[0][1].iter().sum::<f32>() - 1.0).abs() < 1e-6);
 //! ```
 
 #![deny(unsafe_code)]
