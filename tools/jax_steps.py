@@ -4,10 +4,12 @@ generated code is compared with XLA side by side rather than with figures from e
     pip install jax
     python3 tools/jax_steps.py            # all steps
     python3 tools/jax_steps.py seed       # only the seed step
+    python3 tools/jax_steps.py attention  # only the attention block
 
 Prints the median microseconds per step (the same statistic as `benches/`). Inputs as in the
 benchmarks: x in [-1, 1), t in [0, 1), w = 0, learning rate 0.1 (seed); Glorot-uniform weights,
-zero biases, a batch of 64 (network). Each step returns new weights, as a user's jitted
+zero biases, a batch of 64 (network); Glorot-uniform projections, unit gain, zero bias, inputs
+and targets in [-0.5, 0.5), 32 sequences of 64 tokens of 64 (attention). Each step returns new weights, as a user's jitted
 `train_step` would, with the weights donated so XLA can update them in place.
 """
 
@@ -77,14 +79,47 @@ def network(repeats):
     return median_us(step, (params, x, t), repeats)
 
 
+def attention(repeats):
+    b, s, d = 32, 64, 64
+
+    def cost(params, x, t):
+        wq, wk, wv, wo, gain, bias = params
+        q, k, v = x @ wq, x @ wk, x @ wv
+        a = jax.nn.softmax(q @ jnp.transpose(k, (0, 2, 1)) * 0.125, axis=-1)
+        o = (a @ v) @ wo + x
+        mu = jnp.mean(o, axis=-1, keepdims=True)
+        c = o - mu
+        var = jnp.mean(c * c, axis=-1, keepdims=True)
+        y = c / jnp.sqrt(var + 0.00001) * gain + bias
+        return jnp.mean((y - t) ** 2)
+
+    @partial(jax.jit, donate_argnums=0)
+    def step(params, x, t):
+        grads = jax.grad(cost)(params, x, t)
+        return tuple(p - 1e-3 * g for p, g in zip(params, grads)), x, t
+
+    rng = np.random.default_rng(0)
+
+    def glorot(fan_in, fan_out):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        return jnp.asarray(rng.uniform(-limit, limit, (fan_in, fan_out)), dtype=jnp.float32)
+
+    params = tuple(glorot(d, d) for _ in range(4)) + (jnp.ones(d, jnp.float32), jnp.zeros(d, jnp.float32))
+    x = jnp.asarray(rng.uniform(-0.5, 0.5, (b, s, d)), dtype=jnp.float32)
+    t = jnp.asarray(rng.uniform(-0.5, 0.5, (b, s, d)), dtype=jnp.float32)
+    return median_us(step, (params, x, t), repeats)
+
+
 def main():
-    which = sys.argv[1:] or ["seed", "network"]
+    which = sys.argv[1:] or ["seed", "network", "attention"]
     print(f"jax {jax.__version__}, {jax.devices()}")
     if "seed" in which:
         for n, repeats in [(5, 20000), (4096, 20000), (32768, 4000), (131072, 1000), (1048576, 200)]:
             print(f"seed n = {n:>9}: jax {seed(n, repeats):>9.3f} us")
     if "network" in which:
         print(f"network 64 x 784-256-10: jax {network(2000):>9.3f} us")
+    if "attention" in which:
+        print(f"attention block 32 x 64 x 64: jax {attention(300):>9.3f} us")
 
 
 if __name__ == "__main__":
