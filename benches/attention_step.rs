@@ -150,7 +150,16 @@ impl Hand {
                     *s /= total;
                 }
             }
-            matmul(S, S, D, scores, false, seq(v, b), false, &mut av[b * S * D..(b + 1) * S * D]);
+            matmul(
+                S,
+                S,
+                D,
+                scores,
+                false,
+                seq(v, b),
+                false,
+                &mut av[b * S * D..(b + 1) * S * D],
+            );
         }
         // o = av wo + x, kept in `dc` until the normalisation overwrites it.
         matmul(R, D, D, av, false, wo, false, dc);
@@ -199,15 +208,42 @@ impl Hand {
         for b in 0..B {
             let (scores, d_scores) = (&a[b * S * S..(b + 1) * S * S], &mut da[b * S * S..(b + 1) * S * S]);
             matmul(S, D, S, seq(dav, b), false, seq(v, b), true, d_scores);
-            matmul(S, S, D, scores, true, seq(dav, b), false, &mut dv[b * S * D..(b + 1) * S * D]);
+            matmul(
+                S,
+                S,
+                D,
+                scores,
+                true,
+                seq(dav, b),
+                false,
+                &mut dv[b * S * D..(b + 1) * S * D],
+            );
             for (d, y) in d_scores.chunks_exact_mut(S).zip(scores.chunks_exact(S)) {
                 let dot: f32 = d.iter().zip(y).map(|(d, y)| d * y).sum();
                 for j in 0..S {
                     d[j] = y[j] * (d[j] - dot) * 0.125;
                 }
             }
-            matmul(S, S, D, d_scores, false, seq(k, b), false, &mut dq[b * S * D..(b + 1) * S * D]);
-            matmul(S, S, D, d_scores, true, seq(q, b), false, &mut dk[b * S * D..(b + 1) * S * D]);
+            matmul(
+                S,
+                S,
+                D,
+                d_scores,
+                false,
+                seq(k, b),
+                false,
+                &mut dq[b * S * D..(b + 1) * S * D],
+            );
+            matmul(
+                S,
+                S,
+                D,
+                d_scores,
+                true,
+                seq(q, b),
+                false,
+                &mut dk[b * S * D..(b + 1) * S * D],
+            );
         }
         matmul_update(D, R, D, x, true, dq, false, wq, lr);
         matmul_update(D, R, D, x, true, dk, false, wk, lr);
@@ -222,13 +258,7 @@ impl Hand {
 
 fn inputs() -> block::Placeholders<B, S> {
     let mut p = block::Placeholders::<B, S>::default();
-    for (r, (x, t)) in p
-        .x
-        .iter_mut()
-        .flatten()
-        .zip(p.t.iter_mut().flatten())
-        .enumerate()
-    {
+    for (r, (x, t)) in p.x.iter_mut().flatten().zip(p.t.iter_mut().flatten()).enumerate() {
         for j in 0..D {
             x[j] = ((r * 31 + j * 17) % 97) as f32 / 97.0 - 0.5;
             t[j] = ((r * 7 + j * 13) % 89) as f32 / 89.0 - 0.5;
@@ -263,7 +293,11 @@ fn agree() {
     let cost = hand.step(0.1);
     let values = block::sgd_step(&p, &mut v, 0.1);
     // Sums of 131,072 f32 squares in different orders: equal to a few parts in 10^5.
-    assert!((cost - values.cost).abs() < 1e-4 * values.cost.abs(), "{cost} vs {}", values.cost);
+    assert!(
+        (cost - values.cost).abs() < 1e-4 * values.cost.abs(),
+        "{cost} vs {}",
+        values.cost
+    );
     for (name, mine, theirs) in [
         ("wq", &hand.w[0], v.wq.as_flattened()),
         ("wk", &hand.w[1], v.wk.as_flattened()),

@@ -30,6 +30,7 @@ fn op(byte: u8, extra: u8) -> (Op, Axes) {
         Op::MatMul { .. } => Op::MatMul {
             ta: extra & 8 != 0,
             tb: extra & 4 != 0,
+            fold: false,
         },
         Op::Transpose(_) => {
             let orders: [&[usize]; 4] = [&[1, 0], &[0, 2, 1], &[2, 0, 1], &[1, 0, 2]];

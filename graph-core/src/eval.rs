@@ -117,7 +117,21 @@ impl Evaluator<'_> {
                     .copied()
                     .collect()
             }
-            Op::MatMul { ta, tb } if shape.rank() > 2 || operand(0).rank() > 2 || operand(1).rank() > 2 => {
+            Op::MatMul { ta, tb, fold: true } => {
+                // The batch's products, summed.
+                let (sa, sb) = (operand(0), operand(1));
+                let matrix = |s: &Shape| Shape::of(s.dims()[s.rank() - 2..].to_vec());
+                let (ma, mb) = (matrix(sa), matrix(sb));
+                let (la, lb) = (self.len(&ma), self.len(&mb));
+                let mut sum = vec![0.0; self.len(shape)];
+                for (a, b) in x[0].chunks(la).zip(x[1].chunks(lb)) {
+                    for (s, p) in sum.iter_mut().zip(self.matmul(a, &ma, ta, b, &mb, tb)) {
+                        *s += p;
+                    }
+                }
+                sum
+            }
+            Op::MatMul { ta, tb, .. } if shape.rank() > 2 || operand(0).rank() > 2 || operand(1).rank() > 2 => {
                 // One product per element of the batch, each operand's matrix found through the
                 // broadcast of its batch axes.
                 let (batch, (sa, sb)) = (
@@ -139,7 +153,7 @@ impl Evaluator<'_> {
                     })
                     .collect()
             }
-            Op::MatMul { ta, tb } => self.matmul(x[0], operand(0), ta, x[1], operand(1), tb),
+            Op::MatMul { ta, tb, .. } => self.matmul(x[0], operand(0), ta, x[1], operand(1), tb),
         }
     }
 

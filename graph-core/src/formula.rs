@@ -84,7 +84,14 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
         Op::Pad(_) => (format!("pad({}, {})", args[0].0, node.shape), 3),
         Op::SoftmaxCrossEntropy => (format!("softmax_cross_entropy({}, {})", args[0].0, args[1].0), 3),
         Op::ExtremeMask { .. } => call(node.op.name()),
-        Op::MatMul { ta, tb } => {
+        Op::MatMul { ta, tb, fold: true } => {
+            let t = |(s, _): &(String, u8), flag: bool| if flag { format!("transpose({s})") } else { s.clone() };
+            (
+                format!("sum over the batch of matmul({}, {})", t(&args[0], ta), t(&args[1], tb)),
+                3,
+            )
+        }
+        Op::MatMul { ta, tb, fold: false } => {
             let t = |(s, _): &(String, u8), flag: bool| if flag { format!("transpose({s})") } else { s.clone() };
             (format!("matmul({}, {})", t(&args[0], ta), t(&args[1], tb)), 3)
         }

@@ -597,10 +597,24 @@ impl Lowering {
         let (a, b) = (self.graph.shape(x[0]), self.graph.shape(x[1]));
         match (a.rank(), b.rank()) {
             // Batches of matrices (NumPy's rule), and a batch times one shared matrix.
-            (_, 2) | (3.., _) | (_, 3..) => self.graph.push(Op::MatMul { ta: false, tb: false }, x, loc),
-            (2, 1) if a.dims()[1] == b.dims()[0] => {
-                self.graph.push(Op::MatMul { ta: false, tb: true }, &[x[1], x[0]], loc)
-            }
+            (_, 2) | (3.., _) | (_, 3..) => self.graph.push(
+                Op::MatMul {
+                    ta: false,
+                    tb: false,
+                    fold: false,
+                },
+                x,
+                loc,
+            ),
+            (2, 1) if a.dims()[1] == b.dims()[0] => self.graph.push(
+                Op::MatMul {
+                    ta: false,
+                    tb: true,
+                    fold: false,
+                },
+                &[x[1], x[0]],
+                loc,
+            ),
             (2, 1) => {
                 let message = format!(
                     "cannot multiply {} by {}: the inner dimensions differ (`matmul` takes [N, K] x [K])",

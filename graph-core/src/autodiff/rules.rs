@@ -125,19 +125,50 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
             one(g.broadcast_to(grad, &shape, loc)?)
         }
         Op::Expand(axis) => one(g.push(Op::Sum(Axes::one(axis)), &[grad], loc)?),
-        Op::MatMul { ta, tb } => {
+        Op::MatMul {
+            ta: true,
+            tb: false,
+            fold: true,
+        } => {
+            // C = sum over the batch of A_bᵀ B_b: d A_b = B_b Gᵀ and d B_b = A_b G, each a batch
+            // of products with the one matrix G.
+            let (a, b) = (operands[0], operands[1]);
+            let product = |ta, tb| Op::MatMul { ta, tb, fold: false };
+            let da = g.push(product(false, true), &[b, grad], loc)?;
+            let db = g.push(product(false, false), &[a, grad], loc)?;
+            Ok(vec![Some(da), Some(db)])
+        }
+        Op::MatMul { fold: true, .. } => Err(Diagnostic::new(
+            loc,
+            "internal error: a summed batch of products is made transposed as `[..., N, K]ᵀ x [..., N, M]` only",
+        )),
+        Op::MatMul { ta, tb, fold: false } => {
             // C = op(A) op(B): d op(A) = G op(B)^T and d op(B) = op(A)^T G, transposed back
             // where the operand was used transposed. Transposes stay flags of the product.
             let (a, b) = (operands[0], operands[1]);
+            let product = |ta, tb| Op::MatMul { ta, tb, fold: false };
             let da = if ta {
-                g.push(Op::MatMul { ta: tb, tb: true }, &[b, grad], loc)?
+                g.push(product(tb, true), &[b, grad], loc)?
             } else {
-                g.push(Op::MatMul { ta: false, tb: !tb }, &[grad, b], loc)?
+                g.push(product(false, !tb), &[grad, b], loc)?
             };
-            let db = if tb {
-                g.push(Op::MatMul { ta: true, tb: ta }, &[grad, a], loc)?
+            let shared_weight = !ta && !tb && g.shape(a).rank() > 2 && g.shape(b).rank() == 2;
+            let db = if shared_weight {
+                // A matrix shared by the batch: its gradient sums the batch's products, one
+                // product over all the batch's rows.
+                g.push(
+                    Op::MatMul {
+                        ta: true,
+                        tb: false,
+                        fold: true,
+                    },
+                    &[a, grad],
+                    loc,
+                )?
+            } else if tb {
+                g.push(product(true, ta), &[grad, a], loc)?
             } else {
-                g.push(Op::MatMul { ta: !ta, tb: false }, &[a, grad], loc)?
+                g.push(product(!ta, false), &[a, grad], loc)?
             };
             // An operand shared across a batch (a weight) gets the sum over the batch.
             let (sa, sb) = (g.shape(a).clone(), g.shape(b).clone());

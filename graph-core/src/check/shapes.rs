@@ -43,7 +43,8 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
         }
         Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => reduced(op, *axes, a, describe),
         Op::ExtremeMask { axes, .. } => reduced(op, *axes, a, describe).map(|_| a.clone()),
-        Op::MatMul { ta, tb } => matmul(a, *ta, operands[1], *tb, describe),
+        Op::MatMul { ta, tb, fold: false } => matmul(a, *ta, operands[1], *tb, describe),
+        Op::MatMul { ta, tb, fold: true } => folded_matmul(a, *ta, operands[1], *tb, describe),
         Op::Transpose(perm) => transposed(a, *perm, describe),
         Op::Concat(axis) => concatenated(a, operands[1], *axis, describe),
         Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) => Err(format!(
@@ -142,6 +143,30 @@ fn dim_name(dim: Dim, describe: Describe) -> String {
     shape
         .split_once("; ")
         .map_or(shape.clone(), |(_, d)| d.trim_end_matches(']').to_owned())
+}
+
+/// A batch's products summed: `[..., N, K]ᵀ x [..., N, M] -> [K, M]`, the batch axes equal.
+fn folded_matmul(a: &Shape, ta: bool, b: &Shape, tb: bool, describe: Describe) -> Result<Shape, String> {
+    let fits = ta && !tb && a.rank() > 2 && b.rank() == a.rank();
+    let (batch_a, n_a, k) = if fits {
+        split_batch(a)
+    } else {
+        (Shape::scalar(), Dim::Fixed(0), Dim::Fixed(0))
+    };
+    let (batch_b, n_b, m) = if fits {
+        split_batch(b)
+    } else {
+        (Shape::scalar(), Dim::Fixed(1), Dim::Fixed(0))
+    };
+    if fits && batch_a == batch_b && n_a == n_b {
+        return Ok(Shape::of(vec![k, m]));
+    }
+    Err(format!(
+        "internal error: a summed batch of products takes [..., N, K] and [..., N, M] with equal batch axes, \
+         found {} and {}",
+        describe(a),
+        describe(b)
+    ))
 }
 
 /// The leading (batch) axes of a matmul operand, and its last two.
@@ -337,7 +362,8 @@ mod tests {
 
     #[test]
     fn matmul_shapes() {
-        let mm = |a: &[usize], ta, b: &[usize], tb| infer(&Op::MatMul { ta, tb }, &[&s(a), &s(b)], &describe);
+        let mm =
+            |a: &[usize], ta, b: &[usize], tb| infer(&Op::MatMul { ta, tb, fold: false }, &[&s(a), &s(b)], &describe);
         assert_eq!(mm(&[64, 784], false, &[784, 256], false), Ok(s(&[64, 256])));
         assert_eq!(mm(&[784], false, &[784, 256], false), Ok(s(&[256])));
         assert_eq!(mm(&[64, 784], true, &[64, 256], false), Ok(s(&[784, 256])));

@@ -266,7 +266,7 @@ pub fn fold(graph: &Graph, node: NodeId) -> Fold {
 }
 
 /// `n`, `k` and `m` of matmul `node`: it multiplies `[n, k]` by `[k, m]` (each matrix of a
-/// batch, for a batched product).
+/// batch, for a batched product; for a summed batch, the batch's rows are the inner dimension).
 fn matmul_sizes(ctx: &Ctx, node: NodeId, ta: bool, tb: bool) -> [Size; 3] {
     let graph = ctx.graph;
     let matrix = |k: usize| {
@@ -276,7 +276,11 @@ fn matmul_sizes(ctx: &Ctx, node: NodeId, ta: bool, tb: bool) -> [Size; 3] {
             r => (s.dim(r - 2), s.dim(r - 1)),
         }
     };
-    let ((ar, ac), (br, bc)) = (matrix(0), matrix(1));
+    let ((mut ar, ac), (br, bc)) = (matrix(0), matrix(1));
+    if let Op::MatMul { fold: true, .. } = graph.op(node) {
+        let a = graph.shape(graph.operands(node)[0]);
+        ar = crate::check::shapes::split_batch(a).0.size().times(ar);
+    }
     [
         if ta { ac } else { ar },
         if ta { ar } else { ac },
@@ -287,7 +291,7 @@ fn matmul_sizes(ctx: &Ctx, node: NodeId, ta: bool, tb: bool) -> [Size; 3] {
 /// The statement that subtracts `learning_rate` times matmul `node` from `variable` (a flat
 /// mutable slice), in the GEMM itself.
 pub fn matmul_update(ctx: &Ctx, node: NodeId, variable: &TokenStream, args: &[TokenStream]) -> TokenStream {
-    let Op::MatMul { ta, tb } = *ctx.graph.op(node) else {
+    let Op::MatMul { ta, tb, .. } = *ctx.graph.op(node) else {
         unreachable!("{node} is not a matmul")
     };
     let [n, k, m] = matmul_sizes(ctx, node, ta, tb).map(|s| size(ctx, s));
@@ -301,13 +305,14 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
     let graph = ctx.graph;
     let operand = |k: usize| graph.shape(graph.operands(node)[k]);
     match *graph.op(node) {
-        Op::MatMul { ta, tb } => {
+        Op::MatMul { ta, tb, fold } => {
             let [n, k, m] = matmul_sizes(ctx, node, ta, tb);
             let (a, b) = (&args[0], &args[1]);
             let runtime = &ctx.runtime;
             let shape = graph.shape(node);
             let batched = shape.rank() > 2 || operand(0).rank() > 2 || operand(1).rank() > 2;
-            if !batched {
+            // A summed batch is one product over the batch's rows (`matmul_sizes`).
+            if !batched || fold {
                 let [n, k, m] = [n, k, m].map(|s| size(ctx, s));
                 return code!(#runtime::matmul(#n, #k, #m, #a, #ta, #b, #tb, #out););
             }

@@ -426,7 +426,14 @@ mod tests {
         let p = program(&[3, 4], |b: &mut Build| {
             let e = b.op(Op::Exp, &[b.x]);
             let t = b.op(Op::Transpose(crate::ir::Perm::swap_last(2)), &[b.x]);
-            let m = b.op(Op::MatMul { ta: false, tb: false }, &[e, t]);
+            let m = b.op(
+                Op::MatMul {
+                    ta: false,
+                    tb: false,
+                    fold: false,
+                },
+                &[e, t],
+            );
             b.op(Op::Sum(Axes::All), &[m])
         });
         let cost = p.objective.node;

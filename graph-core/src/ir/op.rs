@@ -268,13 +268,18 @@ pub enum Op {
     LogSoftmax,
     /// `-sum(labels * log_softmax(logits))` over the last axis: operands `logits, labels`.
     SoftmaxCrossEntropy,
-    /// Matrix product of two rank-1 or rank-2 operands, each optionally transposed. A rank-1
-    /// operand is a row `[1, K]`; the result is rank 1 when `a` is an untransposed row.
+    /// Matrix product of two operands, each optionally transposed. A rank-1 operand is a row
+    /// `[1, K]`; the result is rank 1 when `a` is an untransposed row. Operands of rank 3 or
+    /// 4 are batches of matrices whose leading axes broadcast.
     MatMul {
         /// Use `a` transposed.
         ta: bool,
         /// Use `b` transposed.
         tb: bool,
+        /// Sum the batch's products (`[..., N, K]ᵀ x [..., N, M] -> [K, M]`, with `ta`): the
+        /// gradient of a matrix shared by a batch, one GEMM over the batch's rows. Made only
+        /// by differentiation.
+        fold: bool,
     },
     /// The operand with its axes reordered (a view).
     Transpose(Perm),
@@ -339,7 +344,11 @@ impl Op {
         },
         Op::LogSoftmax,
         Op::SoftmaxCrossEntropy,
-        Op::MatMul { ta: false, tb: false },
+        Op::MatMul {
+            ta: false,
+            tb: false,
+            fold: false,
+        },
         Op::Transpose(Perm {
             axes: [1, 0, 0, 0],
             rank: 2,
@@ -550,7 +559,7 @@ impl Op {
             Op::Sum(a) | Op::Mean(a) | Op::Max(a) | Op::Min(a) => (self.name(), axes(a), 0),
             Op::ExtremeMask { axes: a, min } => (self.name(), axes(a), u64::from(*min)),
             Op::Expand(k) => (self.name(), *k as u64, 0),
-            Op::MatMul { ta, tb } => (self.name(), u64::from(*ta), u64::from(*tb)),
+            Op::MatMul { ta, tb, fold } => (self.name(), u64::from(*ta) | u64::from(*fold) << 1, u64::from(*tb)),
             Op::Transpose(perm) => (self.name(), perm.key(), 0),
             Op::Slice(window) | Op::Pad(window) => (self.name(), window.key(), 0),
             Op::Concat(k) => (self.name(), *k as u64, 0),
@@ -633,11 +642,12 @@ impl fmt::Display for Op {
                 write!(f, "{} start={:?} dropped=({})", self.name(), w.start, dropped.join(","))
             }
             Op::Count(size) => write!(f, "count {}", size.describe(&[])),
-            Op::MatMul { ta, tb } => write!(
+            Op::MatMul { ta, tb, fold } => write!(
                 f,
-                "matmul{}{}",
+                "matmul{}{}{}",
                 if *ta { " ta" } else { "" },
-                if *tb { " tb" } else { "" }
+                if *tb { " tb" } else { "" },
+                if *fold { " fold" } else { "" }
             ),
             _ => f.write_str(self.name()),
         }

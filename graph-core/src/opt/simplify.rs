@@ -74,13 +74,43 @@ fn node(program: &mut Program, declared: &BTreeSet<NodeId>, id: NodeId) -> Resul
 /// `matmul(transpose(a), b)` becomes the product with `a`'s transpose flag flipped (and so for
 /// `b`), so that no transpose is copied for a product: the GEMM reads either layout. Run for
 /// emission only, after differentiation, so that a named transpose keeps its adjoint.
+///
+/// And `transpose(matmul(a, b))` of the last two axes, where nothing else reads the product,
+/// becomes `matmul(transpose(b), transpose(a))` as flags: the product is made in the layout
+/// its reader wants.
 pub fn absorb_transposes(program: &mut Program) -> Result<(), Diagnostic> {
     for id in program.graph.topological_order() {
-        if let Op::MatMul { ta, tb } = *program.graph.op(id) {
+        match *program.graph.op(id) {
+            Op::Transpose(perm) if perm.is_swap_last() => transpose_product(program, id)?,
+            _ => {}
+        }
+        if let Op::MatMul { ta, tb, fold: false } = *program.graph.op(id) {
             absorb(program, id, [ta, tb])?;
         }
     }
     Ok(())
+}
+
+/// `(op(A) op(B))ᵀ = op(B)ᵀ op(A)ᵀ`, for transpose `id` of a product read by nothing else.
+fn transpose_product(program: &mut Program, id: NodeId) -> Result<(), Diagnostic> {
+    let declared = program.declared();
+    let graph = &mut program.graph;
+    let product = graph.operands(id)[0];
+    let Op::MatMul { ta, tb, fold: false } = *graph.op(product) else {
+        return Ok(());
+    };
+    let operands = graph.operands(product);
+    let matrices = operands.iter().all(|&o| graph.shape(o).rank() >= 2);
+    // A named product is returned: it is made anyway, and the transpose stays a view of it.
+    if !matrices || graph.users(product).len() != 1 || declared.contains(&product) {
+        return Ok(());
+    }
+    let op = Op::MatMul {
+        ta: !tb,
+        tb: !ta,
+        fold: false,
+    };
+    graph.rewrite(id, op, &[operands[1], operands[0]])
 }
 
 fn absorb(program: &mut Program, id: NodeId, mut flags: [bool; 2]) -> Result<(), Diagnostic> {
@@ -100,7 +130,7 @@ fn absorb(program: &mut Program, id: NodeId, mut flags: [bool; 2]) -> Result<(),
         return Ok(());
     }
     let [ta, tb] = flags;
-    graph.rewrite(id, Op::MatMul { ta, tb }, &operands)
+    graph.rewrite(id, Op::MatMul { ta, tb, fold: false }, &operands)
 }
 
 /// `pow(x, 2)` becomes `x * x` and `pow(x, 0.5)` becomes `sqrt(x)`, in place.
