@@ -1,6 +1,7 @@
 //! Self-attention over a batch of sequences with layer normalisation, indexing, reshape,
-//! concat and reductions over several axes: values and gradients against JAX in float64
-//! (`tools/shapes_reference.py`), to 1e-9 relative.
+//! concat and reductions over several axes: values and gradients against JAX
+//! (`tools/shapes_reference.py`), in float64 to 1e-9 relative, and in float32 to float32
+//! rounding (1e-5 of each tensor's largest entry).
 
 include!("reference/shapes.rs");
 
@@ -30,10 +31,49 @@ static_graph::graph! {
     }
 }
 
-/// Element `i` of a tensor with offset `c`: `sin(0.7 i + c) * scale`, as the script fills it.
-fn fill(values: &mut [f64], offset: f64, scale: f64) {
+static_graph::graph! {
+    /// `block` in f32.
+    pub mod block32 {
+        placeholder x: [f32; batch, 4, 6];
+        variable wq: [f32; 6, 6];
+        variable wk: [f32; 6, 6];
+        variable wv: [f32; 6, 6];
+        variable gain: [f32; 6];
+        let q = matmul(x, wq);
+        let k = matmul(x, wk);
+        let v = matmul(x, wv);
+        let scores = softmax(matmul(q, transpose(k, axes = (0, 2, 1))) * 0.4);
+        let h = matmul(scores, v) + x;
+        let mu = mean(h, axis = -1, keepdims = true);
+        let centred = h - mu;
+        let var = mean(centred * centred, axis = -1, keepdims = true);
+        let normed = centred / sqrt(var + 0.001) * gain;
+        let first = normed[.., 0];
+        let pairs = reshape(normed, [batch, 4, 3, 2]);
+        let joined = concat(first, normed[.., -1, 1..4], axis = 1);
+        let spread = max(pairs, axis = (1, 3)) - min(pairs, axis = (1, 3));
+        let cost = mean(joined * joined) + sum(spread, axis = (0, 1));
+        minimize cost;
+    }
+}
+
+/// Element `i` of a tensor with offset `c`: `sin(0.7 i + c) * scale`, as the script fills it
+/// (in f64, then rounded once for an f32 tensor).
+fn fill<F: Copy>(values: &mut [F], offset: f64, scale: f64, round: fn(f64) -> F) {
     for (i, v) in values.iter_mut().enumerate() {
-        *v = (0.7 * i as f64 + offset).sin() * scale;
+        *v = round((0.7 * i as f64 + offset).sin() * scale);
+    }
+}
+
+fn assert_f32(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    let largest = want.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let error = (g - w).abs() / largest;
+        assert!(
+            error < 1e-5,
+            "{what}[{i}]: got {g}, JAX {w} (error {error:e} of the largest entry)"
+        );
     }
 }
 
@@ -49,11 +89,12 @@ fn assert_relative(what: &str, got: &[f64], want: &[f64]) {
 fn attention_block_matches_jax() {
     let mut p = block::Placeholders::<2>::default();
     let mut v = block::Variables::default();
-    fill(p.x.as_flattened_mut().as_flattened_mut(), 0.0, 1.0);
-    fill(v.wq.as_flattened_mut(), 1.0, 0.5);
-    fill(v.wk.as_flattened_mut(), 2.0, 0.5);
-    fill(v.wv.as_flattened_mut(), 3.0, 0.5);
-    fill(&mut v.gain, 4.0, 1.0);
+    let same: fn(f64) -> f64 = |v| v;
+    fill(p.x.as_flattened_mut().as_flattened_mut(), 0.0, 1.0, same);
+    fill(v.wq.as_flattened_mut(), 1.0, 0.5, same);
+    fill(v.wk.as_flattened_mut(), 2.0, 0.5, same);
+    fill(v.wv.as_flattened_mut(), 3.0, 0.5, same);
+    fill(&mut v.gain, 4.0, 1.0, same);
 
     let values = block::forward(&p, &v);
     assert_relative("cost", &[values.cost], &COST);
@@ -68,4 +109,28 @@ fn attention_block_matches_jax() {
     assert_relative("d_wk", gradients.wk.as_flattened(), &D_WK);
     assert_relative("d_wv", gradients.wv.as_flattened(), &D_WV);
     assert_relative("d_gain", &gradients.gain, &D_GAIN);
+}
+
+#[test]
+fn attention_block_in_f32_matches_jax_to_f32_rounding() {
+    let mut p = block32::Placeholders::<2>::default();
+    let mut v = block32::Variables::default();
+    let round: fn(f64) -> f32 = |v| v as f32;
+    fill(p.x.as_flattened_mut().as_flattened_mut(), 0.0, 1.0, round);
+    fill(v.wq.as_flattened_mut(), 1.0, 0.5, round);
+    fill(v.wk.as_flattened_mut(), 2.0, 0.5, round);
+    fill(v.wv.as_flattened_mut(), 3.0, 0.5, round);
+    fill(&mut v.gain, 4.0, 1.0, round);
+
+    let values = block32::forward(&p, &v);
+    assert_f32("cost", &[values.cost], &COST_F32);
+    assert_f32("normed", values.normed.as_flattened().as_flattened(), &NORMED_F32);
+    assert_f32("joined", values.joined.as_flattened(), &JOINED_F32);
+    assert_f32("spread", values.spread.as_flattened(), &SPREAD_F32);
+    let adjoints = block32::adjoints(&p, &v);
+    assert_f32("d_x", adjoints.x.as_flattened().as_flattened(), &D_X_F32);
+    assert_f32("d_wq", adjoints.wq.as_flattened(), &D_WQ_F32);
+    assert_f32("d_wk", adjoints.wk.as_flattened(), &D_WK_F32);
+    assert_f32("d_wv", adjoints.wv.as_flattened(), &D_WV_F32);
+    assert_f32("d_gain", &adjoints.gain, &D_GAIN_F32);
 }

@@ -1,6 +1,6 @@
 """Reference numbers for `tests/jax_shapes.rs`: a self-attention block over a batch of
 sequences, with layer normalisation, indexing, reshape, concat and reductions over several
-axes, computed by JAX in float64.
+axes, computed by JAX in float64 and in float32.
 
 The inputs are formulas the test recomputes in Rust: element `i` (row-major) of a tensor
 with offset `c` is `sin(0.7 * i + c) * scale`.
@@ -50,17 +50,21 @@ def block(x, wq, wk, wv, gain):
     return cost, {"normed": normed, "joined": joined, "spread": spread}
 
 
-(cost, values), grads = jax.value_and_grad(block, argnums=(0, 1, 2, 3, 4), has_aux=True)(*inputs.values())
+def run(dtype):
+    args = [jnp.asarray(v, dtype) for v in inputs.values()]
+    return jax.value_and_grad(block, argnums=(0, 1, 2, 3, 4), has_aux=True)(*args)
 
 
-def show(name, value):
+def show(name, value, rust_type):
     flat = np.asarray(value, np.float64).ravel()
-    print(f"const {name.upper()}: [f64; {flat.size}] = [{', '.join(repr(float(v)) for v in flat)}];")
+    print(f"const {name.upper()}: [{rust_type}; {flat.size}] = [{', '.join(repr(float(v)) for v in flat)}];")
 
 
-print("// Written by tools/shapes_reference.py (JAX, float64); do not edit.")
-show("cost", [cost])
-for name in ["normed", "joined", "spread"]:
-    show(name, values[name])
-for name, g in zip(["x", "wq", "wk", "wv", "gain"], grads):
-    show("d_" + name, g)
+print("// Written by tools/shapes_reference.py (JAX); do not edit.")
+for dtype, suffix, rust_type in [(jnp.float64, "", "f64"), (jnp.float32, "_F32", "f32")]:
+    (cost, values), grads = run(dtype)
+    show("cost" + suffix, [cost], rust_type)
+    for name in ["normed", "joined", "spread"]:
+        show(name + suffix, values[name], rust_type)
+    for name, g in zip(["x", "wq", "wk", "wv", "gain"], grads):
+        show("d_" + name + suffix, g, rust_type)
