@@ -56,8 +56,12 @@ def run(dtype):
 
 
 def show(name, value, rust_type):
-    flat = np.asarray(value, np.float64).ravel()
-    print(f"const {name.upper()}: [{rust_type}; {flat.size}] = [{', '.join(repr(float(v)) for v in flat)}];")
+    # Each number as briefly as its type allows (the shortest text that reads back the same).
+    if rust_type == "f32":
+        texts = [str(np.float32(v)) for v in np.asarray(value, np.float32).ravel()]
+    else:
+        texts = [repr(float(v)) for v in np.asarray(value, np.float64).ravel()]
+    print(f"const {name.upper()}: [{rust_type}; {len(texts)}] = [{', '.join(texts)}];")
 
 
 print("// Written by tools/shapes_reference.py (JAX); do not edit.")
