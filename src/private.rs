@@ -80,6 +80,49 @@ pub fn matmul_update<F: Float>(
     product(n, k, m, a, ta, b, tb, c, Some(rate));
 }
 
+/// A batch of `count` products `C_t = op(A_t) op(B_t)`, each as [`matmul`] lays it out: `A_t`
+/// starts at `t * a_step` in `a` (a step of 0: one matrix shared by the batch), `B_t` at
+/// `t * b_step`, and `C_t` at `t * n * m`. A batch of at least 2^20 multiply-adds in all runs
+/// half its products on the helper thread (see [`join`]); each product is one GEMM call in one
+/// order either way.
+///
+/// # Panics
+///
+/// If a slice is shorter than its matrices (the generated code always passes exact lengths).
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_batch<F: Float>(
+    count: usize,
+    n: usize,
+    k: usize,
+    m: usize,
+    a: &[F],
+    a_step: usize,
+    ta: bool,
+    b: &[F],
+    b_step: usize,
+    tb: bool,
+    c: &mut [F],
+) {
+    let last = count.saturating_sub(1);
+    assert!(
+        a.len() >= last * a_step + n * k && b.len() >= last * b_step + k * m && c.len() >= count * n * m,
+        "matmul_batch: a slice is too short"
+    );
+    let run = |first: usize, c: &mut [F]| {
+        for (t, c) in c.chunks_exact_mut(n * m).enumerate() {
+            let t = first + t;
+            rows(n, n, k, m, &a[t * a_step..], ta, &b[t * b_step..], tb, c, None);
+        }
+    };
+    if count >= 2 && count.saturating_mul(n).saturating_mul(k).saturating_mul(m) >= SPLIT_PRODUCT {
+        let half = count / 2;
+        let (c_first, c_second) = c[..count * n * m].split_at_mut(half * n * m);
+        join(|| run(0, c_first), || run(half, c_second));
+    } else {
+        run(0, &mut c[..count * n * m]);
+    }
+}
+
 /// Row and column strides of a row-major `[rows, cols]` matrix used as is or transposed.
 fn strides(cols_stored: usize, transposed: bool) -> (isize, isize) {
     let cols = cols_stored as isize;
@@ -587,6 +630,25 @@ mod tests {
             );
             for (x, y) in c.iter().zip(&want) {
                 assert!((x - y).abs() < 1e-12, "ta {ta} tb {tb}: {c:?} vs {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_batch_of_products_is_each_product_whether_split_or_not() {
+        // 4 x 64^3 multiply-adds: split over two threads; 3 x 4 x 5 x 6: one thread.
+        for (count, n, k, m) in [(4, 64, 64, 64), (3, 4, 5, 6)] {
+            let a: Vec<f32> = (0..count * n * k).map(|x| ((x * 7) % 13) as f32 * 0.25 - 1.5).collect();
+            let b: Vec<f32> = (0..k * m).map(|x| ((x * 5) % 11) as f32 * 0.5 - 2.0).collect();
+            for tb in [false, true] {
+                let mut batch = vec![0.0; count * n * m];
+                // B shared by the batch (step 0), A one matrix per product.
+                matmul_batch(count, n, k, m, &a, n * k, false, &b, 0, tb, &mut batch);
+                for t in 0..count {
+                    let mut one = vec![0.0; n * m];
+                    matmul(n, k, m, &a[t * n * k..], false, &b, tb, &mut one);
+                    assert_eq!(&batch[t * n * m..(t + 1) * n * m], &one[..], "product {t} of {count}");
+                }
             }
         }
     }

@@ -2,7 +2,7 @@
 //! reduction starts, accumulates and finishes, and the whole-tensor kernels.
 
 use super::Ctx;
-use crate::ir::{DType, Graph, IndexMap, NodeId, Op, Size};
+use crate::ir::{DType, Graph, IndexMap, NodeId, Op, Shape, Size};
 use proc_macro2::{Literal, TokenStream};
 
 /// A Rust expression, and whether it can stand anywhere without parentheses.
@@ -323,8 +323,23 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                 let [k, m] = [k, m].map(|s| size(ctx, s));
                 return code!(#runtime::matmul(#rows, #k, #m, #a, false, #b, #tb, #out););
             }
-            // One call per matrix of the batch; an operand whose batch axes broadcast is read
-            // through the broadcast's map.
+            // A batch whose operands each have the whole batch or none of it: the runtime's
+            // batch of products (on two threads when large).
+            let (a_batch, _, _) = crate::check::shapes::split_batch(operand(0));
+            let (b_batch, _, _) = crate::check::shapes::split_batch(operand(1));
+            let whole_or_none = |own: &Shape| own.rank() == 0 || own == &batch;
+            if whole_or_none(&a_batch) && whole_or_none(&b_batch) {
+                let step = |own: &Shape, len: Size| match own.rank() {
+                    0 => code!(0),
+                    _ => size(ctx, len),
+                };
+                let (a_step, b_step) = (step(&a_batch, n.times(k)), step(&b_batch, k.times(m)));
+                let count = size(ctx, batch.size());
+                let [n, k, m] = [n, k, m].map(|s| size(ctx, s));
+                return code!(#runtime::matmul_batch(#count, #n, #k, #m, #a, #a_step, #ta, #b, #b_step, #tb, #out););
+            }
+            // Otherwise one call per matrix of the batch, each operand's matrix found through the
+            // broadcast of its batch axes.
             let start = |k: usize, len: Size| {
                 let (own, _, _) = crate::check::shapes::split_batch(operand(k));
                 let map = IndexMap::broadcast(&own, &batch);

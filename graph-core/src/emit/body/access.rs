@@ -126,6 +126,12 @@ impl Emitter<'_> {
             }
         } else {
             let index = self.map_at(&self.reduction_map(id), &At::Loop, mode);
+            if mode.block.is_some() && self.scatters_into(id) {
+                // A block's values wait in an array and are summed into their rows after its
+                // element loop, which then carries nothing and vectorises.
+                let values = block_name(name);
+                return code!(#values[k] = #value;);
+            }
             self.index(id, &index, true, mode)
         };
         (ops::fold(graph, id).step)(acc, value, &self.ctx.float)

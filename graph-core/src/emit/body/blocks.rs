@@ -122,7 +122,9 @@ impl Emitter<'_> {
                 }
             }
         });
-        let vector = !self.scatters(group);
+        // Sums into rows that are not a slice of the block wait in arrays, like scalar sums
+        // (see `accumulate`): the element loop scatters nothing and vectorises.
+        let vector = true;
         let mut unsliced = BTreeSet::new();
         let (body, block, uses_i) = loop {
             let mut mode = Mode {
@@ -162,6 +164,7 @@ impl Emitter<'_> {
             .copied()
             .filter(|&id| matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar())
             .collect();
+        let scattered: Vec<NodeId> = group.nodes.iter().copied().filter(|&id| self.scatters_into(id)).collect();
         let values: Vec<proc_macro2::Ident> = accumulators.iter().map(|&id| block_name(self.name(id))).collect();
         let starts = accumulators.iter().map(|&id| ops::fold(graph, id).start.tokens);
         let folds = accumulators.iter().map(|&id| {
@@ -169,37 +172,59 @@ impl Emitter<'_> {
             (ops::fold(graph, id).step)(code!(#lanes[lane]), code!(chunk[lane]), &self.ctx.float)
         });
         let folds = code!(#(for chunk in #values.chunks_exact(#width) { for lane in 0..#width { #folds } })*);
+        // Then each scattered sum takes its block's values into their rows, in element order.
+        let scattered_values: Vec<proc_macro2::Ident> =
+            scattered.iter().map(|&id| block_name(self.name(id))).collect();
+        let scattered_starts = scattered.iter().map(|&id| ops::fold(graph, id).start.tokens);
+        let scatters = scattered.iter().map(|&id| {
+            let mut mode = Mode {
+                split,
+                ..Mode::default()
+            };
+            let index = self.map_at(&self.reduction_map(id), &At::Loop, &mut mode);
+            let acc = self.index(id, &index, true, &mut mode);
+            let values = block_name(self.name(id));
+            (ops::fold(graph, id).step)(acc, code!(#values[k]), &self.ctx.float)
+        });
+        let scatters = (!scattered.is_empty()).then(|| {
+            code! {
+                for k in 0..#size {
+                    let i = at + k;
+                    #(#scatters)*
+                }
+            }
+        });
         let global = uses_i.then(|| code!(let i = at + k;));
         code! {
             for block in 0..#count / #size {
                 let at = #from block * #size;
                 #(#slices)*
                 #(let mut #values = [#starts; #size];)*
+                #(let mut #scattered_values = [#scattered_starts; #size];)*
                 for k in 0..#size {
                     #global
                     #body
                 }
                 #folds
+                #scatters
             }
             #tail
         }
     }
 
-    /// Whether `group` sums into an array at indices that are not a slice of each block (a
-    /// softmax row of 10: `y_sum[i / 10] += ...`). Such a loop does not vectorise, so libm's
-    /// `exp`, the faster one element at a time, serves it better than the polynomial.
-    pub(super) fn scatters(&self, group: &LoopGroup) -> bool {
+    /// Whether accumulator `id` sums into an array at indices that are not a slice of each
+    /// block (a softmax row of 10: `y_sum[i / 10] += ...`). In a block, its values wait in an
+    /// array and are summed after the element loop, which would not vectorise otherwise.
+    pub(super) fn scatters_into(&self, id: NodeId) -> bool {
         let graph = self.ctx.graph;
-        group.nodes.iter().any(|&id| {
-            if !matches!(self.sched.place[&id], Place::Accumulate(_)) || graph.shape(id).is_scalar() {
-                return false;
-            }
-            block_start(
-                &self.map_at(&self.reduction_map(id), &At::Loop, &mut Mode::plain()),
-                false,
-            )
-            .is_none()
-        })
+        if !matches!(self.sched.place[&id], Place::Accumulate(_)) || graph.shape(id).is_scalar() {
+            return false;
+        }
+        block_start(
+            &self.map_at(&self.reduction_map(id), &At::Loop, &mut Mode::plain()),
+            false,
+        )
+        .is_none()
     }
 
     /// Whether `group` accumulates a scalar over enough elements to split it into lanes.
