@@ -235,13 +235,15 @@ impl<'a> Generator<'a> {
     fn step(&mut self, first: Option<usize>) {
         let a = first.unwrap_or_else(|| self.pick());
         let (an, ad) = (self.values[a].name.clone(), self.values[a].dims.clone());
-        // `-a` and `a[..]` are syntax, not calls: the op table's `Op::Neg` and `Op::Slice` stand for them.
+        // `-a`, `a[..]` and `a < b` are syntax, not calls: the op table's `Op::Neg`, `Op::Slice`
+        // and `Op::Compare` stand for them.
         let slice = Op::EVERY[Op::Slice(graph_core::Window {
             start: [0; 4],
             dropped: Default::default(),
         })
         .ordinal()];
-        let ops: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg, slice]).collect();
+        let compare = Op::Compare(graph_core::Cmp::Less);
+        let ops: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg, slice, compare]).collect();
         // An op that does not apply to this value's shape falls back to a mean of it.
         let op = ops[self.rng.below(ops.len())];
         let (expr, dims) = self
@@ -282,6 +284,41 @@ impl<'a> Generator<'a> {
             Op::Tanh => unary("tanh({a})"),
             Op::Sigmoid => unary("sigmoid({a})"),
             Op::Relu => unary("relu({a})"),
+            Op::Abs => unary("abs({a} - 1)"),
+            Op::Square => unary("square({a})"),
+            Op::Sign => unary("sign({a} - 1) * {a}"),
+            Op::Softplus => unary("softplus({a})"),
+            Op::LeakyRelu(_) => unary(["leaky_relu({a} - 1)", "leaky_relu({a} - 1, alpha = 0.1)"][self.rng.below(2)]),
+            Op::Elu => unary("elu({a} - 1)"),
+            Op::Gelu => unary("gelu({a} - 1)"),
+            Op::Silu => unary("silu({a})"),
+            Op::Log1p => unary("log1p({a} * {a})"),
+            Op::Expm1 => unary("expm1(tanh({a}))"),
+            Op::Sin => unary("sin({a})"),
+            Op::Cos => unary("cos({a})"),
+            Op::Rsqrt => unary("rsqrt({a} * {a} + 1)"),
+            Op::Erf => unary("erf({a} - 1)"),
+            // Finite differences see through `stop_gradient`, so it is written where what it stops
+            // sums to nothing (`tests/ops.rs` checks that it stops the gradient).
+            Op::StopGradient => unary("stop_gradient({a} * 2) - stop_gradient({a}) * 2 + {a}"),
+            // Bounds inside the inputs' range [0.5, 1.5), away from the kinks of a sample.
+            Op::Clip(..) => unary("clip({a}, 0.75, 1.25)"),
+            Op::Maximum | Op::Minimum | Op::Compare(_) | Op::Select => {
+                let b = self.partner(ad);
+                let (bn, bd) = (self.values[b].name.clone(), self.values[b].dims.clone());
+                let dims = broadcast(ad, &bd)?;
+                let expr = match op {
+                    Op::Maximum => format!("maximum({an}, {bn} * 0.9)"),
+                    Op::Minimum => format!("minimum({an}, {bn} * 1.1)"),
+                    // A mask of the comparison (its gradient is zero) times a value.
+                    Op::Compare(_) => {
+                        let cmp = ["<", "<=", ">", ">=", "==", "!="][self.rng.below(6)];
+                        format!("({an} {cmp} {bn}) * {an}")
+                    }
+                    _ => format!("select({an} > {bn}, {an} * 2, {bn})"),
+                };
+                Some((expr, dims))
+            }
             Op::Softmax if !ad.is_empty() => unary("softmax({a})"),
             Op::LogSoftmax if !ad.is_empty() => unary("log_softmax({a})"),
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) if !ad.is_empty() => {

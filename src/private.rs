@@ -489,6 +489,18 @@ powi!(
 );
 powi!(powi_f32, f32, "[`powi_f64`] for `f32`.");
 
+/// The error function, for `erf` and `gelu` (libm's, which the interpreter uses too).
+#[inline]
+pub fn erf_f32(x: f32) -> f32 {
+    libm::erff(x)
+}
+
+/// The error function, for `erf` and `gelu` in f64.
+#[inline]
+pub fn erf_f64(x: f64) -> f64 {
+    libm::erf(x)
+}
+
 /// `e^x` for `f32`, written so that a loop of it vectorises (libm's `expf` is an opaque call):
 /// range reduction `x = k ln 2 + r`, Cephes' degree-6 polynomial for `e^r`, and `2^k` built in
 /// the exponent bits. Within 2 ulp of the exact value on normal results; IEEE at the edges

@@ -34,6 +34,19 @@ impl Graph {
         self.push(op, &[a, b], loc)
     }
 
+    /// `select(mask, a, b)`, broadcasting the three operands to a common shape.
+    pub fn select(&mut self, mask: NodeId, a: NodeId, b: NodeId, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let shape =
+            shapes::broadcast(self.shape(mask), self.shape(a)).and_then(|s| shapes::broadcast(&s, self.shape(b)));
+        let Some(shape) = shape else {
+            return self.push(Op::Select, &[mask, a, b], loc);
+        };
+        let mask = self.broadcast_to(mask, &shape, loc)?;
+        let a = self.broadcast_to(a, &shape, loc)?;
+        let b = self.broadcast_to(b, &shape, loc)?;
+        self.push(Op::Select, &[mask, a, b], loc)
+    }
+
     /// `a` repeated to `shape`; `a` itself if it has that shape already.
     pub fn broadcast_to(&mut self, a: NodeId, shape: &Shape, loc: Loc) -> Result<NodeId, Diagnostic> {
         if self.shape(a) == shape {

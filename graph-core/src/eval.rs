@@ -67,6 +67,20 @@ impl Evaluator<'_> {
             Op::Neg | Op::Pow(_) | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => {
                 x[0].iter().map(|&a| scalar(graph.op(id), &[a])).collect()
             }
+            Op::Abs | Op::Square | Op::Sign | Op::Softplus | Op::LeakyRelu(_) | Op::Elu | Op::Gelu | Op::Silu => {
+                x[0].iter().map(|&a| scalar(graph.op(id), &[a])).collect()
+            }
+            Op::Log1p | Op::Expm1 | Op::Sin | Op::Cos | Op::Rsqrt | Op::Erf | Op::Clip(..) | Op::StopGradient => {
+                x[0].iter().map(|&a| scalar(graph.op(id), &[a])).collect()
+            }
+            Op::Maximum | Op::Minimum | Op::Compare(_) => x[0]
+                .iter()
+                .zip(x[1])
+                .map(|(&a, &b)| scalar(graph.op(id), &[a, b]))
+                .collect(),
+            Op::Select => (0..x[0].len())
+                .map(|i| scalar(graph.op(id), &[x[0][i], x[1][i], x[2][i]]))
+                .collect(),
             Op::Softmax => rows(x[0], self.dim(shape, shape.rank() - 1), softmax),
             Op::LogSoftmax => rows(x[0], self.dim(shape, shape.rank() - 1), log_softmax),
             Op::SoftmaxCrossEntropy => {
@@ -226,6 +240,40 @@ pub fn scalar(op: &Op, x: &[f64]) -> f64 {
         Op::Relu if x[0] > 0.0 || x[0].is_nan() => x[0],
         Op::Relu => 0.0,
         Op::Step => f64::from(u8::from(x[0] > 0.0)),
+        Op::Abs => x[0].abs(),
+        Op::Square => x[0] * x[0],
+        // 0 (and -0) and NaN are their own sign.
+        Op::Sign if x[0] > 0.0 => 1.0,
+        Op::Sign if x[0] < 0.0 => -1.0,
+        Op::Sign => x[0],
+        // `max` ignores a NaN, but `exp(-|NaN|)` keeps it.
+        Op::Softplus => x[0].max(0.0) + (-x[0].abs()).exp().ln_1p(),
+        Op::LeakyRelu(_) | Op::Elu if x[0] > 0.0 => x[0],
+        Op::LeakyRelu(alpha) => alpha * x[0],
+        Op::Elu => x[0].exp_m1(),
+        Op::Gelu => 0.5 * x[0] * (1.0 + libm::erf(x[0] * std::f64::consts::FRAC_1_SQRT_2)),
+        Op::Silu => x[0] / (1.0 + (-x[0]).exp()),
+        Op::Log1p => x[0].ln_1p(),
+        Op::Expm1 => x[0].exp_m1(),
+        Op::Sin => x[0].sin(),
+        Op::Cos => x[0].cos(),
+        Op::Rsqrt => 1.0 / x[0].sqrt(),
+        Op::Erf => libm::erf(x[0]),
+        // A NaN wins, as in `max` and `min`.
+        Op::Maximum | Op::Minimum if x[0].is_nan() || x[1].is_nan() => f64::NAN,
+        Op::Maximum => x[0].max(x[1]),
+        Op::Minimum => x[0].min(x[1]),
+        Op::Clip(..) if x[0].is_nan() => x[0],
+        Op::Clip(lo, hi) => x[0].max(lo).min(hi),
+        Op::Compare(cmp) => f64::from(u8::from(cmp.holds(x[0], x[1]))),
+        Op::Select => {
+            if x[0] != 0.0 {
+                x[1]
+            } else {
+                x[2]
+            }
+        }
+        Op::StopGradient => x[0],
         Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) => {
             unreachable!("a leaf is not computed")
         }

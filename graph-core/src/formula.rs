@@ -76,6 +76,24 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
         }
         Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => call(node.op.name()),
         Op::Softmax | Op::LogSoftmax => call(node.op.name()),
+        Op::Abs | Op::Square | Op::Sign | Op::Softplus | Op::Elu | Op::Gelu | Op::Silu => call(node.op.name()),
+        Op::Log1p | Op::Expm1 | Op::Sin | Op::Cos | Op::Rsqrt | Op::Erf | Op::StopGradient => call(node.op.name()),
+        Op::LeakyRelu(alpha) => (
+            format!("leaky_relu({}, alpha = {})", args[0].0, number(alpha, graph.dtype())),
+            3,
+        ),
+        Op::Clip(lo, hi) => (
+            format!(
+                "clip({}, {}, {})",
+                args[0].0,
+                number(lo, graph.dtype()),
+                number(hi, graph.dtype())
+            ),
+            3,
+        ),
+        Op::Maximum | Op::Minimum => (format!("{}({}, {})", node.op.name(), args[0].0, args[1].0), 3),
+        Op::Compare(cmp) => (format!("({} {} {})", args[0].0, cmp.symbol(), args[1].0), 3),
+        Op::Select => (format!("select({}, {}, {})", args[0].0, args[1].0, args[2].0), 3),
         Op::Transpose(perm) if perm.rank() == 2 => call(node.op.name()),
         Op::Transpose(perm) => (format!("transpose({}, axes = {})", args[0].0, perm.describe()), 3),
         Op::Reshape => (format!("reshape({}, {})", args[0].0, node.shape), 3),

@@ -154,6 +154,15 @@ pub enum Expr {
         /// The span of the closing bracket.
         close: Span,
     },
+    /// `A < B`, `A == B`, ...: a comparison (not chained).
+    Compare {
+        /// The operator.
+        op: graph_core::Cmp,
+        /// Its left operand.
+        lhs: Box<Expr>,
+        /// Its right operand.
+        rhs: Box<Expr>,
+    },
     /// `NAME(ARGS)`, `NAME(ARGS, axis = K)`.
     Call {
         /// The function's name.
@@ -211,6 +220,7 @@ impl Expr {
             },
             Expr::Call { func, close, .. } => Loc::at(func.span()).to(Loc::at(*close)),
             Expr::Tuple { loc, .. } | Expr::List { loc, .. } => *loc,
+            Expr::Compare { lhs, rhs, .. } => lhs.loc().to(rhs.loc()),
             Expr::Index { base, close, .. } => base.loc().to(Loc::at(*close)),
         }
     }

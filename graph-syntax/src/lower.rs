@@ -131,6 +131,8 @@ struct Keywords<'e> {
     axes: Option<&'e Expr>,
     /// `keepdims = true`.
     keepdims: bool,
+    /// `alpha = 0.2`.
+    alpha: Option<&'e Expr>,
 }
 
 struct Lowering {
@@ -506,6 +508,11 @@ impl Lowering {
                 func, args, keywords, ..
             } => self.call(func, args, keywords, expr.loc()),
             Expr::Index { base, indices, .. } => self.index(base, indices, expr.loc()),
+            Expr::Compare { op, lhs, rhs } => {
+                let (a, b) = (self.expr(lhs), self.expr(rhs));
+                let result = self.graph.binary(Op::Compare(*op), a?, b?, expr.loc());
+                self.errors.check(result)
+            }
             Expr::Tuple { loc, .. } => {
                 let message = "a list in parentheses is only for keyword arguments, like `axis = (0, 2)`";
                 self.errors.push(Diagnostic::new(*loc, message));
@@ -538,11 +545,20 @@ impl Lowering {
             return None;
         }
         let keywords = self.keywords(&name, call, keywords)?;
-        match op {
+        let op = match op {
             Op::Pow(_) => return self.pow(&args[0], &args[1], loc),
             Op::Reshape => return self.reshape(&args[0], &args[1], loc),
-            _ => {}
-        }
+            Op::Clip(..) => return self.clip(args, loc),
+            // `alpha` defaults to TensorFlow's 0.2; a constant of the graph's type either way.
+            Op::LeakyRelu(alpha) => {
+                let alpha = match keywords.alpha {
+                    None => alpha,
+                    Some(value) => self.constant_argument("alpha", value, "`alpha = 0.2`")?,
+                };
+                Op::LeakyRelu(self.graph.dtype().round(alpha))
+            }
+            op => op,
+        };
         let operands: Vec<Option<NodeId>> = args.iter().map(|a| self.expr(a)).collect();
         let x: Vec<NodeId> = operands.into_iter().collect::<Option<_>>()?;
         match op {
@@ -580,6 +596,13 @@ impl Lowering {
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => g.push(op.with_axes(axes), x, loc),
             Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu => g.push(op, x, loc),
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => g.push(op, x, loc),
+            Op::Abs | Op::Square | Op::Sign | Op::Softplus | Op::LeakyRelu(_) | Op::Elu | Op::Gelu | Op::Silu => {
+                g.push(op, x, loc)
+            }
+            Op::Log1p | Op::Expm1 | Op::Sin | Op::Cos | Op::Rsqrt | Op::Erf | Op::StopGradient => g.push(op, x, loc),
+            Op::Maximum | Op::Minimum => g.binary(op, x[0], x[1], loc),
+            Op::Select => g.select(x[0], x[1], x[2], loc),
+            Op::Clip(..) | Op::Compare(_) => Err(internal(name, loc)),
             // Lowered above, or not callable (`Op::call` gives them no name).
             Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) | Op::Neg => {
                 Err(internal(name, loc))
@@ -667,6 +690,10 @@ impl Lowering {
                         found.axes = Some(value);
                         continue;
                     }
+                    ("alpha", _) => {
+                        found.alpha = Some(value);
+                        continue;
+                    }
                     _ => {
                         found.axis = Some(value);
                         continue;
@@ -703,6 +730,36 @@ impl Lowering {
             axes.push(axis);
         }
         Some(axes)
+    }
+
+    /// A number written in the graph, for the argument `what` (`example` shows one).
+    fn constant_argument(&mut self, what: &str, value: &Expr, example: &str) -> Option<f64> {
+        let Some(v) = value.constant() else {
+            let message = format!("`{what}` must be a number written in the graph, like {example}");
+            self.errors.push(Diagnostic::new(value.loc(), message));
+            return None;
+        };
+        self.number(Number {
+            value: v,
+            loc: value.loc(),
+        })
+    }
+
+    /// `clip(x, lo, hi)`: bounds written in the graph, `lo <= hi`.
+    fn clip(&mut self, args: &[Expr], loc: Loc) -> Option<NodeId> {
+        let x = self.expr(&args[0]);
+        let lo = self.constant_argument("the lower bound of `clip`", &args[1], "`clip(x, -1, 1)`");
+        let hi = self.constant_argument("the upper bound of `clip`", &args[2], "`clip(x, -1, 1)`");
+        let (x, lo, hi) = (x?, lo?, hi?);
+        if lo > hi {
+            let message = format!("`clip(x, lo, hi)` needs lo <= hi, found {lo} > {hi}");
+            self.errors
+                .push(Diagnostic::new(args[1].loc().to(args[2].loc()), message));
+            return None;
+        }
+        let dtype = self.graph.dtype();
+        let result = self.graph.push(Op::Clip(dtype.round(lo), dtype.round(hi)), &[x], loc);
+        self.errors.check(result)
     }
 
     /// `transpose(x)`, the swap of a matrix's axes, or `transpose(x, axes = (0, 2, 1))`.

@@ -12,7 +12,8 @@
 //! type   := ("f32" | "f64") | "[" ("f32" | "f64") ";" dim ("," dim)* "]"
 //! dim    := INT | IDENT
 //! init   := number | IDENT | IDENT "(" number ("," number)* ")"
-//! expr   := term (("+" | "-") term)*        (kept flat: a run of any length)
+//! expr   := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum)?   (comparisons do not chain)
+//! sum    := term (("+" | "-") term)*        (kept flat: a run of any length)
 //! term   := unary (("*" | "/") unary)*
 //! unary  := "-" unary | atom
 //! atom   := (number | bool | IDENT | IDENT "(" (arg ("," arg)*)? ")" | "(" expr ")"
@@ -313,7 +314,54 @@ fn nest(depth: usize, span: proc_macro2::Span) -> syn::Result<usize> {
     Ok(depth + 1)
 }
 
+/// `expr := sum (CMP sum)?`: a comparison, or a sum.
 fn expr(input: ParseStream, depth: usize) -> syn::Result<Expr> {
+    let lhs = sum(input, depth)?;
+    let Some(op) = comparison(input)? else {
+        return Ok(lhs);
+    };
+    let rhs = sum(input, depth)?;
+    if comparison(&input.fork())?.is_some() {
+        return Err(
+            input.error("comparisons do not chain (as in Rust): write `(a < b) * (b < c)` for both, or compare once")
+        );
+    }
+    Ok(Expr::Compare {
+        op,
+        lhs: Box::new(lhs),
+        rhs: Box::new(rhs),
+    })
+}
+
+/// A comparison operator, consumed, if one comes next.
+fn comparison(input: ParseStream) -> syn::Result<Option<graph_core::Cmp>> {
+    use graph_core::Cmp;
+    let op = if input.peek(Token![<=]) {
+        input.parse::<Token![<=]>()?;
+        Cmp::LessEq
+    } else if input.peek(Token![>=]) {
+        input.parse::<Token![>=]>()?;
+        Cmp::GreaterEq
+    } else if input.peek(Token![==]) {
+        input.parse::<Token![==]>()?;
+        Cmp::Equal
+    } else if input.peek(Token![!=]) {
+        input.parse::<Token![!=]>()?;
+        Cmp::NotEqual
+    } else if input.peek(Token![<]) {
+        input.parse::<Token![<]>()?;
+        Cmp::Less
+    } else if input.peek(Token![>]) {
+        input.parse::<Token![>]>()?;
+        Cmp::Greater
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(op))
+}
+
+/// `sum := term (("+" | "-") term)*`
+fn sum(input: ParseStream, depth: usize) -> syn::Result<Expr> {
     let first = term(input, depth)?;
     let mut rest = Vec::new();
     loop {
@@ -494,6 +542,9 @@ fn primary(input: ParseStream, depth: usize) -> syn::Result<Expr> {
     }
     if input.peek(syn::LitBool) {
         return Ok(Expr::Bool(input.parse()?));
+    }
+    if input.peek(Token![where]) {
+        return Err(input.error("`where` is a Rust keyword: choose elementwise with `select(mask, a, b)`"));
     }
     if input.peek(Lit) {
         return Ok(Expr::Number(parse_number(input)?));

@@ -6,7 +6,7 @@
 //! `d_logits = y * (d_y - sum(d_y * y))`.
 
 use crate::diag::Diagnostic;
-use crate::ir::{Axes, Graph, NodeId, Op};
+use crate::ir::{Axes, Cmp, Graph, NodeId, Op};
 
 /// The contributions of `node`'s rule to its operands, in operand order.
 pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Option<NodeId>>, Diagnostic> {
@@ -17,7 +17,134 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
     match op {
         Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) => Ok(vec![]),
         // Piecewise-constant ops: zero gradient almost everywhere.
-        Op::Step | Op::ExtremeMask { .. } => Ok(vec![None]),
+        Op::Step | Op::ExtremeMask { .. } | Op::Sign | Op::StopGradient => Ok(vec![None]),
+        Op::Compare(_) => Ok(vec![None, None]),
+        Op::Abs => {
+            let sign = g.push(Op::Sign, &[operands[0]], loc)?;
+            one(g.binary(Op::Mul, grad, sign, loc)?)
+        }
+        Op::Square => {
+            let twice = g.mul_constant(operands[0], 2.0, loc)?;
+            one(g.binary(Op::Mul, grad, twice, loc)?)
+        }
+        Op::Softplus => {
+            let slope = g.push(Op::Sigmoid, &[operands[0]], loc)?;
+            one(g.binary(Op::Mul, grad, slope, loc)?)
+        }
+        Op::LeakyRelu(alpha) => {
+            // Slope 1 where a > 0, `alpha` elsewhere (at 0 too): alpha + (1 - alpha) step(a).
+            let step = g.push(Op::Step, &[operands[0]], loc)?;
+            let scaled = g.mul_constant(step, 1.0 - alpha, loc)?;
+            let alpha = g.constant(alpha, loc);
+            let slope = g.binary(Op::Add, scaled, alpha, loc)?;
+            one(g.binary(Op::Mul, grad, slope, loc)?)
+        }
+        Op::Elu => {
+            // Slope 1 where a > 0, exp(a) = y + 1 elsewhere: y + 1 - step(a) y.
+            let step = g.push(Op::Step, &[operands[0]], loc)?;
+            let unit = g.constant(1.0, loc);
+            let above = g.binary(Op::Add, node, unit, loc)?;
+            let kept = g.binary(Op::Mul, step, node, loc)?;
+            let slope = g.binary(Op::Sub, above, kept, loc)?;
+            one(g.binary(Op::Mul, grad, slope, loc)?)
+        }
+        Op::Gelu => {
+            // d (a Φ(a)) = Φ(a) + a φ(a), Φ(a) = (1 + erf(a / √2)) / 2, φ(a) = exp(-a² / 2) / √(2π).
+            let a = operands[0];
+            let scaled = g.mul_constant(a, std::f64::consts::FRAC_1_SQRT_2, loc)?;
+            let erf = g.push(Op::Erf, &[scaled], loc)?;
+            let unit = g.constant(1.0, loc);
+            let shifted = g.binary(Op::Add, erf, unit, loc)?;
+            let cdf = g.mul_constant(shifted, 0.5, loc)?;
+            let squared = g.binary(Op::Mul, a, a, loc)?;
+            let exponent = g.mul_constant(squared, -0.5, loc)?;
+            let bell = g.push(Op::Exp, &[exponent], loc)?;
+            let density = g.mul_constant(bell, 1.0 / (2.0 * std::f64::consts::PI).sqrt(), loc)?;
+            let tail = g.binary(Op::Mul, a, density, loc)?;
+            let slope = g.binary(Op::Add, cdf, tail, loc)?;
+            one(g.binary(Op::Mul, grad, slope, loc)?)
+        }
+        Op::Silu => {
+            // d (a s(a)) = s (1 + a (1 - s)), s = sigmoid(a).
+            let a = operands[0];
+            let s = g.push(Op::Sigmoid, &[a], loc)?;
+            let unit = g.constant(1.0, loc);
+            let rest = g.binary(Op::Sub, unit, s, loc)?;
+            let times = g.binary(Op::Mul, a, rest, loc)?;
+            let unit = g.constant(1.0, loc);
+            let inner = g.binary(Op::Add, unit, times, loc)?;
+            let slope = g.binary(Op::Mul, s, inner, loc)?;
+            one(g.binary(Op::Mul, grad, slope, loc)?)
+        }
+        Op::Log1p => {
+            let unit = g.constant(1.0, loc);
+            let base = g.binary(Op::Add, unit, operands[0], loc)?;
+            one(g.binary(Op::Div, grad, base, loc)?)
+        }
+        Op::Expm1 => {
+            let unit = g.constant(1.0, loc);
+            let slope = g.binary(Op::Add, node, unit, loc)?;
+            one(g.binary(Op::Mul, grad, slope, loc)?)
+        }
+        Op::Sin => {
+            let slope = g.push(Op::Cos, &[operands[0]], loc)?;
+            one(g.binary(Op::Mul, grad, slope, loc)?)
+        }
+        Op::Cos => {
+            let sin = g.push(Op::Sin, &[operands[0]], loc)?;
+            let product = g.binary(Op::Mul, grad, sin, loc)?;
+            one(g.push(Op::Neg, &[product], loc)?)
+        }
+        Op::Rsqrt => {
+            // d a^(-1/2) = -y / (2 a).
+            let half = g.mul_constant(node, -0.5, loc)?;
+            let slope = g.binary(Op::Div, half, operands[0], loc)?;
+            one(g.binary(Op::Mul, grad, slope, loc)?)
+        }
+        Op::Erf => {
+            // d erf(a) = 2 / √π exp(-a²).
+            let a = operands[0];
+            let squared = g.binary(Op::Mul, a, a, loc)?;
+            let negated = g.push(Op::Neg, &[squared], loc)?;
+            let bell = g.push(Op::Exp, &[negated], loc)?;
+            let slope = g.mul_constant(bell, std::f64::consts::FRAC_2_SQRT_PI, loc)?;
+            one(g.binary(Op::Mul, grad, slope, loc)?)
+        }
+        Op::Maximum | Op::Minimum => {
+            // The first operand takes the gradient at ties, as TensorFlow's; the second where
+            // the first does not (a NaN included).
+            let (a, b) = (operands[0], operands[1]);
+            let cmp = if matches!(op, Op::Maximum) {
+                Cmp::GreaterEq
+            } else {
+                Cmp::LessEq
+            };
+            let first = g.binary(Op::Compare(cmp), a, b, loc)?;
+            let zero = g.constant(0.0, loc);
+            let da = g.select(first, grad, zero, loc)?;
+            let zero = g.constant(0.0, loc);
+            let db = g.select(first, zero, grad, loc)?;
+            Ok(vec![Some(da), Some(db)])
+        }
+        Op::Clip(lo, hi) => {
+            // Gradient 1 where lo <= a <= hi, as TensorFlow's `clip_by_value`.
+            let a = operands[0];
+            let lo = g.constant(lo, loc);
+            let above = g.binary(Op::Compare(Cmp::GreaterEq), a, lo, loc)?;
+            let hi = g.constant(hi, loc);
+            let below = g.binary(Op::Compare(Cmp::LessEq), a, hi, loc)?;
+            let inside = g.binary(Op::Mul, above, below, loc)?;
+            one(g.binary(Op::Mul, grad, inside, loc)?)
+        }
+        Op::Select => {
+            // The chosen side takes the gradient; the mask none.
+            let mask = operands[0];
+            let zero = g.constant(0.0, loc);
+            let da = g.select(mask, grad, zero, loc)?;
+            let zero = g.constant(0.0, loc);
+            let db = g.select(mask, zero, grad, loc)?;
+            Ok(vec![None, Some(da), Some(db)])
+        }
         Op::Add => Ok(vec![Some(grad), Some(grad)]),
         Op::Sub => {
             let minus = g.push(Op::Neg, &[grad], loc)?;

@@ -29,6 +29,20 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
         Op::Neg | Op::Pow(_) | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => {
             Ok(a.clone())
         }
+        Op::Abs | Op::Square | Op::Sign | Op::Softplus | Op::LeakyRelu(_) | Op::Elu | Op::Gelu | Op::Silu => {
+            Ok(a.clone())
+        }
+        Op::Log1p | Op::Expm1 | Op::Sin | Op::Cos | Op::Rsqrt | Op::Erf | Op::Clip(..) | Op::StopGradient => {
+            Ok(a.clone())
+        }
+        Op::Maximum | Op::Minimum | Op::Compare(_) => same_shapes(op, a, operands[1], describe),
+        Op::Select if operands[1] == a && operands[2] == a => Ok(a.clone()),
+        Op::Select => Err(format!(
+            "`select` needs a mask and two values that broadcast together, found {}, {} and {}",
+            describe(a),
+            describe(operands[1]),
+            describe(operands[2])
+        )),
         Op::Softmax | Op::LogSoftmax => with_an_axis(op, a).map(|()| a.clone()),
         Op::SoftmaxCrossEntropy => {
             with_an_axis(op, a)?;
@@ -251,7 +265,9 @@ fn same_shapes(op: &Op, a: &Shape, b: &Shape, describe: Describe) -> Result<Shap
         Op::Add => format!("cannot add {a} and {b}"),
         Op::Sub => format!("cannot subtract {b} from {a}"),
         Op::Mul => format!("cannot multiply {a} by {b}"),
-        _ => format!("cannot divide {a} by {b}"),
+        Op::Div => format!("cannot divide {a} by {b}"),
+        Op::Compare(cmp) => format!("cannot compare {a} {} {b}", cmp.symbol()),
+        _ => format!("cannot take the `{}` of {a} and {b}", op.name()),
     };
     Err(format!(
         "{what}: the shapes do not broadcast (aligned from the right, each pair of dimensions must be equal or contain a 1)"

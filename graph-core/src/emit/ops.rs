@@ -2,7 +2,7 @@
 //! reduction starts, accumulates and finishes, and the whole-tensor kernels.
 
 use super::Ctx;
-use crate::ir::{DType, Graph, IndexMap, NodeId, Op, Shape, Size};
+use crate::ir::{Cmp, DType, Graph, IndexMap, NodeId, Op, Shape, Size};
 use proc_macro2::{Literal, TokenStream};
 
 /// A Rust expression, and whether it can stand anywhere without parentheses.
@@ -179,6 +179,94 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
             let a = &args[0].tokens;
             Expr::atom(code!(if #a > #zero { #unit } else { #zero }))
         }
+        Op::Abs => call(code!(abs)),
+        Op::Square => {
+            let a = &args[0].tokens;
+            Expr::atom(code!({ let value = #a; value * value }))
+        }
+        // 0 (and -0) and NaN are their own sign.
+        Op::Sign => {
+            let a = &args[0].tokens;
+            Expr::atom(
+                code!({ let value = #a; if value > #zero { #unit } else if value < #zero { -#unit } else { value } }),
+            )
+        }
+        // `max(a, 0) + log1p(exp(-|a|))`: no overflow for large `a`; `exp` keeps a NaN.
+        Op::Softplus => {
+            let a = &args[0].tokens;
+            let e = exp(ctx, &code!(-#float::abs(value)), vector).tokens;
+            Expr::atom(code!({ let value = #a; #float::max(value, #zero) + #float::ln_1p(#e) }))
+        }
+        Op::LeakyRelu(alpha) => {
+            let (a, alpha) = (&args[0].tokens, literal(alpha, graph.dtype()).operand());
+            Expr::atom(code!({ let value = #a; if value > #zero { value } else { #alpha * value } }))
+        }
+        Op::Elu => {
+            let a = &args[0].tokens;
+            Expr::atom(code!({ let value = #a; if value > #zero { value } else { #float::exp_m1(value) } }))
+        }
+        Op::Gelu => {
+            let a = &args[0].tokens;
+            let (half, root) = (
+                literal(0.5, graph.dtype()).tokens,
+                literal(std::f64::consts::FRAC_1_SQRT_2, graph.dtype()).tokens,
+            );
+            let erf = erf(ctx, &code!(value * #root)).tokens;
+            Expr::atom(code!({ let value = #a; #half * value * (#unit + #erf) }))
+        }
+        Op::Silu => {
+            let a = &args[0].tokens;
+            let e = exp(ctx, &code!(-value), vector).tokens;
+            Expr::atom(code!({ let value = #a; value / (#unit + #e) }))
+        }
+        Op::Log1p => call(code!(ln_1p)),
+        Op::Expm1 => call(code!(exp_m1)),
+        Op::Sin => call(code!(sin)),
+        Op::Cos => call(code!(cos)),
+        Op::Rsqrt => {
+            let a = &args[0].tokens;
+            Expr::compound(code!(#unit / #float::sqrt(#a)))
+        }
+        Op::Erf => erf(ctx, &args[0].tokens),
+        // A NaN wins, as in `max` and `min`; at a tie, the first operand.
+        Op::Maximum | Op::Minimum => {
+            let (a, b) = (&args[0].tokens, &args[1].tokens);
+            let wins = if matches!(graph.op(node), Op::Maximum) {
+                code!(value >= other)
+            } else {
+                code!(value <= other)
+            };
+            Expr::atom(code!({
+                let (value, other) = (#a, #b);
+                if value.is_nan() || #wins { value } else { other }
+            }))
+        }
+        // A NaN compares false both ways and stays.
+        Op::Clip(lo, hi) => {
+            let (a, lo, hi) = (
+                &args[0].tokens,
+                literal(lo, graph.dtype()).tokens,
+                literal(hi, graph.dtype()).tokens,
+            );
+            Expr::atom(code!({ let value = #a; if value < #lo { #lo } else if value > #hi { #hi } else { value } }))
+        }
+        Op::Compare(cmp) => {
+            let (a, b) = (args[0].operand(), args[1].operand());
+            let test = match cmp {
+                Cmp::Less => code!(#a < #b),
+                Cmp::LessEq => code!(#a <= #b),
+                Cmp::Greater => code!(#a > #b),
+                Cmp::GreaterEq => code!(#a >= #b),
+                Cmp::Equal => code!(#a == #b),
+                Cmp::NotEqual => code!(#a != #b),
+            };
+            Expr::atom(code!(if #test { #unit } else { #zero }))
+        }
+        Op::Select => {
+            let (mask, a, b) = (args[0].operand(), &args[1].tokens, &args[2].tokens);
+            Expr::atom(code!(if #mask != #zero { #a } else { #b }))
+        }
+        Op::StopGradient => args[0].clone(),
         Op::Count(n) => {
             let n = size(ctx, n);
             Expr::atom(code!((#n) as #float))
@@ -216,6 +304,16 @@ fn exp(ctx: &Ctx, a: &TokenStream, vector: bool) -> Expr {
     }
     let float = float_type(dtype);
     Expr::atom(code!(#float::exp(#a)))
+}
+
+/// The error function of `a`, from the runtime (libm's, as the interpreter's).
+fn erf(ctx: &Ctx, a: &TokenStream) -> Expr {
+    let runtime = &ctx.runtime;
+    let erf = match ctx.graph.dtype() {
+        DType::F32 => code!(#runtime::erf_f32),
+        DType::F64 => code!(#runtime::erf_f64),
+    };
+    Expr::atom(code!(#erf(#a)))
 }
 
 /// How a reduction folds elements into its accumulator.

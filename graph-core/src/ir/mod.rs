@@ -12,7 +12,7 @@ mod op;
 mod shape;
 
 pub use index::{IndexMap, Run};
-pub use op::{Axes, AxisSet, Call, Op, Perm, Window, OP_KINDS};
+pub use op::{Axes, AxisSet, Call, Cmp, Op, Perm, Window, OP_KINDS};
 pub use shape::{dim_text, DType, Dim, Shape, Size, MAX_NAMED};
 
 use crate::check::shapes;

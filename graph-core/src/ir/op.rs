@@ -192,6 +192,59 @@ impl Axes {
     }
 }
 
+/// A comparison, written as an operator (`a < b`): 1 where it holds, else 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cmp {
+    /// `<`
+    Less,
+    /// `<=`
+    LessEq,
+    /// `>`
+    Greater,
+    /// `>=`
+    GreaterEq,
+    /// `==`
+    Equal,
+    /// `!=`
+    NotEqual,
+}
+
+impl Cmp {
+    /// Every comparison.
+    pub const ALL: [Cmp; 6] = [
+        Cmp::Less,
+        Cmp::LessEq,
+        Cmp::Greater,
+        Cmp::GreaterEq,
+        Cmp::Equal,
+        Cmp::NotEqual,
+    ];
+
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cmp::Less => "<",
+            Cmp::LessEq => "<=",
+            Cmp::Greater => ">",
+            Cmp::GreaterEq => ">=",
+            Cmp::Equal => "==",
+            Cmp::NotEqual => "!=",
+        }
+    }
+
+    /// Whether `a <op> b` holds (IEEE: a NaN compares unequal to everything, itself included).
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Cmp::Less => a < b,
+            Cmp::LessEq => a <= b,
+            Cmp::Greater => a > b,
+            Cmp::GreaterEq => a >= b,
+            Cmp::Equal => a == b,
+            Cmp::NotEqual => a != b,
+        }
+    }
+}
+
 /// How the language spells a call of an op (see [`Op::call`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Call {
@@ -254,6 +307,47 @@ pub enum Op {
     Relu,
     /// 1 where `a > 0`, else 0: the derivative of `relu`, itself with zero gradient.
     Step,
+    /// `|a|`.
+    Abs,
+    /// `a * a`.
+    Square,
+    /// -1, 0 or 1 by the sign of `a` (NaN for NaN); zero gradient.
+    Sign,
+    /// `log(1 + exp(a))`, computed stably as `max(a, 0) + log1p(exp(-|a|))`.
+    Softplus,
+    /// `a` where `a > 0`, else `alpha * a`.
+    LeakyRelu(f64),
+    /// `a` where `a > 0`, else `exp(a) - 1`.
+    Elu,
+    /// `a * Φ(a)`, `Φ` the standard normal distribution function (the exact `erf` form).
+    Gelu,
+    /// `a * sigmoid(a)`.
+    Silu,
+    /// `log(1 + a)`, accurate near 0.
+    Log1p,
+    /// `exp(a) - 1`, accurate near 0.
+    Expm1,
+    /// `sin(a)`.
+    Sin,
+    /// `cos(a)`.
+    Cos,
+    /// `1 / sqrt(a)`.
+    Rsqrt,
+    /// The error function.
+    Erf,
+    /// The larger of `a` and `b` (a NaN wins), same shapes.
+    Maximum,
+    /// The smaller of `a` and `b` (a NaN wins), same shapes.
+    Minimum,
+    /// `a` limited to `[lo, hi]` (constants; a NaN stays NaN).
+    Clip(f64, f64),
+    /// 1 where the comparison of `a` and `b` holds, else 0, same shapes; zero gradient.
+    Compare(Cmp),
+    /// `b` where `mask` (the first operand) is nonzero, else `c`: operands `mask, b, c`, same
+    /// shapes.
+    Select,
+    /// The value of `a`, through which no gradient flows.
+    StopGradient,
     /// For each slice along the axes, `1 / k` at each of its `k` entries equal to the slice's
     /// maximum (minimum, if `min`), 0 elsewhere, and NaN across a slice whose extreme is NaN:
     /// routes the gradient of `max` (`min`), split evenly among ties, as TensorFlow's
@@ -313,7 +407,7 @@ pub enum Op {
 }
 
 /// How many kinds of [`Op`] there are: one per variant, numbered by [`Op::ordinal`].
-pub const OP_KINDS: usize = 35;
+pub const OP_KINDS: usize = 55;
 
 impl Op {
     /// One op of every kind (parameters chosen as examples), in [`Op::ordinal`] order: the one
@@ -372,6 +466,26 @@ impl Op {
         }),
         Op::Concat(0),
         Op::Literal(0),
+        Op::Abs,
+        Op::Square,
+        Op::Sign,
+        Op::Softplus,
+        Op::LeakyRelu(0.2),
+        Op::Elu,
+        Op::Gelu,
+        Op::Silu,
+        Op::Log1p,
+        Op::Expm1,
+        Op::Sin,
+        Op::Cos,
+        Op::Rsqrt,
+        Op::Erf,
+        Op::Maximum,
+        Op::Minimum,
+        Op::Clip(-1.0, 1.0),
+        Op::Compare(Cmp::Less),
+        Op::Select,
+        Op::StopGradient,
     ];
 
     /// The kind's number, `0..OP_KINDS`: its place in [`Op::EVERY`].
@@ -412,6 +526,26 @@ impl Op {
             Op::Pad(_) => 32,
             Op::Concat(_) => 33,
             Op::Literal(_) => 34,
+            Op::Abs => 35,
+            Op::Square => 36,
+            Op::Sign => 37,
+            Op::Softplus => 38,
+            Op::LeakyRelu(_) => 39,
+            Op::Elu => 40,
+            Op::Gelu => 41,
+            Op::Silu => 42,
+            Op::Log1p => 43,
+            Op::Expm1 => 44,
+            Op::Sin => 45,
+            Op::Cos => 46,
+            Op::Rsqrt => 47,
+            Op::Erf => 48,
+            Op::Maximum => 49,
+            Op::Minimum => 50,
+            Op::Clip(..) => 51,
+            Op::Compare(_) => 52,
+            Op::Select => 53,
+            Op::StopGradient => 54,
         }
     }
 
@@ -422,6 +556,10 @@ impl Op {
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::SoftmaxCrossEntropy | Op::MatMul { .. } | Op::Concat(_) => 2,
             Op::Neg | Op::Pow(_) | Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => 1,
             Op::ExtremeMask { .. } | Op::LogSoftmax | Op::Transpose(_) | Op::Softmax => 1,
+            Op::Abs | Op::Square | Op::Sign | Op::Softplus | Op::LeakyRelu(_) | Op::Elu | Op::Gelu | Op::Silu => 1,
+            Op::Log1p | Op::Expm1 | Op::Sin | Op::Cos | Op::Rsqrt | Op::Erf | Op::Clip(..) | Op::StopGradient => 1,
+            Op::Maximum | Op::Minimum | Op::Compare(_) => 2,
+            Op::Select => 3,
             Op::Reshape | Op::Slice(_) | Op::Pad(_) => 1,
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => 1,
         }
@@ -474,6 +612,31 @@ impl Op {
             Op::Min(_) => call("min", 1, true),
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) | Op::Neg => None,
             Op::Step | Op::ExtremeMask { .. } | Op::Broadcast | Op::SumTo | Op::Expand(_) => None,
+            Op::Abs => call("abs", 1, false),
+            Op::Square => call("square", 1, false),
+            Op::Sign => call("sign", 1, false),
+            Op::Softplus => call("softplus", 1, false),
+            Op::LeakyRelu(_) => Some(Call {
+                keywords: &["alpha"],
+                ..call("leaky_relu", 1, false)?
+            }),
+            Op::Elu => call("elu", 1, false),
+            Op::Gelu => call("gelu", 1, false),
+            Op::Silu => call("silu", 1, false),
+            Op::Log1p => call("log1p", 1, false),
+            Op::Expm1 => call("expm1", 1, false),
+            Op::Sin => call("sin", 1, false),
+            Op::Cos => call("cos", 1, false),
+            Op::Rsqrt => call("rsqrt", 1, false),
+            Op::Erf => call("erf", 1, false),
+            Op::Maximum => call("maximum", 2, false),
+            Op::Minimum => call("minimum", 2, false),
+            // `clip(x, lo, hi)`: the bounds are arguments, numbers written in the graph.
+            Op::Clip(..) => call("clip", 3, false),
+            Op::Select => call("select", 3, false),
+            Op::StopGradient => call("stop_gradient", 1, false),
+            // Written as operators: `a < b`.
+            Op::Compare(_) => None,
             Op::Slice(_) | Op::Pad(_) => None,
         }
     }
@@ -511,6 +674,9 @@ impl Op {
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg | Op::Pow(_) | Op::Exp | Op::Log => true,
             Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu | Op::Step => true,
             Op::Broadcast | Op::Expand(_) | Op::Transpose(_) | Op::Reshape | Op::Slice(_) => true,
+            Op::Abs | Op::Square | Op::Sign | Op::Softplus | Op::LeakyRelu(_) | Op::Elu | Op::Gelu | Op::Silu => true,
+            Op::Log1p | Op::Expm1 | Op::Sin | Op::Cos | Op::Rsqrt | Op::Erf | Op::Clip(..) | Op::StopGradient => true,
+            Op::Maximum | Op::Minimum | Op::Compare(_) | Op::Select => true,
             Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) => false,
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => false,
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::SumTo => false,
@@ -564,6 +730,12 @@ impl Op {
             Op::Slice(window) | Op::Pad(window) => (self.name(), window.key(), 0),
             Op::Concat(k) => (self.name(), *k as u64, 0),
             Op::Literal(k) => (self.name(), u64::from(*k), 0),
+            Op::LeakyRelu(alpha) => (self.name(), alpha.to_bits(), 0),
+            Op::Clip(lo, hi) => (self.name(), lo.to_bits(), hi.to_bits()),
+            Op::Compare(cmp) => (self.name(), *cmp as u64, 0),
+            Op::Abs | Op::Square | Op::Sign | Op::Softplus | Op::Elu | Op::Gelu | Op::Silu => (self.name(), 0, 0),
+            Op::Log1p | Op::Expm1 | Op::Sin | Op::Cos | Op::Rsqrt | Op::Erf | Op::StopGradient => (self.name(), 0, 0),
+            Op::Maximum | Op::Minimum | Op::Select => (self.name(), 0, 0),
             // Its shape, which CSE compares too, is its only parameter.
             Op::Reshape => (self.name(), 0, 0),
             Op::Placeholder | Op::Variable | Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Neg => (self.name(), 0, 0),
@@ -609,6 +781,26 @@ impl Op {
             Op::Pad(_) => "pad",
             Op::Concat(_) => "concat",
             Op::Literal(_) => "literal",
+            Op::Abs => "abs",
+            Op::Square => "square",
+            Op::Sign => "sign",
+            Op::Softplus => "softplus",
+            Op::LeakyRelu(_) => "leaky_relu",
+            Op::Elu => "elu",
+            Op::Gelu => "gelu",
+            Op::Silu => "silu",
+            Op::Log1p => "log1p",
+            Op::Expm1 => "expm1",
+            Op::Sin => "sin",
+            Op::Cos => "cos",
+            Op::Rsqrt => "rsqrt",
+            Op::Erf => "erf",
+            Op::Maximum => "maximum",
+            Op::Minimum => "minimum",
+            Op::Clip(..) => "clip",
+            Op::Compare(_) => "compare",
+            Op::Select => "select",
+            Op::StopGradient => "stop_gradient",
             Op::Softmax => "softmax",
             Op::Sum(_) => "sum",
             Op::Mean(_) => "mean",
@@ -636,6 +828,9 @@ impl fmt::Display for Op {
             } => write!(f, "{} {}", self.name(), axes.describe().replace(" = ", "=")),
             Op::Expand(k) => write!(f, "expand axis={k}"),
             Op::Concat(k) => write!(f, "concat axis={k}"),
+            Op::LeakyRelu(alpha) => write!(f, "leaky_relu alpha={alpha}"),
+            Op::Clip(lo, hi) => write!(f, "clip {lo} {hi}"),
+            Op::Compare(cmp) => write!(f, "compare {}", cmp.symbol()),
             Op::Transpose(perm) => write!(f, "transpose {}", perm.describe()),
             Op::Slice(w) | Op::Pad(w) => {
                 let dropped: Vec<String> = w.dropped.iter().map(|k| k.to_string()).collect();
@@ -684,10 +879,11 @@ mod tests {
         assert_eq!(names.len(), count, "each call name is unique");
         for (op, call) in Op::calls() {
             // `pow`'s exponent is an argument but not an operand.
-            let operands = if matches!(op, Op::Pow(_) | Op::Reshape) {
-                2
-            } else {
-                op.arity()
+            // `pow`'s exponent, `reshape`'s shape and `clip`'s bounds are arguments, not operands.
+            let operands = match op {
+                Op::Pow(_) | Op::Reshape => 2,
+                Op::Clip(..) => 3,
+                _ => op.arity(),
             };
             assert_eq!(call.arity, operands, "{}", call.name);
         }

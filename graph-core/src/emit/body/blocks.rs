@@ -164,7 +164,12 @@ impl Emitter<'_> {
             .copied()
             .filter(|&id| matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar())
             .collect();
-        let scattered: Vec<NodeId> = group.nodes.iter().copied().filter(|&id| self.scatters_into(id)).collect();
+        let scattered: Vec<NodeId> = group
+            .nodes
+            .iter()
+            .copied()
+            .filter(|&id| self.scatters_into(id))
+            .collect();
         let values: Vec<proc_macro2::Ident> = accumulators.iter().map(|&id| block_name(self.name(id))).collect();
         let starts = accumulators.iter().map(|&id| ops::fold(graph, id).start.tokens);
         let folds = accumulators.iter().map(|&id| {
@@ -173,8 +178,7 @@ impl Emitter<'_> {
         });
         let folds = code!(#(for chunk in #values.chunks_exact(#width) { for lane in 0..#width { #folds } })*);
         // Then each scattered sum takes its block's values into their rows, in element order.
-        let scattered_values: Vec<proc_macro2::Ident> =
-            scattered.iter().map(|&id| block_name(self.name(id))).collect();
+        let scattered_values: Vec<proc_macro2::Ident> = scattered.iter().map(|&id| block_name(self.name(id))).collect();
         let scattered_starts = scattered.iter().map(|&id| ops::fold(graph, id).start.tokens);
         let scatters = scattered.iter().map(|&id| {
             let mut mode = Mode {
