@@ -105,6 +105,23 @@
 //! | `tanh(a)` | shape of `a` | `d_a = g * (1 - y * y)` |
 //! | `sigmoid(a)` | shape of `a` | `d_a = g * y * (1 - y)` |
 //! | `relu(a)` | shape of `a` | `d_a = g * step(a)`, `step(a)` 1 where `a > 0`, else 0 |
+//! | `abs(a)` | shape of `a` | `d_a = g * sign(a)` (0 at 0) |
+//! | `square(a)` | shape of `a` | `d_a = g * 2 * a` |
+//! | `sign(a)` | shape of `a`: -1, 0 or 1 | none (zero) |
+//! | `softplus(a)` | shape of `a`: `max(a, 0) + log1p(exp(-abs(a)))`, which never overflows | `d_a = g * sigmoid(a)` |
+//! | `leaky_relu(a)`, `leaky_relu(a, alpha = 0.1)` | shape of `a`: `a` where `a > 0`, else `alpha * a` (`alpha` a number, 0.2 by default, as TensorFlow's) | `d_a = g` where `a > 0`, else `g * alpha` (at 0 too) |
+//! | `elu(a)` | shape of `a`: `a` where `a > 0`, else `exp(a) - 1` | `d_a = g` where `a > 0`, else `g * (y + 1)` |
+//! | `gelu(a)` | shape of `a`: `a * Φ(a)`, the exact form with `erf` (TensorFlow's default, JAX's `approximate = False`) | `d_a = g * (Φ(a) + a * φ(a))` |
+//! | `silu(a)` | shape of `a`: `a * sigmoid(a)` | `d_a = g * s * (1 + a * (1 - s))`, `s = sigmoid(a)` |
+//! | `log1p(a)`, `expm1(a)` | shape of `a`: `log(1 + a)`, `exp(a) - 1`, exact near 0 | `d_a = g / (1 + a)`, `g * (y + 1)` |
+//! | `sin(a)`, `cos(a)` | shape of `a` | `d_a = g * cos(a)`, `-g * sin(a)` |
+//! | `rsqrt(a)` | shape of `a`: `1 / sqrt(a)` | `d_a = -g * y / (2 * a)` |
+//! | `erf(a)` | shape of `a` | `d_a = g * 2 / sqrt(pi) * exp(-a * a)` |
+//! | `maximum(a, b)`, `minimum(a, b)` | broadcast; a NaN wins | `g` to `a` where `a >= b` (`a <= b`), ties included, as TensorFlow's; to `b` elsewhere |
+//! | `clip(a, lo, hi)`, `lo <= hi` numbers | shape of `a`; a NaN stays | `d_a = g` where `lo <= a <= hi` (the bounds included), else 0 |
+//! | `a < b`, `a <= b`, `a > b`, `a >= b`, `a == b`, `a != b` | broadcast: 1 where it holds, else 0 (a NaN compares false, but `!=`); they do not chain | none (zero) |
+//! | `select(mask, a, b)` | the three broadcast: `a` where `mask` is nonzero, else `b` (`where` is a Rust keyword) | `g` to the chosen side only; none to `mask` |
+//! | `stop_gradient(a)` | shape of `a`: `a` | none: no gradient flows through it |
 //! | `softmax(a)` | shape of `a`, over the last axis | `d_a = y * (g - sum(g * y))`, the sum over the last axis |
 //! | `log_softmax(a)` | shape of `a`, over the last axis | `d_a = g - exp(y) * sum(g)` |
 //! | `softmax_cross_entropy(logits, labels)` | equal shapes; the last axis goes: one loss per row | `d_logits = g * (softmax(logits) * sum(labels) - labels)` (`softmax(logits) - labels` for labels that are distributions), `d_labels = -g * log_softmax(logits)` |
@@ -149,8 +166,12 @@
 //! | `exp(±inf)`, `tanh(±inf)`, `sigmoid(±inf)`, `relu(±inf)` | `inf`/`0`, `±1`, `1`/`0`, `inf`/`0` |
 //! | `max` or `min` with tied extremes (`±inf` ties too) | the gradient split evenly among them: `max([1, 3, 3])` sends `0, 1/2, 1/2` of it |
 //! | `keepdims = true`, `reshape`, `transpose`, indexing, `concat` | the same values, moved: no numerics of their own |
+//! | `softplus(1000)`, `softplus(-1000)` | `1000` and `0`, in f32 too (no overflow) |
+//! | `gelu` far from 0 | `gelu(10) = 10`, `gelu(-10)` a tiny negative number |
+//! | `log1p(1e-10)`, `expm1(1e-10)` | `1e-10`: exact near 0, where `log(1 + x)` loses the digits |
+//! | kinks and ties | `abs` and `relu` 0 at 0, `leaky_relu` `alpha` at 0, `maximum`/`minimum` the first operand at a tie, `clip` 1 on a bound |
 //! | `matmul` with an infinite or NaN entry | IEEE sums of products: an `inf` times `0` is NaN, and a NaN reaches every output that reads its row or column |
-//! | NaN anywhere | NaN out, through `relu`, `max` and `min` too; the gradient of a `max` or `min` whose slice holds a NaN is NaN across that slice (no element equals the NaN extreme: 0 / 0, as TensorFlow) |
+//! | NaN anywhere | NaN out, through `relu`, `max`, `min`, `maximum`, `minimum`, `clip` and every elementwise op too; the gradient of a `max` or `min` whose slice holds a NaN is NaN across that slice (no element equals the NaN extreme: 0 / 0, as TensorFlow) |
 //!
 //! ## What `graph!` generates
 //!

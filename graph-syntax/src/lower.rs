@@ -553,7 +553,7 @@ impl Lowering {
             Op::LeakyRelu(alpha) => {
                 let alpha = match keywords.alpha {
                     None => alpha,
-                    Some(value) => self.constant_argument("alpha", value, "`alpha = 0.2`")?,
+                    Some(value) => self.constant_argument("`alpha`", value, "`alpha = 0.2`")?,
                 };
                 Op::LeakyRelu(self.graph.dtype().round(alpha))
             }
@@ -735,7 +735,7 @@ impl Lowering {
     /// A number written in the graph, for the argument `what` (`example` shows one).
     fn constant_argument(&mut self, what: &str, value: &Expr, example: &str) -> Option<f64> {
         let Some(v) = value.constant() else {
-            let message = format!("`{what}` must be a number written in the graph, like {example}");
+            let message = format!("{what} must be a number written in the graph, like {example}");
             self.errors.push(Diagnostic::new(value.loc(), message));
             return None;
         };

@@ -1,0 +1,269 @@
+//! The elementwise ops, comparisons, `select`, `clip` and `stop_gradient`: values and
+//! gradients against JAX in float64 (`tools/ops_reference.py`) to 1e-9 relative, and
+//! TensorFlow's conventions at kinks and ties, exactly.
+
+include!("reference/ops.rs");
+
+static_graph::graph! {
+    /// Each op on its own copy of the inputs, so each copy's adjoint is that op's gradient.
+    pub mod every {
+        placeholder w: [f64; 9];
+        placeholder x_abs: [f64; 9];
+        placeholder x_square: [f64; 9];
+        placeholder x_softplus: [f64; 9];
+        placeholder x_leaky_relu: [f64; 9];
+        placeholder x_leaky_relu_alpha: [f64; 9];
+        placeholder x_elu: [f64; 9];
+        placeholder x_gelu: [f64; 9];
+        placeholder x_silu: [f64; 9];
+        placeholder x_log1p: [f64; 9];
+        placeholder x_expm1: [f64; 9];
+        placeholder x_sin: [f64; 9];
+        placeholder x_cos: [f64; 9];
+        placeholder x_rsqrt: [f64; 9];
+        placeholder x_erf: [f64; 9];
+        placeholder x_clip: [f64; 9];
+        placeholder a_maximum: [f64; 9];
+        placeholder b_maximum: [f64; 9];
+        placeholder a_minimum: [f64; 9];
+        placeholder b_minimum: [f64; 9];
+        placeholder a_select: [f64; 9];
+        placeholder b_select: [f64; 9];
+        variable scale: f64 = 1.0;
+        let abs_ = abs(x_abs);
+        let square_ = square(x_square);
+        let softplus_ = softplus(x_softplus);
+        let leaky_relu_ = leaky_relu(x_leaky_relu);
+        let leaky_relu_alpha_ = leaky_relu(x_leaky_relu_alpha, alpha = 0.05);
+        let elu_ = elu(x_elu);
+        let gelu_ = gelu(x_gelu);
+        let silu_ = silu(x_silu);
+        let log1p_ = log1p(x_log1p * x_log1p);
+        let expm1_ = expm1(x_expm1);
+        let sin_ = sin(x_sin);
+        let cos_ = cos(x_cos);
+        let rsqrt_ = rsqrt(x_rsqrt * x_rsqrt + 0.5);
+        let erf_ = erf(x_erf);
+        let clip_ = clip(x_clip, -1, 1.5);
+        let maximum_ = maximum(a_maximum, b_maximum);
+        let minimum_ = minimum(a_minimum, b_minimum);
+        let select_ = select(a_select > b_select, a_select * 2, b_select);
+        let cost = scale * (sum(abs_ * w) + sum(square_ * w) + sum(softplus_ * w) + sum(leaky_relu_ * w)
+            + sum(leaky_relu_alpha_ * w) + sum(elu_ * w) + sum(gelu_ * w) + sum(silu_ * w) + sum(log1p_ * w)
+            + sum(expm1_ * w) + sum(sin_ * w) + sum(cos_ * w) + sum(rsqrt_ * w) + sum(erf_ * w) + sum(clip_ * w)
+            + sum(maximum_ * w) + sum(minimum_ * w) + sum(select_ * w));
+        minimize cost;
+    }
+}
+
+fn assert_relative(what: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let error = (g - w).abs() / w.abs().max(1e-3);
+        assert!(error < 1e-9, "{what}[{i}]: got {g}, JAX {w} (relative error {error:e})");
+    }
+}
+
+#[test]
+fn values_and_gradients_match_jax() {
+    let mut p = every::Placeholders::default();
+    p.w = WEIGHTS;
+    for (name, t) in p.tensors_mut() {
+        if name.starts_with("x_") || name.starts_with("a_") {
+            t.copy_from_slice(&X);
+        } else if name.starts_with("b_") {
+            t.copy_from_slice(&Y);
+        }
+    }
+    let v = every::Variables::default();
+    let values = every::forward(&p, &v);
+    let adjoints = every::adjoints(&p, &v);
+    let checks: [(&str, &[f64], &[f64], &[f64], &[f64]); 15] = [
+        ("abs", &values.abs_, &ABS, &adjoints.x_abs, &D_ABS),
+        ("square", &values.square_, &SQUARE, &adjoints.x_square, &D_SQUARE),
+        (
+            "softplus",
+            &values.softplus_,
+            &SOFTPLUS,
+            &adjoints.x_softplus,
+            &D_SOFTPLUS,
+        ),
+        (
+            "leaky_relu",
+            &values.leaky_relu_,
+            &LEAKY_RELU,
+            &adjoints.x_leaky_relu,
+            &D_LEAKY_RELU,
+        ),
+        (
+            "leaky_relu alpha",
+            &values.leaky_relu_alpha_,
+            &LEAKY_RELU_ALPHA,
+            &adjoints.x_leaky_relu_alpha,
+            &D_LEAKY_RELU_ALPHA,
+        ),
+        ("elu", &values.elu_, &ELU, &adjoints.x_elu, &D_ELU),
+        ("gelu", &values.gelu_, &GELU, &adjoints.x_gelu, &D_GELU),
+        ("silu", &values.silu_, &SILU, &adjoints.x_silu, &D_SILU),
+        ("log1p", &values.log1p_, &LOG1P, &adjoints.x_log1p, &D_LOG1P),
+        ("expm1", &values.expm1_, &EXPM1, &adjoints.x_expm1, &D_EXPM1),
+        ("sin", &values.sin_, &SIN, &adjoints.x_sin, &D_SIN),
+        ("cos", &values.cos_, &COS, &adjoints.x_cos, &D_COS),
+        ("rsqrt", &values.rsqrt_, &RSQRT, &adjoints.x_rsqrt, &D_RSQRT),
+        ("erf", &values.erf_, &ERF, &adjoints.x_erf, &D_ERF),
+        ("clip", &values.clip_, &CLIP, &adjoints.x_clip, &D_CLIP),
+    ];
+    for (name, value, want_value, gradient, want_gradient) in checks {
+        assert_relative(name, value, want_value);
+        assert_relative(&format!("d {name}"), gradient, want_gradient);
+    }
+    let pairs: [(&str, &[f64], &[f64], [&[f64]; 2], [&[f64]; 2]); 3] = [
+        (
+            "maximum",
+            &values.maximum_,
+            &MAXIMUM,
+            [&adjoints.a_maximum, &adjoints.b_maximum],
+            [&D_MAXIMUM_A, &D_MAXIMUM_B],
+        ),
+        (
+            "minimum",
+            &values.minimum_,
+            &MINIMUM,
+            [&adjoints.a_minimum, &adjoints.b_minimum],
+            [&D_MINIMUM_A, &D_MINIMUM_B],
+        ),
+        (
+            "select",
+            &values.select_,
+            &SELECT,
+            [&adjoints.a_select, &adjoints.b_select],
+            [&D_SELECT_A, &D_SELECT_B],
+        ),
+    ];
+    for (name, value, want_value, gradients, want_gradients) in pairs {
+        assert_relative(name, value, want_value);
+        assert_relative(&format!("d {name} / d a"), gradients[0], want_gradients[0]);
+        assert_relative(&format!("d {name} / d b"), gradients[1], want_gradients[1]);
+    }
+}
+
+static_graph::graph! {
+    /// The kinks and ties, where TensorFlow's conventions decide the gradient.
+    pub mod kinks {
+        placeholder x: [f64; 3];
+        placeholder y: [f64; 3];
+        variable scale: f64 = 1.0;
+        let cost = scale * (sum(abs(x)) + sum(relu(x)) + sum(leaky_relu(x, alpha = 0.3))
+            + sum(maximum(x, y)) + 2 * sum(minimum(x, y)) + 4 * sum(clip(x, 0, 1)) + 8 * sum(sign(x)));
+        minimize cost;
+    }
+}
+
+#[test]
+fn kinks_and_ties_follow_tensorflow() {
+    // x = [0, 1, -1], y = [0, 1, 2]: x is at the kink of abs, relu and leaky_relu (0), ties
+    // y at 0 and 1, and sits on both bounds of clip(x, 0, 1).
+    let p = kinks::Placeholders {
+        x: [0.0, 1.0, -1.0],
+        y: [0.0, 1.0, 2.0],
+    };
+    let d = kinks::adjoints(&p, &kinks::Variables::default());
+    // abs: 0 at 0; relu: 0 at 0; leaky_relu: alpha at 0; maximum and minimum: the first
+    // operand takes a tie; clip: 1 on the bounds; sign: no gradient.
+    let abs = [0.0, 1.0, -1.0];
+    let relu = [0.0, 1.0, 0.0];
+    let leaky = [0.3, 1.0, 0.3];
+    let maximum = [1.0, 1.0, 0.0];
+    let minimum = [2.0, 2.0, 2.0];
+    let clip = [4.0, 4.0, 0.0];
+    let want: Vec<f64> = (0..3)
+        .map(|i| abs[i] + relu[i] + leaky[i] + maximum[i] + minimum[i] + clip[i])
+        .collect();
+    for (got, want) in d.x.iter().zip(&want) {
+        // The terms are summed in the graph's order, not this one's.
+        assert!((got - want).abs() < 1e-12, "{:?} against {want:?}", d.x);
+    }
+    // y takes the gradient of maximum and minimum only where x does not.
+    assert_eq!(d.y, [0.0, 0.0, 1.0]);
+}
+
+static_graph::graph! {
+    /// `stop_gradient` passes the value and stops the gradient; comparisons give masks.
+    pub mod stops {
+        placeholder x: [f64; 4];
+        variable w: [f64; 4] = 0.5;
+        let frozen = stop_gradient(w * w);
+        let masks = (x < w) + 2 * (x <= w) + 4 * (x > w) + 8 * (x >= w) + 16 * (x == w) + 32 * (x != w);
+        let cost = sum(frozen * w) + sum(masks * w);
+        minimize cost;
+    }
+}
+
+#[test]
+fn stop_gradient_stops_and_comparisons_are_masks() {
+    let p = stops::Placeholders {
+        x: [0.25, 0.5, 0.75, f64::NAN],
+    };
+    let v = stops::Variables::default();
+    let values = stops::forward(&p, &v);
+    // x < w, x == w, x > w, and NaN, which compares false except with `!=`.
+    assert_eq!(
+        values.masks,
+        [1.0 + 2.0 + 32.0, 2.0 + 8.0 + 16.0, 4.0 + 8.0 + 32.0, 32.0]
+    );
+    assert_eq!(values.frozen, [0.25; 4]);
+    // d cost / d w = frozen + masks: nothing through `stop_gradient(w * w)` or the masks.
+    let (_, gradients) = stops::backward(&p, &v);
+    let want: Vec<f64> = values.masks.iter().map(|m| m + 0.25).collect();
+    assert_eq!(gradients.w[..], want[..]);
+}
+
+static_graph::graph! {
+    /// Every elementwise op of one input, in f32 (where overflow comes soonest).
+    pub mod edges {
+        placeholder x: [f32; 4];
+        variable scale: f32 = 1.0;
+        let softplus_ = softplus(x);
+        let gelu_ = gelu(x);
+        let log1p_ = log1p(x);
+        let expm1_ = expm1(x);
+        let others = abs(x) + square(x) + sign(x) + leaky_relu(x) + elu(x) + silu(x) + sin(x) + cos(x)
+            + rsqrt(x) + erf(x) + clip(x, -1, 1) + maximum(x, 0) + minimum(x, 0);
+        let cost = scale * (sum(softplus_) + sum(gelu_) + sum(others));
+        minimize cost;
+    }
+}
+
+#[test]
+fn edges_overflow_nowhere_and_nan_goes_through() {
+    let v = edges::Variables::default();
+    let values = edges::forward(
+        &edges::Placeholders {
+            x: [1000.0, -1000.0, 10.0, -10.0],
+        },
+        &v,
+    );
+    // softplus is max(x, 0) + log1p(exp(-|x|)): no overflow at 1000, 0 (not NaN) at -1000.
+    assert_eq!(values.softplus_[..2], [1000.0, 0.0]);
+    // gelu's tails: x itself far right, a tiny negative far left (JAX: -7.6198530e-23).
+    assert_eq!(values.gelu_[2], 10.0);
+    assert!(
+        values.gelu_[3] <= 0.0 && values.gelu_[3] > -1e-20,
+        "{}",
+        values.gelu_[3]
+    );
+    // log1p and expm1 keep their precision near 0, where 1 + x would lose it.
+    let tiny = edges::forward(
+        &edges::Placeholders {
+            x: [1e-10, -1e-10, 0.0, 1e-30],
+        },
+        &v,
+    );
+    assert_eq!(tiny.log1p_, [1e-10, -1e-10, 0.0, 1e-30]);
+    assert_eq!(tiny.expm1_, [1e-10, -1e-10, 0.0, 1e-30]);
+    // NaN in, NaN out, through every op (clip, maximum and minimum included).
+    let nan = edges::forward(&edges::Placeholders { x: [f32::NAN; 4] }, &v);
+    for value in [nan.softplus_, nan.gelu_, nan.log1p_, nan.expm1_, nan.others] {
+        assert!(value.iter().all(|v| v.is_nan()), "{value:?}");
+    }
+}
