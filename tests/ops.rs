@@ -56,6 +56,9 @@ static_graph::graph! {
     }
 }
 
+/// An op's name, value and JAX's, gradients and JAX's.
+type Pair<'a> = (&'a str, &'a [f64], &'a [f64], [&'a [f64]; 2], [&'a [f64]; 2]);
+
 fn assert_relative(what: &str, got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
@@ -66,8 +69,10 @@ fn assert_relative(what: &str, got: &[f64], want: &[f64]) {
 
 #[test]
 fn values_and_gradients_match_jax() {
-    let mut p = every::Placeholders::default();
-    p.w = WEIGHTS;
+    let mut p = every::Placeholders {
+        w: WEIGHTS,
+        ..Default::default()
+    };
     for (name, t) in p.tensors_mut() {
         if name.starts_with("x_") || name.starts_with("a_") {
             t.copy_from_slice(&X);
@@ -117,7 +122,7 @@ fn values_and_gradients_match_jax() {
         assert_relative(name, value, want_value);
         assert_relative(&format!("d {name}"), gradient, want_gradient);
     }
-    let pairs: [(&str, &[f64], &[f64], [&[f64]; 2], [&[f64]; 2]); 3] = [
+    let pairs: [Pair; 3] = [
         (
             "maximum",
             &values.maximum_,
