@@ -56,6 +56,9 @@ static_graph::graph! {
     }
 }
 
+/// An op's name, value and JAX's, gradient and JAX's.
+type Single<'a> = (&'a str, &'a [f64], &'a [f64], &'a [f64], &'a [f64]);
+
 /// An op's name, value and JAX's, gradients and JAX's.
 type Pair<'a> = (&'a str, &'a [f64], &'a [f64], [&'a [f64]; 2], [&'a [f64]; 2]);
 
@@ -83,7 +86,7 @@ fn values_and_gradients_match_jax() {
     let v = every::Variables::default();
     let values = every::forward(&p, &v);
     let adjoints = every::adjoints(&p, &v);
-    let checks: [(&str, &[f64], &[f64], &[f64], &[f64]); 15] = [
+    let checks: [Single; 15] = [
         ("abs", &values.abs_, &ABS, &adjoints.x_abs, &D_ABS),
         ("square", &values.square_, &SQUARE, &adjoints.x_square, &D_SQUARE),
         (
