@@ -321,7 +321,7 @@ impl<'a> Generator<'a> {
             }
             Op::Softmax if !ad.is_empty() => unary("softmax({a})"),
             Op::LogSoftmax if !ad.is_empty() => unary("log_softmax({a})"),
-            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) if !ad.is_empty() => {
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::LogSumExp(_) if !ad.is_empty() => {
                 let f = op.call()?.name;
                 let mut dims = ad.to_vec();
                 if ad.len() >= 2 && self.rng.below(3) == 0 {
@@ -348,7 +348,9 @@ impl<'a> Generator<'a> {
                 dims.pop();
                 Some((format!("{f}({an}, axis = -1)"), dims))
             }
-            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => Some((format!("sum({an})"), vec![])),
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::LogSumExp(_) => {
+                Some((format!("sum({an})"), vec![]))
+            }
             Op::Transpose(_) if ad.len() == 2 && self.rng.below(2) == 0 => {
                 Some((format!("transpose({an})"), vec![ad[1], ad[0]]))
             }

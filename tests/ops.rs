@@ -29,6 +29,8 @@ static_graph::graph! {
         placeholder b_minimum: [f64; 9];
         placeholder a_select: [f64; 9];
         placeholder b_select: [f64; 9];
+        placeholder x_logsumexp: [f64; 9];
+        placeholder x_logsumexp_rows: [f64; 9];
         variable scale: f64 = 1.0;
         let abs_ = abs(x_abs);
         let square_ = square(x_square);
@@ -48,10 +50,13 @@ static_graph::graph! {
         let maximum_ = maximum(a_maximum, b_maximum);
         let minimum_ = minimum(a_minimum, b_minimum);
         let select_ = select(a_select > b_select, a_select * 2, b_select);
+        let logsumexp_ = logsumexp(x_logsumexp);
+        let logsumexp_rows_ = logsumexp(reshape(x_logsumexp_rows, [3, 3]), axis = 1);
         let cost = scale * (sum(abs_ * w) + sum(square_ * w) + sum(softplus_ * w) + sum(leaky_relu_ * w)
             + sum(leaky_relu_alpha_ * w) + sum(elu_ * w) + sum(gelu_ * w) + sum(silu_ * w) + sum(log1p_ * w)
             + sum(expm1_ * w) + sum(sin_ * w) + sum(cos_ * w) + sum(rsqrt_ * w) + sum(erf_ * w) + sum(clip_ * w)
-            + sum(maximum_ * w) + sum(minimum_ * w) + sum(select_ * w));
+            + sum(maximum_ * w) + sum(minimum_ * w) + sum(select_ * w)
+            + logsumexp_ * w[0] + sum(logsumexp_rows_ * w[..3]));
         minimize cost;
     }
 }
@@ -148,6 +153,10 @@ fn values_and_gradients_match_jax() {
             [&D_SELECT_A, &D_SELECT_B],
         ),
     ];
+    assert_relative("logsumexp", &[values.logsumexp_], &LOGSUMEXP);
+    assert_relative("d logsumexp", &adjoints.x_logsumexp, &D_LOGSUMEXP);
+    assert_relative("logsumexp rows", &values.logsumexp_rows_, &LOGSUMEXP_ROWS);
+    assert_relative("d logsumexp rows", &adjoints.x_logsumexp_rows, &D_LOGSUMEXP_ROWS);
     for (name, value, want_value, gradients, want_gradients) in pairs {
         assert_relative(name, value, want_value);
         assert_relative(&format!("d {name} / d a"), gradients[0], want_gradients[0]);
@@ -232,12 +241,13 @@ static_graph::graph! {
         placeholder x: [f32; 4];
         variable scale: f32 = 1.0;
         let softplus_ = softplus(x);
+        let logsumexp_ = logsumexp(x);
         let gelu_ = gelu(x);
         let log1p_ = log1p(x);
         let expm1_ = expm1(x);
         let others = abs(x) + square(x) + sign(x) + leaky_relu(x) + elu(x) + silu(x) + sin(x) + cos(x)
             + rsqrt(x) + erf(x) + clip(x, -1, 1) + maximum(x, 0) + minimum(x, 0);
-        let cost = scale * (sum(softplus_) + sum(gelu_) + sum(others));
+        let cost = scale * (sum(softplus_) + sum(gelu_) + sum(others) + logsumexp_);
         minimize cost;
     }
 }
@@ -269,9 +279,18 @@ fn edges_overflow_nowhere_and_nan_goes_through() {
     );
     assert_eq!(tiny.log1p_, [1e-10, -1e-10, 0.0, 1e-30]);
     assert_eq!(tiny.expm1_, [1e-10, -1e-10, 0.0, 1e-30]);
+    // logsumexp: no overflow at 1000; -inf entries count for nothing; all -inf is -inf; +inf
+    // is +inf.
+    assert_eq!(values.logsumexp_, 1000.0);
+    let lse = |x: [f32; 4]| edges::forward(&edges::Placeholders { x }, &v).logsumexp_;
+    let inf = f32::INFINITY;
+    assert_eq!(lse([0.0, -inf, -inf, -inf]), 0.0);
+    assert_eq!(lse([-inf; 4]), -inf);
+    assert_eq!(lse([1.0, inf, 0.0, -inf]), inf);
     // NaN in, NaN out, through every op (clip, maximum and minimum included).
     let nan = edges::forward(&edges::Placeholders { x: [f32::NAN; 4] }, &v);
     for value in [nan.softplus_, nan.gelu_, nan.log1p_, nan.expm1_, nan.others] {
         assert!(value.iter().all(|v| v.is_nan()), "{value:?}");
     }
+    assert!(nan.logsumexp_.is_nan());
 }

@@ -56,6 +56,14 @@ for name, f in unary.items():
     value, grad = jax.value_and_grad(lambda v: jnp.sum(f(v) * weights))(x)
     show(name, f(x))
     show("d_" + name, grad)
+# logsumexp over the whole vector, and over the rows of it as a [3, 3] matrix.
+for name, f in {
+    "logsumexp": lambda v: jax.scipy.special.logsumexp(v),
+    "logsumexp_rows": lambda v: jax.scipy.special.logsumexp(v.reshape(3, 3), axis=1),
+}.items():
+    w = weights[: np.size(f(x))]
+    show(name, f(x))
+    show("d_" + name, jax.grad(lambda v: jnp.sum(f(v) * w))(x))
 for name, f in binary.items():
     dx, dy = jax.grad(lambda a, b: jnp.sum(f(a, b) * weights), argnums=(0, 1))(x, y)
     show(name, f(x, y))

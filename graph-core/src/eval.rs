@@ -97,6 +97,20 @@ impl Evaluator<'_> {
                 let count = axes.count(operand(0)).eval(self.named);
                 self.reduce(graph.op(id), x[0], &index, self.len(shape), count)
             }
+            Op::LogSumExp(axes) => {
+                // Shifted by each slice's maximum where it is finite (by 0 where it is not, so
+                // a slice of -inf gives -inf and one with +inf gives +inf).
+                let index = IndexMap::reduction(operand(0), axes);
+                let len = self.len(shape);
+                let max = self.reduce(&Op::Max(axes), x[0], &index, len, 1);
+                let shift: Vec<f64> = max.iter().map(|&m| if m.is_finite() { m } else { 0.0 }).collect();
+                let mut sums = vec![0.0; len];
+                for (i, &v) in x[0].iter().enumerate() {
+                    let slot = index.apply(i, self.named);
+                    sums[slot] += (v - shift[slot]).exp();
+                }
+                sums.iter().zip(&shift).map(|(s, c)| s.ln() + c).collect()
+            }
             Op::SumTo => self.reduce(
                 &Op::Sum(Axes::All),
                 x[0],
@@ -278,6 +292,9 @@ pub fn scalar(op: &Op, x: &[f64]) -> f64 {
             unreachable!("a leaf is not computed")
         }
         Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy | Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => {
+            unreachable!("{op} is not elementwise arithmetic")
+        }
+        Op::LogSumExp(_) => {
             unreachable!("{op} is not elementwise arithmetic")
         }
         Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Transpose(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => {

@@ -113,7 +113,7 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
             let t = |(s, _): &(String, u8), flag: bool| if flag { format!("transpose({s})") } else { s.clone() };
             (format!("matmul({}, {})", t(&args[0], ta), t(&args[1], tb)), 3)
         }
-        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => {
+        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) | Op::LogSumExp(axes) => {
             let operand_rank = graph.shape(graph.operands(id)[0]).rank();
             match axes {
                 Axes::Set(_) if (0..operand_rank).any(|k| !axes.folds(k)) => {

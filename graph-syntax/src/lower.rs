@@ -593,7 +593,7 @@ impl Lowering {
         match op {
             Op::Add | Op::Sub | Op::Mul | Op::Div => g.binary(op, x[0], x[1], loc),
             Op::MatMul { .. } => self.matmul(x, loc),
-            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) => g.push(op.with_axes(axes), x, loc),
+            Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::LogSumExp(_) => g.push(op.with_axes(axes), x, loc),
             Op::Exp | Op::Log | Op::Sqrt | Op::Tanh | Op::Sigmoid | Op::Relu => g.push(op, x, loc),
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => g.push(op, x, loc),
             Op::Abs | Op::Square | Op::Sign | Op::Softplus | Op::LeakyRelu(_) | Op::Elu | Op::Gelu | Op::Silu => {

@@ -243,6 +243,15 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
             let spread = spread(g, grad, operands[0], axes)?;
             one(g.binary(Op::Mul, spread, mask, loc)?)
         }
+        Op::LogSumExp(axes) => {
+            // d logsumexp(a) = g * exp(a - y): the softmax over the slice, never overflowing.
+            let a = operands[0];
+            let spread_grad = spread(g, grad, a, axes)?;
+            let spread_y = spread(g, node, a, axes)?;
+            let shifted = g.binary(Op::Sub, a, spread_y, loc)?;
+            let weights = g.push(Op::Exp, &[shifted], loc)?;
+            one(g.binary(Op::Mul, spread_grad, weights, loc)?)
+        }
         Op::Broadcast => {
             let shape = g.shape(operands[0]).clone();
             one(g.sum_to(grad, &shape, loc)?)

@@ -55,7 +55,9 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
             }
             Ok(a.without_axis(a.rank() - 1))
         }
-        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) => reduced(op, *axes, a, describe),
+        Op::Sum(axes) | Op::Mean(axes) | Op::Max(axes) | Op::Min(axes) | Op::LogSumExp(axes) => {
+            reduced(op, *axes, a, describe)
+        }
         Op::ExtremeMask { axes, .. } => reduced(op, *axes, a, describe).map(|_| a.clone()),
         Op::MatMul { ta, tb, fold: false } => matmul(a, *ta, operands[1], *tb, describe),
         Op::MatMul { ta, tb, fold: true } => folded_matmul(a, *ta, operands[1], *tb, describe),

@@ -279,7 +279,9 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
         Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Literal(_) => {
             unreachable!("leaves are read, not computed")
         }
-        Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => unreachable!("legalised before emission"),
+        Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy | Op::LogSumExp(_) => {
+            unreachable!("legalised before emission")
+        }
         // The mask of a single element: it is its own extreme, unless it is NaN (0 / 0).
         Op::ExtremeMask { .. } => {
             let (a, unit, nan) = (

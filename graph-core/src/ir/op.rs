@@ -348,6 +348,9 @@ pub enum Op {
     Select,
     /// The value of `a`, through which no gradient flows.
     StopGradient,
+    /// `log(sum(exp(a)))` over some axes, computed stably (legalised after autodiff, like
+    /// `softmax`).
+    LogSumExp(Axes),
     /// For each slice along the axes, `1 / k` at each of its `k` entries equal to the slice's
     /// maximum (minimum, if `min`), 0 elsewhere, and NaN across a slice whose extreme is NaN:
     /// routes the gradient of `max` (`min`), split evenly among ties, as TensorFlow's
@@ -407,7 +410,7 @@ pub enum Op {
 }
 
 /// How many kinds of [`Op`] there are: one per variant, numbered by [`Op::ordinal`].
-pub const OP_KINDS: usize = 55;
+pub const OP_KINDS: usize = 56;
 
 impl Op {
     /// One op of every kind (parameters chosen as examples), in [`Op::ordinal`] order: the one
@@ -486,6 +489,7 @@ impl Op {
         Op::Compare(Cmp::Less),
         Op::Select,
         Op::StopGradient,
+        Op::LogSumExp(Axes::All),
     ];
 
     /// The kind's number, `0..OP_KINDS`: its place in [`Op::EVERY`].
@@ -546,6 +550,7 @@ impl Op {
             Op::Compare(_) => 52,
             Op::Select => 53,
             Op::StopGradient => 54,
+            Op::LogSumExp(_) => 55,
         }
     }
 
@@ -560,6 +565,7 @@ impl Op {
             Op::Log1p | Op::Expm1 | Op::Sin | Op::Cos | Op::Rsqrt | Op::Erf | Op::Clip(..) | Op::StopGradient => 1,
             Op::Maximum | Op::Minimum | Op::Compare(_) => 2,
             Op::Select => 3,
+            Op::LogSumExp(_) => 1,
             Op::Reshape | Op::Slice(_) | Op::Pad(_) => 1,
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => 1,
         }
@@ -635,6 +641,7 @@ impl Op {
             Op::Clip(..) => call("clip", 3, false),
             Op::Select => call("select", 3, false),
             Op::StopGradient => call("stop_gradient", 1, false),
+            Op::LogSumExp(_) => call("logsumexp", 1, true),
             // Written as operators: `a < b`.
             Op::Compare(_) => None,
             Op::Slice(_) | Op::Pad(_) => None,
@@ -649,6 +656,7 @@ impl Op {
             Op::Mean(_) => Op::Mean(axes),
             Op::Max(_) => Op::Max(axes),
             Op::Min(_) => Op::Min(axes),
+            Op::LogSumExp(_) => Op::LogSumExp(axes),
             Op::ExtremeMask { min, .. } => Op::ExtremeMask { axes, min },
             op => op,
         }
@@ -681,6 +689,7 @@ impl Op {
             Op::Softmax | Op::LogSoftmax | Op::SoftmaxCrossEntropy => false,
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::SumTo => false,
             Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Pad(_) | Op::Concat(_) => false,
+            Op::LogSumExp(_) => false,
         }
     }
 
@@ -722,7 +731,7 @@ impl Op {
                 size.factor as u64,
                 u64::from(u32::from_le_bytes(size.powers)),
             ),
-            Op::Sum(a) | Op::Mean(a) | Op::Max(a) | Op::Min(a) => (self.name(), axes(a), 0),
+            Op::Sum(a) | Op::Mean(a) | Op::Max(a) | Op::Min(a) | Op::LogSumExp(a) => (self.name(), axes(a), 0),
             Op::ExtremeMask { axes: a, min } => (self.name(), axes(a), u64::from(*min)),
             Op::Expand(k) => (self.name(), *k as u64, 0),
             Op::MatMul { ta, tb, fold } => (self.name(), u64::from(*ta) | u64::from(*fold) << 1, u64::from(*tb)),
@@ -801,6 +810,7 @@ impl Op {
             Op::Compare(_) => "compare",
             Op::Select => "select",
             Op::StopGradient => "stop_gradient",
+            Op::LogSumExp(_) => "logsumexp",
             Op::Softmax => "softmax",
             Op::Sum(_) => "sum",
             Op::Mean(_) => "mean",
@@ -822,6 +832,7 @@ impl fmt::Display for Op {
             | Op::Mean(axes @ Axes::Set(_))
             | Op::Max(axes @ Axes::Set(_))
             | Op::Min(axes @ Axes::Set(_))
+            | Op::LogSumExp(axes @ Axes::Set(_))
             | Op::ExtremeMask {
                 axes: axes @ Axes::Set(_),
                 ..

@@ -1,12 +1,12 @@
 //! Legalisation: rewrites the ops that exist for differentiation (`softmax`, `log_softmax`,
-//! `softmax_cross_entropy`) into the primitives the emitter fuses (`max`, `exp`, `log`,
+//! `softmax_cross_entropy`, `logsumexp`) into the primitives the emitter fuses (`max`, `exp`, `log`,
 //! `sum`, elementwise arithmetic).
 //!
 //! It runs after autodiff, so the max shift is never differentiated: these stay high-level
 //! nodes, with one gradient rule each, for as long as gradients are made.
 
 use crate::diag::Diagnostic;
-use crate::ir::{Axes, Graph, NodeId, Op};
+use crate::ir::{Axes, Cmp, Graph, NodeId, Op};
 
 /// Expands every such op in `graph` in place; each keeps its id, name and users.
 pub fn legalize(graph: &mut Graph) -> Result<(), Diagnostic> {
@@ -17,7 +17,40 @@ pub fn legalize(graph: &mut Graph) -> Result<(), Diagnostic> {
     for id in all(graph, |op| matches!(op, Op::Softmax | Op::LogSoftmax)) {
         graph.in_context_of(id, |g| softmax(g, id))?;
     }
+    for id in all(graph, |op| matches!(op, Op::LogSumExp(_))) {
+        graph.in_context_of(id, |g| logsumexp(g, id))?;
+    }
     Ok(())
+}
+
+/// `y = logsumexp(x)` over `axes` becomes `log(sum(exp(x - shift))) + shift`, the shift each
+/// slice's maximum where it is finite and 0 where it is not (so a slice of `-inf` gives
+/// `-inf`, one holding `+inf` gives `+inf`, and a NaN stays).
+fn logsumexp(g: &mut Graph, y: NodeId) -> Result<(), Diagnostic> {
+    let Op::LogSumExp(axes) = *g.op(y) else {
+        unreachable!("{y} is a logsumexp")
+    };
+    let x = g.operands(y)[0];
+    let loc = g.node(y).loc;
+    let max = g.push(Op::Max(axes), &[x], loc)?;
+    let (inf, minus_inf) = (g.constant(f64::INFINITY, loc), g.constant(f64::NEG_INFINITY, loc));
+    let below = g.binary(Op::Compare(Cmp::Less), max, inf, loc)?;
+    let above = g.binary(Op::Compare(Cmp::Greater), max, minus_inf, loc)?;
+    let finite = g.binary(Op::Mul, below, above, loc)?;
+    let zero = g.constant(0.0, loc);
+    let shift = g.select(finite, max, zero, loc)?;
+    let shape = g.shape(x).clone();
+    let spread = match axes {
+        Axes::All => g.broadcast_to(shift, &shape, loc)?,
+        Axes::Set(set) => set
+            .iter()
+            .try_fold(shift, |s, k| g.expand(s, k, shape.dims()[k], loc))?,
+    };
+    let shifted = g.binary(Op::Sub, x, spread, loc)?;
+    let exp = g.push(Op::Exp, &[shifted], loc)?;
+    let total = g.push(Op::Sum(axes), &[exp], loc)?;
+    let log_total = g.push(Op::Log, &[total], loc)?;
+    g.rewrite(y, Op::Add, &[log_total, shift])
 }
 
 fn all(graph: &Graph, wanted: impl Fn(&Op) -> bool) -> Vec<NodeId> {
