@@ -134,6 +134,7 @@
 //! | `a[2]`, `a[-1]`, `a[.., 1..3]`, `a[..5, 0]`, `a[1..=2]` | per axis in order, a constant index (the axis goes; negative counts from the end) or a Rust range (the axis stays, shorter); missing trailing axes are taken whole; a named axis only whole (`..`) | `d_a`: zeros of `a`'s shape with `g` at the indexed places |
 //! | `sum(a)`, `mean(a)`, `max(a)`, `min(a)` | scalar | `d_a = g` (`g / n` for `mean`) repeated; for `max` and `min`, `g * (a == y) / count(a == y)`: split evenly among tied extremes, as TensorFlow's |
 //! | `sum(a, axis = k)`, `mean(a, axis = k)`, `max(a, axis = k)`, `min(a, axis = k)` | axis `k` goes (`-1` is the last) | as above, along axis `k` |
+//! | `logsumexp(a)`, `logsumexp(a, axis = k)` (with `axis = (0, 2)` and `keepdims` as below) | as `sum` | `d_a = g * exp(a - y)`: the softmax over each slice |
 //! | the same with `axis = (0, 2)` | each listed axis goes | as above, over all the listed axes at once: the ties of a `max` are counted across the whole slice |
 //! | the same with `keepdims = true` | the reduced axes stay, with length 1, so the result broadcasts against `a` (`x - mean(x, axis = -1, keepdims = true)`) | as above; the length-1 axes are a view, nothing is copied |
 //!
@@ -168,6 +169,7 @@
 //! | `keepdims = true`, `reshape`, `transpose`, indexing, `concat` | the same values, moved: no numerics of their own |
 //! | `softplus(1000)`, `softplus(-1000)` | `1000` and `0`, in f32 too (no overflow) |
 //! | `gelu` far from 0 | `gelu(10) = 10`, `gelu(-10)` a tiny negative number |
+//! | `logsumexp` of `[1000, ...]`, of `-inf` entries, of all `-inf`, with `+inf` | no overflow (shifted by the slice's maximum); `-inf` entries count for nothing; `-inf`; `+inf` |
 //! | `log1p(1e-10)`, `expm1(1e-10)` | `1e-10`: exact near 0, where `log(1 + x)` loses the digits |
 //! | kinks and ties | `abs` and `relu` 0 at 0, `leaky_relu` `alpha` at 0, `maximum`/`minimum` the first operand at a tie, `clip` 1 on a bound |
 //! | `matmul` with an infinite or NaN entry | IEEE sums of products: an `inf` times `0` is NaN, and a NaN reaches every output that reads its row or column |
