@@ -3,59 +3,45 @@
 //! (`tools/shapes_reference.py`), in float64 to 1e-9 relative, and in float32 to float32
 //! rounding (1e-5 of each tensor's largest entry).
 
+mod common;
+
+use common::assert_relative;
+
 include!("reference/shapes.rs");
 
-static_graph::graph! {
-    /// One attention block: the graph `tools/shapes_reference.py` writes in JAX.
-    pub mod block {
-        placeholder x: [f64; batch, 4, 6];
-        variable wq: [f64; 6, 6];
-        variable wk: [f64; 6, 6];
-        variable wv: [f64; 6, 6];
-        variable gain: [f64; 6];
-        let q = matmul(x, wq);
-        let k = matmul(x, wk);
-        let v = matmul(x, wv);
-        let scores = softmax(matmul(q, transpose(k, axes = (0, 2, 1))) * 0.4);
-        let h = matmul(scores, v) + x;
-        let mu = mean(h, axis = -1, keepdims = true);
-        let centred = h - mu;
-        let var = mean(centred * centred, axis = -1, keepdims = true);
-        let normed = centred / sqrt(var + 0.001) * gain;
-        let first = normed[.., 0];
-        let pairs = reshape(normed, [batch, 4, 3, 2]);
-        let joined = concat(first, normed[.., -1, 1..4], axis = 1);
-        let spread = max(pairs, axis = (1, 3)) - min(pairs, axis = (1, 3));
-        let cost = mean(joined * joined) + sum(spread, axis = (0, 1));
-        minimize cost;
-    }
+/// The graph `tools/shapes_reference.py` writes in JAX, as module `$name` in float type `$float`.
+macro_rules! attention_block {
+    ($name:ident, $float:ident, $doc:literal) => {
+        static_graph::graph! {
+            #[doc = $doc]
+            pub mod $name {
+                placeholder x: [$float; batch, 4, 6];
+                variable wq: [$float; 6, 6];
+                variable wk: [$float; 6, 6];
+                variable wv: [$float; 6, 6];
+                variable gain: [$float; 6];
+                let q = matmul(x, wq);
+                let k = matmul(x, wk);
+                let v = matmul(x, wv);
+                let scores = softmax(matmul(q, transpose(k, axes = (0, 2, 1))) * 0.4);
+                let h = matmul(scores, v) + x;
+                let mu = mean(h, axis = -1, keepdims = true);
+                let centred = h - mu;
+                let var = mean(centred * centred, axis = -1, keepdims = true);
+                let normed = centred / sqrt(var + 0.001) * gain;
+                let first = normed[.., 0];
+                let pairs = reshape(normed, [batch, 4, 3, 2]);
+                let joined = concat(first, normed[.., -1, 1..4], axis = 1);
+                let spread = max(pairs, axis = (1, 3)) - min(pairs, axis = (1, 3));
+                let cost = mean(joined * joined) + sum(spread, axis = (0, 1));
+                minimize cost;
+            }
+        }
+    };
 }
 
-static_graph::graph! {
-    /// `block` in f32.
-    pub mod block32 {
-        placeholder x: [f32; batch, 4, 6];
-        variable wq: [f32; 6, 6];
-        variable wk: [f32; 6, 6];
-        variable wv: [f32; 6, 6];
-        variable gain: [f32; 6];
-        let q = matmul(x, wq);
-        let k = matmul(x, wk);
-        let v = matmul(x, wv);
-        let scores = softmax(matmul(q, transpose(k, axes = (0, 2, 1))) * 0.4);
-        let h = matmul(scores, v) + x;
-        let mu = mean(h, axis = -1, keepdims = true);
-        let centred = h - mu;
-        let var = mean(centred * centred, axis = -1, keepdims = true);
-        let normed = centred / sqrt(var + 0.001) * gain;
-        let first = normed[.., 0];
-        let pairs = reshape(normed, [batch, 4, 3, 2]);
-        let joined = concat(first, normed[.., -1, 1..4], axis = 1);
-        let spread = max(pairs, axis = (1, 3)) - min(pairs, axis = (1, 3));
-        let cost = mean(joined * joined) + sum(spread, axis = (0, 1));
-        minimize cost;
-    }
-}
+attention_block!(block, f64, "One attention block, in f64.");
+attention_block!(block32, f32, "One attention block, in f32.");
 
 /// Element `i` of a tensor with offset `c`: `sin(0.7 i + c) * scale`, as the script fills it
 /// (in f64, then rounded once for an f32 tensor).
@@ -74,14 +60,6 @@ fn assert_f32(what: &str, got: &[f32], want: &[f32]) {
             error < 1e-5,
             "{what}[{i}]: got {g}, JAX {w} (error {error:e} of the largest entry)"
         );
-    }
-}
-
-fn assert_relative(what: &str, got: &[f64], want: &[f64]) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        let error = (g - w).abs() / w.abs().max(1e-3);
-        assert!(error < 1e-9, "{what}[{i}]: got {g}, JAX {w} (relative error {error:e})");
     }
 }
 

@@ -2,6 +2,10 @@
 //! gradients against JAX in float64 (`tools/ops_reference.py`) to 1e-9 relative, and
 //! TensorFlow's conventions at kinks and ties, exactly.
 
+mod common;
+
+use common::assert_relative;
+
 include!("reference/ops.rs");
 
 static_graph::graph! {
@@ -66,14 +70,6 @@ type Single<'a> = (&'a str, &'a [f64], &'a [f64], &'a [f64], &'a [f64]);
 
 /// An op's name, value and JAX's, gradients and JAX's.
 type Pair<'a> = (&'a str, &'a [f64], &'a [f64], [&'a [f64]; 2], [&'a [f64]; 2]);
-
-fn assert_relative(what: &str, got: &[f64], want: &[f64]) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        let error = (g - w).abs() / w.abs().max(1e-3);
-        assert!(error < 1e-9, "{what}[{i}]: got {g}, JAX {w} (relative error {error:e})");
-    }
-}
 
 #[test]
 fn values_and_gradients_match_jax() {

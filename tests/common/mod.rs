@@ -92,6 +92,19 @@ macro_rules! check {
     };
 }
 
+/// Each of `got` within 1e-9 of `want`, relative to `want` (or to 1e-3 for smaller values):
+/// agreement with a reference computed in f64 by another system (JAX).
+pub fn assert_relative(what: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let error = (g - w).abs() / w.abs().max(1e-3);
+        assert!(
+            error < 1e-9,
+            "{what}[{i}]: got {g}, reference {w} (relative error {error:e})"
+        );
+    }
+}
+
 /// Named flat tensors, as `tensors()` gives them, owned.
 pub type Tensors = Vec<(String, Vec<f64>)>;
 
