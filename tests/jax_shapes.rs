@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::assert_relative;
+use common::{assert_f32, assert_relative};
 
 include!("reference/shapes.rs");
 
@@ -48,18 +48,6 @@ attention_block!(block32, f32, "One attention block, in f32.");
 fn fill<F: Copy>(values: &mut [F], offset: f64, scale: f64, round: fn(f64) -> F) {
     for (i, v) in values.iter_mut().enumerate() {
         *v = round((0.7 * i as f64 + offset).sin() * scale);
-    }
-}
-
-fn assert_f32(what: &str, got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    let largest = want.iter().fold(0.0f32, |m, w| m.max(w.abs()));
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        let error = (g - w).abs() / largest;
-        assert!(
-            error < 1e-5,
-            "{what}[{i}]: got {g}, JAX {w} (error {error:e} of the largest entry)"
-        );
     }
 }
 

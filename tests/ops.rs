@@ -4,72 +4,150 @@
 
 mod common;
 
-use common::assert_relative;
+use common::{assert_f32, assert_relative};
 
-include!("reference/ops.rs");
-
-static_graph::graph! {
-    /// Each op on its own copy of the inputs, so each copy's adjoint is that op's gradient.
-    pub mod every {
-        placeholder w: [f64; 9];
-        placeholder x_abs: [f64; 9];
-        placeholder x_square: [f64; 9];
-        placeholder x_softplus: [f64; 9];
-        placeholder x_leaky_relu: [f64; 9];
-        placeholder x_leaky_relu_alpha: [f64; 9];
-        placeholder x_elu: [f64; 9];
-        placeholder x_gelu: [f64; 9];
-        placeholder x_silu: [f64; 9];
-        placeholder x_log1p: [f64; 9];
-        placeholder x_expm1: [f64; 9];
-        placeholder x_sin: [f64; 9];
-        placeholder x_cos: [f64; 9];
-        placeholder x_rsqrt: [f64; 9];
-        placeholder x_erf: [f64; 9];
-        placeholder x_clip: [f64; 9];
-        placeholder a_maximum: [f64; 9];
-        placeholder b_maximum: [f64; 9];
-        placeholder a_minimum: [f64; 9];
-        placeholder b_minimum: [f64; 9];
-        placeholder a_select: [f64; 9];
-        placeholder b_select: [f64; 9];
-        placeholder x_logsumexp: [f64; 9];
-        placeholder x_logsumexp_rows: [f64; 9];
-        variable scale: f64 = 1.0;
-        let abs_ = abs(x_abs);
-        let square_ = square(x_square);
-        let softplus_ = softplus(x_softplus);
-        let leaky_relu_ = leaky_relu(x_leaky_relu);
-        let leaky_relu_alpha_ = leaky_relu(x_leaky_relu_alpha, alpha = 0.05);
-        let elu_ = elu(x_elu);
-        let gelu_ = gelu(x_gelu);
-        let silu_ = silu(x_silu);
-        let log1p_ = log1p(x_log1p * x_log1p);
-        let expm1_ = expm1(x_expm1);
-        let sin_ = sin(x_sin);
-        let cos_ = cos(x_cos);
-        let rsqrt_ = rsqrt(x_rsqrt * x_rsqrt + 0.5);
-        let erf_ = erf(x_erf);
-        let clip_ = clip(x_clip, -1, 1.5);
-        let maximum_ = maximum(a_maximum, b_maximum);
-        let minimum_ = minimum(a_minimum, b_minimum);
-        let select_ = select(a_select > b_select, a_select * 2, b_select);
-        let logsumexp_ = logsumexp(x_logsumexp);
-        let logsumexp_rows_ = logsumexp(reshape(x_logsumexp_rows, [3, 3]), axis = 1);
-        let cost = scale * (sum(abs_ * w) + sum(square_ * w) + sum(softplus_ * w) + sum(leaky_relu_ * w)
-            + sum(leaky_relu_alpha_ * w) + sum(elu_ * w) + sum(gelu_ * w) + sum(silu_ * w) + sum(log1p_ * w)
-            + sum(expm1_ * w) + sum(sin_ * w) + sum(cos_ * w) + sum(rsqrt_ * w) + sum(erf_ * w) + sum(clip_ * w)
-            + sum(maximum_ * w) + sum(minimum_ * w) + sum(select_ * w)
-            + logsumexp_ * w[0] + sum(logsumexp_rows_ * w[..3]));
-        minimize cost;
-    }
+/// JAX's numbers (a value near ln 2 is JAX's `log1p`, not the constant).
+#[allow(clippy::approx_constant)]
+mod reference {
+    include!("reference/ops.rs");
 }
+use reference::*;
+
+/// Each op on its own copy of the inputs, so each copy's adjoint is that op's gradient: module
+/// `$name` in float type `$float`.
+macro_rules! every_op {
+    ($name:ident, $float:ident) => {
+        static_graph::graph! {
+            /// Each op on its own copy of the inputs, so each copy's adjoint is that op's gradient.
+            pub mod $name {
+                placeholder w: [$float; 9];
+                placeholder x_abs: [$float; 9];
+                placeholder x_square: [$float; 9];
+                placeholder x_softplus: [$float; 9];
+                placeholder x_leaky_relu: [$float; 9];
+                placeholder x_leaky_relu_alpha: [$float; 9];
+                placeholder x_elu: [$float; 9];
+                placeholder x_gelu: [$float; 9];
+                placeholder x_silu: [$float; 9];
+                placeholder x_log1p: [$float; 9];
+                placeholder x_expm1: [$float; 9];
+                placeholder x_sin: [$float; 9];
+                placeholder x_cos: [$float; 9];
+                placeholder x_rsqrt: [$float; 9];
+                placeholder x_erf: [$float; 9];
+                placeholder x_clip: [$float; 9];
+                placeholder a_maximum: [$float; 9];
+                placeholder b_maximum: [$float; 9];
+                placeholder a_minimum: [$float; 9];
+                placeholder b_minimum: [$float; 9];
+                placeholder a_select: [$float; 9];
+                placeholder b_select: [$float; 9];
+                placeholder x_logsumexp: [$float; 9];
+                placeholder x_logsumexp_rows: [$float; 9];
+                variable scale: $float = 1.0;
+                let abs_ = abs(x_abs);
+                let square_ = square(x_square);
+                let softplus_ = softplus(x_softplus);
+                let leaky_relu_ = leaky_relu(x_leaky_relu);
+                let leaky_relu_alpha_ = leaky_relu(x_leaky_relu_alpha, alpha = 0.05);
+                let elu_ = elu(x_elu);
+                let gelu_ = gelu(x_gelu);
+                let silu_ = silu(x_silu);
+                let log1p_ = log1p(x_log1p * x_log1p);
+                let expm1_ = expm1(x_expm1);
+                let sin_ = sin(x_sin);
+                let cos_ = cos(x_cos);
+                let rsqrt_ = rsqrt(x_rsqrt * x_rsqrt + 0.5);
+                let erf_ = erf(x_erf);
+                let clip_ = clip(x_clip, -1, 1.5);
+                let maximum_ = maximum(a_maximum, b_maximum);
+                let minimum_ = minimum(a_minimum, b_minimum);
+                let select_ = select(a_select > b_select, a_select * 2, b_select);
+                let logsumexp_ = logsumexp(x_logsumexp);
+                let logsumexp_rows_ = logsumexp(reshape(x_logsumexp_rows, [3, 3]), axis = 1);
+                let cost = scale * (sum(abs_ * w) + sum(square_ * w) + sum(softplus_ * w) + sum(leaky_relu_ * w)
+                    + sum(leaky_relu_alpha_ * w) + sum(elu_ * w) + sum(gelu_ * w) + sum(silu_ * w) + sum(log1p_ * w)
+                    + sum(expm1_ * w) + sum(sin_ * w) + sum(cos_ * w) + sum(rsqrt_ * w) + sum(erf_ * w) + sum(clip_ * w)
+                    + sum(maximum_ * w) + sum(minimum_ * w) + sum(select_ * w)
+                    + logsumexp_ * w[0] + sum(logsumexp_rows_ * w[..3]));
+                minimize cost;
+            }
+        }
+    };
+}
+
+every_op!(every, f64);
+every_op!(every32, f32);
+
+/// An op's name, value and JAX's, gradient and JAX's, in f32.
+type Single32<'a> = (&'a str, &'a [f32], &'a [f32], &'a [f32], &'a [f32]);
 
 /// An op's name, value and JAX's, gradient and JAX's.
 type Single<'a> = (&'a str, &'a [f64], &'a [f64], &'a [f64], &'a [f64]);
 
 /// An op's name, value and JAX's, gradients and JAX's.
 type Pair<'a> = (&'a str, &'a [f64], &'a [f64], [&'a [f64]; 2], [&'a [f64]; 2]);
+
+#[test]
+fn in_f32_values_and_gradients_match_jax_to_f32_rounding() {
+    let mut p = every32::Placeholders {
+        w: WEIGHTS.map(|w| w as f32),
+        ..Default::default()
+    };
+    for (name, t) in p.tensors_mut() {
+        if name.starts_with("x_") {
+            t.copy_from_slice(&X.map(|x| x as f32));
+        }
+    }
+    let v = every32::Variables::default();
+    let values = every32::forward(&p, &v);
+    let adjoints = every32::adjoints(&p, &v);
+    let checks: [Single32; 15] = [
+        ("abs", &values.abs_, &ABS_F32, &adjoints.x_abs, &D_ABS_F32),
+        (
+            "square",
+            &values.square_,
+            &SQUARE_F32,
+            &adjoints.x_square,
+            &D_SQUARE_F32,
+        ),
+        (
+            "softplus",
+            &values.softplus_,
+            &SOFTPLUS_F32,
+            &adjoints.x_softplus,
+            &D_SOFTPLUS_F32,
+        ),
+        (
+            "leaky_relu",
+            &values.leaky_relu_,
+            &LEAKY_RELU_F32,
+            &adjoints.x_leaky_relu,
+            &D_LEAKY_RELU_F32,
+        ),
+        (
+            "leaky_relu alpha",
+            &values.leaky_relu_alpha_,
+            &LEAKY_RELU_ALPHA_F32,
+            &adjoints.x_leaky_relu_alpha,
+            &D_LEAKY_RELU_ALPHA_F32,
+        ),
+        ("elu", &values.elu_, &ELU_F32, &adjoints.x_elu, &D_ELU_F32),
+        ("gelu", &values.gelu_, &GELU_F32, &adjoints.x_gelu, &D_GELU_F32),
+        ("silu", &values.silu_, &SILU_F32, &adjoints.x_silu, &D_SILU_F32),
+        ("log1p", &values.log1p_, &LOG1P_F32, &adjoints.x_log1p, &D_LOG1P_F32),
+        ("expm1", &values.expm1_, &EXPM1_F32, &adjoints.x_expm1, &D_EXPM1_F32),
+        ("sin", &values.sin_, &SIN_F32, &adjoints.x_sin, &D_SIN_F32),
+        ("cos", &values.cos_, &COS_F32, &adjoints.x_cos, &D_COS_F32),
+        ("rsqrt", &values.rsqrt_, &RSQRT_F32, &adjoints.x_rsqrt, &D_RSQRT_F32),
+        ("erf", &values.erf_, &ERF_F32, &adjoints.x_erf, &D_ERF_F32),
+        ("clip", &values.clip_, &CLIP_F32, &adjoints.x_clip, &D_CLIP_F32),
+    ];
+    for (name, value, want_value, gradient, want_gradient) in checks {
+        assert_f32(name, value, want_value);
+        assert_f32(&format!("d {name}"), gradient, want_gradient);
+    }
+}
 
 #[test]
 fn values_and_gradients_match_jax() {

@@ -1,5 +1,5 @@
 """Reference numbers for `tests/ops.rs`: every elementwise op of the language's second issue,
-its value and its gradient, computed by JAX in float64.
+its value and its gradient, computed by JAX in float64 (and the one-operand ops in float32).
 
 Each op is applied to the same inputs, chosen away from kinks (the kinks are tested exactly
 in `tests/ops.rs`); the gradient is of `sum(op(x) * weights)`, so every element's derivative
@@ -43,9 +43,13 @@ binary = {
 }
 
 
-def show(name, value):
-    flat = np.asarray(value, np.float64).ravel()
-    print(f"const {name.upper()}: [f64; {flat.size}] = [{', '.join(repr(float(v)) for v in flat)}];")
+def show(name, value, rust_type="f64"):
+    # Each number as briefly as its type allows (the shortest text that reads back the same).
+    if rust_type == "f32":
+        texts = [str(np.float32(v)) for v in np.asarray(value, np.float32).ravel()]
+    else:
+        texts = [repr(float(v)) for v in np.asarray(value, np.float64).ravel()]
+    print(f"pub const {name.upper()}: [{rust_type}; {len(texts)}] = [{', '.join(texts)}];")
 
 
 print("// Written by tools/ops_reference.py (JAX, float64); do not edit.")
@@ -69,3 +73,9 @@ for name, f in binary.items():
     show(name, f(x, y))
     show("d_" + name + "_a", dx)
     show("d_" + name + "_b", dy)
+
+# The same in float32, on the inputs rounded to float32 (the unary ops and their gradients).
+x32, w32 = x.astype(jnp.float32), weights.astype(jnp.float32)
+for name, f in unary.items():
+    show(name + "_f32", f(x32), "f32")
+    show("d_" + name + "_f32", jax.grad(lambda v: jnp.sum(f(v) * w32))(x32), "f32")

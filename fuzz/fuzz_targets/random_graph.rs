@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use graph_core::{AxisSet, Axes, DType, Decl, Dim, Graph, Init, Loc, NodeId, Op, Perm, Program, Shape, Window};
+use graph_core::{Axes, AxisSet, Cmp, DType, Decl, Dim, Graph, Init, Loc, NodeId, Op, Perm, Program, Shape, Window};
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 
@@ -24,7 +24,8 @@ fn op(byte: u8, extra: u8) -> (Op, Axes) {
         start: [0; 4],
         dropped: AxisSet::of([0]),
     });
-    let callable: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg, slice]).collect();
+    let compare = Op::Compare(Cmp::ALL[usize::from(extra) % Cmp::ALL.len()]);
+    let callable: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg, slice, compare]).collect();
     let op = match callable[usize::from(byte) % callable.len()] {
         Op::Pow(_) => Op::Pow([0.5, -1.0, 0.0, 1.0, 2.0, 3.0][usize::from(extra) % 6]),
         Op::MatMul { .. } => Op::MatMul {
@@ -37,6 +38,8 @@ fn op(byte: u8, extra: u8) -> (Op, Axes) {
             Op::Transpose(Perm::of(orders[usize::from(extra) % 4]))
         }
         Op::Concat(_) => Op::Concat(usize::from(extra % 3)),
+        Op::LeakyRelu(_) => Op::LeakyRelu(f64::from(extra) / 255.0),
+        Op::Clip(..) => Op::Clip(-1.0, [-1.0, 0.0, 2.0][usize::from(extra) % 3]),
         op => op.with_axes(axes),
     };
     (op, axes)
@@ -96,15 +99,16 @@ fuzz_target!(|data: &[u8]| {
         let y = nodes[usize::from(c) % nodes.len()];
         let shape = graph.shape(x).clone();
         let result = match (op, op.arity()) {
-            (Op::Add | Op::Sub | Op::Mul | Op::Div, _) => graph.binary(op, x, y, loc),
+            (Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Maximum | Op::Minimum | Op::Compare(_), _) => {
+                graph.binary(op, x, y, loc)
+            }
+            (Op::Select, _) => graph.select(y, x, y, loc),
             // A reshape to one axis; `x[0]`, the first index of the leading axis.
             (Op::Reshape, _) => match shape.size().as_dim() {
                 Some(dim) => graph.push_with_shape(op, Shape::of(vec![dim]), &[x], loc),
                 None => continue,
             },
-            (Op::Slice(_), _) if shape.rank() > 0 => {
-                graph.push_with_shape(op, shape.without_axis(0), &[x], loc)
-            }
+            (Op::Slice(_), _) if shape.rank() > 0 => graph.push_with_shape(op, shape.without_axis(0), &[x], loc),
             (Op::Slice(_), _) => continue,
             (_, 2) => graph.push(op, &[x, y], loc),
             _ => graph.push(op, &[x], loc),
@@ -113,9 +117,7 @@ fuzz_target!(|data: &[u8]| {
             nodes.push(id);
             // `keepdims = true`: the reduced axis back with length 1, as lowering writes it.
             if let (true, true, Axes::Set(set)) = (op.is_reduction(), d & 16 != 0, axes) {
-                let kept = set
-                    .iter()
-                    .try_fold(id, |r, k| graph.expand(r, k, Dim::Fixed(1), loc));
+                let kept = set.iter().try_fold(id, |r, k| graph.expand(r, k, Dim::Fixed(1), loc));
                 if let Ok(kept) = kept {
                     nodes.push(kept);
                 }

@@ -194,6 +194,23 @@ fn named_dimensions(def: &GraphDef, graph: &mut Graph, errors: &mut Diagnostics)
     }
 }
 
+/// The number of single-character insertions, deletions and substitutions that turn `a` into
+/// `b` (Levenshtein's distance), for suggesting a known name.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// A name as the graph knows it: without `r#`, so that `r#y` and `y` are the same name (as
 /// in Rust), and derived names (`d_y`) are plain identifiers.
 fn text(name: &Ident) -> String {
@@ -532,7 +549,17 @@ impl Lowering {
         // The calls come from the op table (`Op::call`): a new op is callable once it has a name there.
         let Some((op, call)) = Op::calls().find(|(_, call)| call.name == name) else {
             let known: Vec<String> = Op::calls().map(|(_, call)| format!("`{}`", call.name)).collect();
-            let message = format!("unknown operation `{name}`; the known ones are {}", known.join(", "));
+            let closest = Op::calls()
+                .map(|(_, call)| (edit_distance(&name, call.name), call.name))
+                .min()
+                .filter(|&(distance, _)| distance <= 2);
+            let message = match closest {
+                Some((_, near)) => format!(
+                    "unknown operation `{name}`: did you mean `{near}`? The known ones are {}",
+                    known.join(", ")
+                ),
+                None => format!("unknown operation `{name}`; the known ones are {}", known.join(", ")),
+            };
             self.errors.push(Diagnostic::new(Loc::at(func.span()), message));
             return None;
         };
@@ -1088,5 +1115,19 @@ impl Lowering {
         })?;
         let result = self.graph.push(Op::Pow(e), &[base?], loc);
         self.errors.check(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("tanhh", "tanh"), 1);
+        assert_eq!(edit_distance("sigmoidal", "sigmoid"), 2);
+        assert_eq!(edit_distance("relu", "elu"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("softmax", "softmax"), 0);
     }
 }

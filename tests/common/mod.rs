@@ -105,6 +105,20 @@ pub fn assert_relative(what: &str, got: &[f64], want: &[f64]) {
     }
 }
 
+/// Each of `got` within 1e-5 of the largest entry of `want`: agreement to float32 rounding
+/// with a reference computed in float32 by another system (JAX).
+pub fn assert_f32(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    let largest = want.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let error = (g - w).abs() / largest;
+        assert!(
+            error < 1e-5,
+            "{what}[{i}]: got {g}, reference {w} (error {error:e} of the largest entry)"
+        );
+    }
+}
+
 /// Named flat tensors, as `tensors()` gives them, owned.
 pub type Tensors = Vec<(String, Vec<f64>)>;
 
