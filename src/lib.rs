@@ -229,8 +229,9 @@
 //! - **Allocation.** The `_into` functions allocate nothing of their own, on any thread,
 //!   after the first call (which may start the runtime's one helper thread). The GEMM behind
 //!   `matmul` allocates its packing buffers: at most two per call, and a product of 2^20
-//!   multiply-adds or more is two calls, so at most four per product on any number of cores
-//!   (`tests/no_allocation.rs`, which counts every thread).
+//!   multiply-adds or more is two calls, so at most four per product on any number of cores;
+//!   a batched product is one call per matrix of the batch (one in all for a matrix shared by
+//!   the batch) (`tests/no_allocation.rs`, which counts every thread).
 //! - **Stack.** Every struct keeps at most 64 KiB of tensors inline (larger tensors, and the
 //!   largest of a struct that would pass that, are boxed) and the generated functions keep only
 //!   scalars and 64-element blocks on the stack, so every entry point runs on a 2 MiB thread in

@@ -209,3 +209,27 @@ fn large_products_allocate_at_most_four_times_each() {
     let step = allocations(|| wide_net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace));
     assert!(step <= 8, "sgd_step_into, two products: {step}");
 }
+
+graph! {
+    /// A batch of products, each sequence's scores `q kᵀ`, and a matrix shared by the batch.
+    pub mod scores {
+        placeholder q: [f32; batch, seq, 8];
+        variable w: [f32; 8, 8];
+        let k = matmul(q, w);
+        let cost = mean(matmul(q, transpose(k, axes = (0, 2, 1))));
+        minimize cost;
+    }
+}
+
+#[test]
+fn batched_products_allocate_only_inside_the_gemm() {
+    let _alone = alone();
+    // 5 sequences: the batched product is 5 GEMM calls, the shared-weight one a single call.
+    let p = scores::Placeholders::<5, 4>::default();
+    let v = scores::Variables::default();
+    let mut values = scores::Values::<5, 4>::default();
+    let mut workspace = scores::Workspace::<5, 4>::default();
+    scores::forward_into(&p, &v, &mut values, &mut workspace);
+    let forward = allocations(|| scores::forward_into(&p, &v, &mut values, &mut workspace));
+    assert!(forward <= 2 * (5 + 1), "forward_into: {forward}");
+}
