@@ -15,6 +15,8 @@ pub fn dot(graph: &Graph) -> String {
         };
         let op = match node.op {
             crate::ir::Op::Constant(c) => format!("constant {}", dtype.format(c)),
+            // A count of named dimensions, by their names (`Op`'s text form knows only numbers).
+            crate::ir::Op::Count(size) => format!("count {}", size.describe(graph.named())),
             op => op.to_string(),
         };
         let label = format!(
