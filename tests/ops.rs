@@ -86,7 +86,7 @@ type Single32<'a> = (&'a str, &'a [f32], &'a [f32], &'a [f32], &'a [f32]);
 type Single<'a> = (&'a str, &'a [f64], &'a [f64], &'a [f64], &'a [f64]);
 
 /// An op's name, value and JAX's, gradients and JAX's.
-type Pair<'a> = (&'a str, &'a [f64], &'a [f64], [&'a [f64]; 2], [&'a [f64]; 2]);
+type Pair<'a, F = f64> = (&'a str, &'a [F], &'a [F], [&'a [F]; 2], [&'a [F]; 2]);
 
 #[test]
 fn in_f32_values_and_gradients_match_jax_to_f32_rounding() {
@@ -147,6 +147,50 @@ fn in_f32_values_and_gradients_match_jax_to_f32_rounding() {
         assert_f32(name, value, want_value);
         assert_f32(&format!("d {name}"), gradient, want_gradient);
     }
+    // The two-operand ops and logsumexp, on their own inputs.
+    let mut p = every32::Placeholders {
+        w: WEIGHTS.map(|w| w as f32),
+        ..Default::default()
+    };
+    for (name, t) in p.tensors_mut() {
+        if name.starts_with("a_") || name == "x_logsumexp" {
+            t.copy_from_slice(&X.map(|x| x as f32));
+        } else if name.starts_with("b_") {
+            t.copy_from_slice(&Y.map(|y| y as f32));
+        }
+    }
+    let values = every32::forward(&p, &v);
+    let adjoints = every32::adjoints(&p, &v);
+    let pairs: [Pair<f32>; 3] = [
+        (
+            "maximum",
+            &values.maximum_,
+            &MAXIMUM_F32,
+            [&adjoints.a_maximum, &adjoints.b_maximum],
+            [&D_MAXIMUM_A_F32, &D_MAXIMUM_B_F32],
+        ),
+        (
+            "minimum",
+            &values.minimum_,
+            &MINIMUM_F32,
+            [&adjoints.a_minimum, &adjoints.b_minimum],
+            [&D_MINIMUM_A_F32, &D_MINIMUM_B_F32],
+        ),
+        (
+            "select",
+            &values.select_,
+            &SELECT_F32,
+            [&adjoints.a_select, &adjoints.b_select],
+            [&D_SELECT_A_F32, &D_SELECT_B_F32],
+        ),
+    ];
+    for (name, value, want_value, gradients, want_gradients) in pairs {
+        assert_f32(name, value, want_value);
+        assert_f32(&format!("d {name} / d a"), gradients[0], want_gradients[0]);
+        assert_f32(&format!("d {name} / d b"), gradients[1], want_gradients[1]);
+    }
+    assert_f32("logsumexp", &[values.logsumexp_], &LOGSUMEXP_F32);
+    assert_f32("d logsumexp", &adjoints.x_logsumexp, &D_LOGSUMEXP_F32);
 }
 
 #[test]

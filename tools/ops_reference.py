@@ -1,5 +1,5 @@
 """Reference numbers for `tests/ops.rs`: every elementwise op of the language's second issue,
-its value and its gradient, computed by JAX in float64 (and the one-operand ops in float32).
+its value and its gradient, computed by JAX in float64 and in float32.
 
 Each op is applied to the same inputs, chosen away from kinks (the kinks are tested exactly
 in `tests/ops.rs`); the gradient is of `sum(op(x) * weights)`, so every element's derivative
@@ -74,8 +74,16 @@ for name, f in binary.items():
     show("d_" + name + "_a", dx)
     show("d_" + name + "_b", dy)
 
-# The same in float32, on the inputs rounded to float32 (the unary ops and their gradients).
-x32, w32 = x.astype(jnp.float32), weights.astype(jnp.float32)
+# The same in float32, on the inputs rounded to float32.
+x32, y32, w32 = x.astype(jnp.float32), y.astype(jnp.float32), weights.astype(jnp.float32)
 for name, f in unary.items():
     show(name + "_f32", f(x32), "f32")
     show("d_" + name + "_f32", jax.grad(lambda v: jnp.sum(f(v) * w32))(x32), "f32")
+for name, f in binary.items():
+    dx, dy = jax.grad(lambda a, b: jnp.sum(f(a, b) * w32), argnums=(0, 1))(x32, y32)
+    show(name + "_f32", f(x32, y32), "f32")
+    show("d_" + name + "_a_f32", dx, "f32")
+    show("d_" + name + "_b_f32", dy, "f32")
+lse = jax.scipy.special.logsumexp
+show("logsumexp_f32", [lse(x32)], "f32")
+show("d_logsumexp_f32", jax.grad(lambda v: lse(v) * w32[0])(x32), "f32")
