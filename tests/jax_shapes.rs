@@ -7,7 +7,11 @@ mod common;
 
 use common::{assert_f32, assert_relative};
 
-include!("reference/shapes.rs");
+/// JAX's numbers.
+mod reference {
+    include!("reference/shapes.rs");
+}
+use reference::*;
 
 /// The graph `tools/shapes_reference.py` writes in JAX, as module `$name` in float type `$float`.
 macro_rules! attention_block {
@@ -45,7 +49,15 @@ attention_block!(block32, f32, "One attention block, in f32.");
 
 /// Element `i` of a tensor with offset `c`: `sin(0.7 i + c) * scale`, as the script fills it
 /// (in f64, then rounded once for an f32 tensor).
-fn fill<F: Copy>(values: &mut [F], offset: f64, scale: f64, round: fn(f64) -> F) {
+fn fill<F: Copy>(values: &mut [F], name: &str, round: fn(f64) -> F) {
+    let (offset, scale) = match name {
+        "x" => (0.0, 1.0),
+        "wq" => (1.0, 0.5),
+        "wk" => (2.0, 0.5),
+        "wv" => (3.0, 0.5),
+        "gain" => (4.0, 1.0),
+        other => panic!("the script fills no tensor `{other}`"),
+    };
     for (i, v) in values.iter_mut().enumerate() {
         *v = round((0.7 * i as f64 + offset).sin() * scale);
     }
@@ -56,11 +68,9 @@ fn attention_block_matches_jax() {
     let mut p = block::Placeholders::<2>::default();
     let mut v = block::Variables::default();
     let same: fn(f64) -> f64 = |v| v;
-    fill(p.x.as_flattened_mut().as_flattened_mut(), 0.0, 1.0, same);
-    fill(v.wq.as_flattened_mut(), 1.0, 0.5, same);
-    fill(v.wk.as_flattened_mut(), 2.0, 0.5, same);
-    fill(v.wv.as_flattened_mut(), 3.0, 0.5, same);
-    fill(&mut v.gain, 4.0, 1.0, same);
+    for (name, tensor) in p.tensors_mut().into_iter().chain(v.tensors_mut()) {
+        fill(tensor, name, same);
+    }
 
     let values = block::forward(&p, &v);
     assert_relative("cost", &[values.cost], &COST);
@@ -82,11 +92,9 @@ fn attention_block_in_f32_matches_jax_to_f32_rounding() {
     let mut p = block32::Placeholders::<2>::default();
     let mut v = block32::Variables::default();
     let round: fn(f64) -> f32 = |v| v as f32;
-    fill(p.x.as_flattened_mut().as_flattened_mut(), 0.0, 1.0, round);
-    fill(v.wq.as_flattened_mut(), 1.0, 0.5, round);
-    fill(v.wk.as_flattened_mut(), 2.0, 0.5, round);
-    fill(v.wv.as_flattened_mut(), 3.0, 0.5, round);
-    fill(&mut v.gain, 4.0, 1.0, round);
+    for (name, tensor) in p.tensors_mut().into_iter().chain(v.tensors_mut()) {
+        fill(tensor, name, round);
+    }
 
     let values = block32::forward(&p, &v);
     assert_f32("cost", &[values.cost], &COST_F32);

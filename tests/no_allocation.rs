@@ -12,7 +12,6 @@
 use static_graph::graph;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 struct Counting;
 
@@ -39,16 +38,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// One test at a time: the tests of this file run on several threads, and every thread's
-/// allocations are counted.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-/// Holds the other tests of this file off while one counts.
-fn alone() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// How many allocations `f` makes, on every thread, while it runs (call it while [`alone`]).
+/// How many allocations `f` makes, on every thread, while it runs. Every thread's are counted,
+/// so the file has one `#[test]`, which runs the cases in turn: a second test's thread, which
+/// the harness starts (and allocates for) at any time, would be counted too.
 fn allocations(f: impl FnOnce()) -> usize {
     ALLOCATIONS.store(0, Ordering::SeqCst);
     COUNTING.store(true, Ordering::SeqCst);
@@ -82,9 +74,7 @@ graph! {
     }
 }
 
-#[test]
 fn seed_functions_allocate_nothing() {
-    let _alone = alone();
     let p = seed::Placeholders {
         x: [1.0, 2.0, 3.0, 4.0, 5.0],
         y_true: [3.0, 4.0, 5.0, 6.0, 7.0],
@@ -133,9 +123,7 @@ graph! {
     }
 }
 
-#[test]
 fn loops_on_two_threads_allocate_nothing_on_either() {
-    let _alone = alone();
     let p = long_seed::Placeholders::default();
     let mut v = long_seed::Variables::default();
     let mut values = long_seed::Values::default();
@@ -161,9 +149,7 @@ fn loops_on_two_threads_allocate_nothing_on_either() {
     );
 }
 
-#[test]
 fn into_functions_allocate_only_inside_the_gemm() {
-    let _alone = alone();
     let p = net::Placeholders::<16>::default();
     let mut v = net::Variables::default();
     let mut values = net::Values::default();
@@ -193,9 +179,7 @@ graph! {
     }
 }
 
-#[test]
 fn large_products_allocate_at_most_four_times_each() {
-    let _alone = alone();
     let p = wide_net::Placeholders::<64>::default();
     let mut v = wide_net::Variables::default();
     let mut values = wide_net::Values::default();
@@ -221,9 +205,7 @@ graph! {
     }
 }
 
-#[test]
 fn batched_products_allocate_only_inside_the_gemm() {
-    let _alone = alone();
     // 5 sequences: the batched product is 5 GEMM calls, the shared-weight one a single call.
     let p = scores::Placeholders::<5, 4>::default();
     let v = scores::Variables::default();
@@ -232,4 +214,13 @@ fn batched_products_allocate_only_inside_the_gemm() {
     scores::forward_into(&p, &v, &mut values, &mut workspace);
     let forward = allocations(|| scores::forward_into(&p, &v, &mut values, &mut workspace));
     assert!(forward <= 2 * (5 + 1), "forward_into: {forward}");
+}
+
+#[test]
+fn generated_functions_allocate_nothing_of_their_own() {
+    seed_functions_allocate_nothing();
+    loops_on_two_threads_allocate_nothing_on_either();
+    into_functions_allocate_only_inside_the_gemm();
+    large_products_allocate_at_most_four_times_each();
+    batched_products_allocate_only_inside_the_gemm();
 }

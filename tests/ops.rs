@@ -412,3 +412,24 @@ fn edges_overflow_nowhere_and_nan_goes_through() {
     }
     assert!(nan.logsumexp_.is_nan());
 }
+
+graph_case!(away_from_kinks {
+    placeholder x: [f64; 6];
+    placeholder y: [f64; 6];
+    variable w: [f64; 6];
+    // Inputs in [0.5, 1.5): each op on the side of its kinks the inputs stay on, both sides
+    // where it has two (a positive and a negative argument).
+    let a = x * w;
+    let ones = abs(a) + abs(-a) + square(a) + sign(a) * a + softplus(a) + softplus(-a) + leaky_relu(a)
+        + leaky_relu(-a, alpha = 0.1) + elu(a) + elu(-a) + gelu(a - 1) + silu(-a) + log1p(a) + expm1(a)
+        + sin(a) + cos(a) + rsqrt(a) + erf(a - 1) + clip(a, 0, 3) + clip(a, -1, 0.2) + logsumexp(a);
+    let twos = maximum(a, y) + minimum(a, y) + select(a > y, a * 2, y * y) + (a < y) * a
+        + stop_gradient(a) - stop_gradient(a);
+    let cost = sum(ones * ones) + sum(twos * w);
+    minimize cost;
+});
+
+#[test]
+fn finite_differences_away_from_kinks() {
+    check!(away_from_kinks, cost, 0.5, 1.5);
+}

@@ -12,6 +12,7 @@ shows.
 import jax
 import jax.numpy as jnp
 import numpy as np
+from rust_consts import show
 
 jax.config.update("jax_enable_x64", True)
 
@@ -41,15 +42,6 @@ binary = {
     "minimum": jnp.minimum,
     "select": lambda a, b: jnp.where(a > b, a * 2, b),
 }
-
-
-def show(name, value, rust_type="f64"):
-    # Each number as briefly as its type allows (the shortest text that reads back the same).
-    if rust_type == "f32":
-        texts = [str(np.float32(v)) for v in np.asarray(value, np.float32).ravel()]
-    else:
-        texts = [repr(float(v)) for v in np.asarray(value, np.float64).ravel()]
-    print(f"pub const {name.upper()}: [{rust_type}; {len(texts)}] = [{', '.join(texts)}];")
 
 
 print("// Written by tools/ops_reference.py (JAX, float64); do not edit.")

@@ -12,6 +12,7 @@ with offset `c` is `sin(0.7 * i + c) * scale`.
 import jax
 import jax.numpy as jnp
 import numpy as np
+from rust_consts import show
 
 jax.config.update("jax_enable_x64", True)
 
@@ -53,15 +54,6 @@ def block(x, wq, wk, wv, gain):
 def run(dtype):
     args = [jnp.asarray(v, dtype) for v in inputs.values()]
     return jax.value_and_grad(block, argnums=(0, 1, 2, 3, 4), has_aux=True)(*args)
-
-
-def show(name, value, rust_type):
-    # Each number as briefly as its type allows (the shortest text that reads back the same).
-    if rust_type == "f32":
-        texts = [str(np.float32(v)) for v in np.asarray(value, np.float32).ravel()]
-    else:
-        texts = [repr(float(v)) for v in np.asarray(value, np.float64).ravel()]
-    print(f"const {name.upper()}: [{rust_type}; {len(texts)}] = [{', '.join(texts)}];")
 
 
 print("// Written by tools/shapes_reference.py (JAX); do not edit.")

@@ -117,8 +117,14 @@ fuzz_target!(|data: &[u8]| {
             nodes.push(id);
             // `keepdims = true`: the reduced axis back with length 1, as lowering writes it.
             if let (true, true, Axes::Set(set)) = (op.is_reduction(), d & 16 != 0, axes) {
-                let kept = set.iter().try_fold(id, |r, k| graph.expand(r, k, Dim::Fixed(1), loc));
-                if let Ok(kept) = kept {
+                let ones = (0..shape.rank()).map(|k| {
+                    if set.contains(k) {
+                        Dim::Fixed(1)
+                    } else {
+                        shape.dims()[k]
+                    }
+                });
+                if let Ok(kept) = graph.unreduce(id, axes, &Shape::of(ones.collect()), loc) {
                     nodes.push(kept);
                 }
             }

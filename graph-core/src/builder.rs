@@ -5,7 +5,7 @@
 
 use crate::check::shapes;
 use crate::diag::{Diagnostic, Loc};
-use crate::ir::{Dim, Graph, NodeId, Op, Shape, Size};
+use crate::ir::{Axes, Dim, Graph, NodeId, Op, Shape, Size};
 
 impl Graph {
     /// A leaf fed from outside: `Op::Placeholder` or `Op::Variable`.
@@ -45,6 +45,19 @@ impl Graph {
         let a = self.broadcast_to(a, &shape, loc)?;
         let b = self.broadcast_to(b, &shape, loc)?;
         self.push(Op::Select, &[mask, a, b], loc)
+    }
+
+    /// `a`, a reduction over `axes` of a tensor of `shape`, back at `shape`: each folded axis
+    /// expanded to its length in `shape`, in increasing order so that each lands at its own
+    /// place (a view); a reduction of every element broadcast. The spread of a reduction's
+    /// adjoint, and with lengths of 1 in `shape`, `keepdims`.
+    pub fn unreduce(&mut self, a: NodeId, axes: Axes, shape: &Shape, loc: Loc) -> Result<NodeId, Diagnostic> {
+        match axes {
+            Axes::All => self.broadcast_to(a, shape, loc),
+            Axes::Set(set) => set
+                .iter()
+                .try_fold(a, |spread, k| self.expand(spread, k, shape.dims()[k], loc)),
+        }
     }
 
     /// `a` repeated to `shape`; `a` itself if it has that shape already.

@@ -378,11 +378,5 @@ fn sum_last(g: &mut Graph, a: NodeId) -> Result<NodeId, Diagnostic> {
 fn spread(g: &mut Graph, grad: NodeId, operand: NodeId, axes: Axes) -> Result<NodeId, Diagnostic> {
     let loc = g.node(grad).loc;
     let shape = g.shape(operand).clone();
-    match axes {
-        Axes::All => g.broadcast_to(grad, &shape, loc),
-        // Each folded axis comes back in increasing order, so each lands at its own place.
-        Axes::Set(set) => set
-            .iter()
-            .try_fold(grad, |spread, k| g.expand(spread, k, shape.dims()[k], loc)),
-    }
+    g.unreduce(grad, axes, &shape, loc)
 }

@@ -40,12 +40,7 @@ fn logsumexp(g: &mut Graph, y: NodeId) -> Result<(), Diagnostic> {
     let zero = g.constant(0.0, loc);
     let shift = g.select(finite, max, zero, loc)?;
     let shape = g.shape(x).clone();
-    let spread = match axes {
-        Axes::All => g.broadcast_to(shift, &shape, loc)?,
-        Axes::Set(set) => set
-            .iter()
-            .try_fold(shift, |s, k| g.expand(s, k, shape.dims()[k], loc))?,
-    };
+    let spread = g.unreduce(shift, axes, &shape, loc)?;
     let shifted = g.binary(Op::Sub, x, spread, loc)?;
     let exp = g.push(Op::Exp, &[shifted], loc)?;
     let total = g.push(Op::Sum(axes), &[exp], loc)?;

@@ -4,7 +4,7 @@
 
 use super::Lowering;
 use crate::ast::{Expr, Number};
-use graph_core::{Axes, AxisSet, Call, Diagnostic, Dim, Loc, NodeId, Op};
+use graph_core::{Axes, AxisSet, Call, Diagnostic, Dim, Loc, NodeId, Op, Shape};
 use proc_macro2::Ident;
 
 /// The error for a call the op table names but lowering does not handle: a bug, reported
@@ -103,12 +103,22 @@ impl Lowering {
             // `keepdims`: the reduced axes come back with length 1, in increasing order, each
             // at its own place (a view: nothing is copied).
             true => {
-                let rank = self.graph.shape(x[0]).rank();
-                result.and_then(|r| {
+                let operand = self.graph.shape(x[0]);
+                let rank = operand.rank();
+                let kept = Shape::of(
                     (0..rank)
-                        .filter(|&k| axes.folds(k))
-                        .try_fold(r, |r, k| self.graph.expand(r, k, Dim::Fixed(1), loc))
-                })
+                        .map(|k| {
+                            if axes.folds(k) {
+                                Dim::Fixed(1)
+                            } else {
+                                operand.dims()[k]
+                            }
+                        })
+                        .collect(),
+                );
+                // Every axis by its own expansion, a view a product can read in place.
+                let folded = Axes::Set(AxisSet::of((0..rank).filter(|&k| axes.folds(k))));
+                result.and_then(|r| self.graph.unreduce(r, folded, &kept, loc))
             }
             false => result,
         };

@@ -122,9 +122,6 @@ impl Emitter<'_> {
                 }
             }
         });
-        // Sums into rows that are not a slice of the block wait in arrays, like scalar sums
-        // (see `accumulate`): the element loop scatters nothing and vectorises.
-        let vector = true;
         let mut unsliced = BTreeSet::new();
         let (body, block, uses_i) = loop {
             let mut mode = Mode {
@@ -133,7 +130,9 @@ impl Emitter<'_> {
                     unsliced: unsliced.clone(),
                     ..Block::default()
                 }),
-                vector,
+                // Sums into rows that are not a slice of the block wait in arrays, like scalar
+                // sums (see `accumulate`): the element loop scatters nothing and vectorises.
+                vector: true,
                 uses_i: false,
             };
             let body = self.loop_body(group, Some(code!(k)), &mut mode);
