@@ -29,10 +29,17 @@ fn main() {
         let name = format!("seed_{seed}_graph_{index}");
         let mut rng =
             Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
-        let (body, named) = Generator::new(&mut rng).graph();
+        let (body, named, ids) = Generator::new(&mut rng).graph();
         writeln!(out, "graph_case!({name} {{\n{body}}});\n").unwrap();
         let sizes: Vec<String> = named.iter().map(usize::to_string).collect();
-        writeln!(checks, "    check!({name}, cost, 0.5, 1.5, [{}]);", sizes.join(", ")).unwrap();
+        let ids: Vec<String> = ids.iter().map(|id| format!("{id} < {ID_BOUND}")).collect();
+        writeln!(
+            checks,
+            "    check!({name}, cost, 0.5, 1.5, [{}], ids = [{}]);",
+            sizes.join(", "),
+            ids.join(", ")
+        )
+        .unwrap();
     }
     writeln!(
         out,
@@ -75,11 +82,17 @@ impl Rng {
     }
 }
 
-/// A tensor in scope: its name and dimensions (`0` stands for the batch dimension).
+/// A tensor in scope: its name and dimensions (`0` stands for the batch dimension), and
+/// whether it holds integer ids.
 struct Value {
     name: String,
     dims: Vec<usize>,
+    ids: bool,
 }
+
+/// Every id is below this: the shortest numbered axis a table, a depth or a number of
+/// classes has in a generated graph.
+const ID_BOUND: usize = 2;
 
 struct Generator<'a> {
     rng: &'a mut Rng,
@@ -128,8 +141,9 @@ impl<'a> Generator<'a> {
         format!("[f64; {}]", dims.join(", "))
     }
 
-    /// The program, and the sizes of its named dimensions to check it at.
-    fn graph(mut self) -> (String, Vec<usize>) {
+    /// The program, the sizes of its named dimensions to check it at, and its placeholders
+    /// of ids.
+    fn graph(mut self) -> (String, Vec<usize>, Vec<String>) {
         let shapes: [&[usize]; 5] = [&[], &[3], &[2, 3], &[3, 2], &[2, 3, 2]];
         for k in 0..1 + self.rng.below(2) {
             // A graph with two named dimensions has a sequence: its first input is [batch, seq, 2].
@@ -145,6 +159,22 @@ impl<'a> Generator<'a> {
                 dims[1] = SEQ;
             }
             self.declare("placeholder", &format!("x{k}"), dims);
+        }
+        let mut ids = Vec::new();
+        if self.rng.below(3) == 0 {
+            // Ids of one integer type, one per row: `[i32; 3]` or `[usize; batch]`.
+            let ty = ["i32", "i64", "usize"][self.rng.below(3)];
+            let dims = if self.batch { vec![BATCH] } else { vec![3] };
+            self.lines.push(format!(
+                "    placeholder k0: {};",
+                Self::dims_text(&dims).replace("f64", ty)
+            ));
+            self.values.push(Value {
+                name: "k0".to_owned(),
+                dims,
+                ids: true,
+            });
+            ids.push("k0".to_owned());
         }
         self.batch = self.values.iter().any(|v| v.dims.contains(&BATCH));
         self.seq = self.values.iter().any(|v| v.dims.contains(&SEQ));
@@ -175,6 +205,7 @@ impl<'a> Generator<'a> {
             self.values.push(Value {
                 name: "c0".to_owned(),
                 dims,
+                ids: false,
             });
         }
         // Every variable is used by the first lets, so each can change the objective.
@@ -206,7 +237,7 @@ impl<'a> Generator<'a> {
         if self.seq {
             named.push(2 + self.rng.below(2));
         }
-        (self.lines.join("\n") + "\n", named)
+        (self.lines.join("\n") + "\n", named, ids)
     }
 
     fn declare(&mut self, kind: &str, name: &str, dims: Vec<usize>) {
@@ -215,17 +246,26 @@ impl<'a> Generator<'a> {
         self.values.push(Value {
             name: name.to_owned(),
             dims,
+            ids: false,
         });
     }
 
+    /// A float value.
     fn pick(&mut self) -> usize {
-        self.rng.below(self.values.len())
+        let floats: Vec<usize> = (0..self.values.len()).filter(|&i| !self.values[i].ids).collect();
+        floats[self.rng.below(floats.len())]
     }
 
-    /// A value whose shape broadcasts with `dims`.
+    /// The placeholder of ids, if the graph has one: its name and dimensions.
+    fn ids(&self) -> Option<(String, Vec<usize>)> {
+        let v = self.values.iter().find(|v| v.ids)?;
+        Some((v.name.clone(), v.dims.clone()))
+    }
+
+    /// A float value whose shape broadcasts with `dims`.
     fn partner(&mut self, dims: &[usize]) -> usize {
         let fits: Vec<usize> = (0..self.values.len())
-            .filter(|&i| broadcast(dims, &self.values[i].dims).is_some())
+            .filter(|&i| !self.values[i].ids && broadcast(dims, &self.values[i].dims).is_some())
             .collect();
         fits[self.rng.below(fits.len())]
     }
@@ -254,6 +294,7 @@ impl<'a> Generator<'a> {
         self.values.push(Value {
             name: name.clone(),
             dims,
+            ids: false,
         });
         self.lets.push(name);
     }
@@ -310,6 +351,12 @@ impl<'a> Generator<'a> {
                 let expr = match op {
                     Op::Maximum => format!("maximum({an}, {bn} * 0.9)"),
                     Op::Minimum => format!("minimum({an}, {bn} * 1.1)"),
+                    // Ids against a number, as a mask of the ids' shape.
+                    Op::Compare(_) if self.ids().is_some_and(|(_, kd)| kd == ad) && self.rng.below(2) == 0 => {
+                        let (k, _) = self.ids()?;
+                        let cmp = ["<", "==", "!="][self.rng.below(3)];
+                        return Some((format!("({k} {cmp} 1) * {an}"), ad.to_vec()));
+                    }
                     // A mask of the comparison (its gradient is zero) times a value.
                     Op::Compare(_) => {
                         let cmp = ["<", "<=", ">", ">=", "==", "!="][self.rng.below(6)];
@@ -387,7 +434,8 @@ impl<'a> Generator<'a> {
                 // A batch of matrices times a shared weight, or times its own transposes.
                 let k = ad[2];
                 let weights: Vec<usize> = (0..self.values.len())
-                    .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && !named(k))
+                    .filter(|&i| !self.values[i].ids && self.values[i].dims.len() == 2)
+                    .filter(|&i| self.values[i].dims[0] == k && !named(k))
                     .filter(|&i| !named(self.values[i].dims[1]))
                     .collect();
                 if !weights.is_empty() && self.rng.below(2) == 0 {
@@ -404,11 +452,12 @@ impl<'a> Generator<'a> {
                 // [n, k] x [k, m], with a weight of the right rows if there is one.
                 let k = ad[1];
                 let weights: Vec<usize> = (0..self.values.len())
-                    .filter(|&i| self.values[i].dims.len() == 2 && self.values[i].dims[0] == k && !named(k))
+                    .filter(|&i| !self.values[i].ids && self.values[i].dims.len() == 2)
+                    .filter(|&i| self.values[i].dims[0] == k && !named(k))
                     .filter(|&i| !named(self.values[i].dims[1]))
                     .collect();
                 let vectors: Vec<usize> = (0..self.values.len())
-                    .filter(|&i| self.values[i].dims == [k] && !named(k))
+                    .filter(|&i| !self.values[i].ids && self.values[i].dims == [k] && !named(k))
                     .collect();
                 if !vectors.is_empty() && self.rng.below(2) == 0 {
                     // [n, k] x [k] -> [n]
@@ -431,6 +480,35 @@ impl<'a> Generator<'a> {
                 dims.pop();
                 Some((format!("softmax_cross_entropy({an}, softmax({bn} + {an} * 0))"), dims))
             }
+            // Rows of a table with a numbered first axis, picked by the ids.
+            Op::Gather if !ad.is_empty() && !named(ad[0]) && ad[0] >= ID_BOUND && ad.len() <= 3 => {
+                let (k, kd) = self.ids()?;
+                let dims = [&kd[..], &ad[1..]].concat();
+                Some((format!("gather({an}, {k})"), dims))
+            }
+            Op::OneHot(_) => {
+                let (k, kd) = self.ids()?;
+                let dims = [&kd[..], &[3]].concat();
+                match broadcast(&dims, ad) {
+                    Some(both) => Some((format!("one_hot({k}, depth = 3) * {an}"), both)),
+                    // Summed, so that the value read (a variable, at first) still counts.
+                    None => Some((format!("sum(one_hot({k}, depth = 3)) * {an}"), ad.to_vec())),
+                }
+            }
+            // Logits of one row per id: the rows of a table `[V, C]`.
+            Op::SparseSoftmaxCrossEntropy if ad.len() == 2 && ad.iter().all(|&d| !named(d) && d >= ID_BOUND) => {
+                let (k, kd) = self.ids()?;
+                Some((format!("sparse_softmax_cross_entropy(gather({an}, {k}), {k})"), kd))
+            }
+            // The largest entry of each row, as a mask (random inputs have no ties).
+            Op::ArgMax(_) if !ad.is_empty() && !named(ad[ad.len() - 1]) => {
+                let depth = ad[ad.len() - 1];
+                Some((
+                    format!("one_hot(argmax({an}, axis = -1), depth = {depth}) * {an}"),
+                    ad.to_vec(),
+                ))
+            }
+            Op::Gather | Op::SparseSoftmaxCrossEntropy | Op::ArgMax(_) | Op::ScatterAdd => None,
             Op::Softmax | Op::LogSoftmax | Op::Transpose(_) | Op::MatMul { .. } | Op::SoftmaxCrossEntropy => None,
             Op::Reshape | Op::Concat(_) => None,
             // Not written by users: `Op::calls` never names them.

@@ -592,6 +592,55 @@ impl Rng {
 }
 
 /// Fills `out` uniformly in `[lo, hi)`.
+/// An integer id type of the graph language (`i32`, `i64`, `usize`).
+pub trait Id: Copy + core::fmt::Display {
+    /// The id as an index, if it is not negative (and fits one).
+    fn index(self) -> Option<usize>;
+}
+
+impl Id for i32 {
+    fn index(self) -> Option<usize> {
+        usize::try_from(self).ok()
+    }
+}
+
+impl Id for i64 {
+    fn index(self) -> Option<usize> {
+        usize::try_from(self).ok()
+    }
+}
+
+impl Id for usize {
+    fn index(self) -> Option<usize> {
+        Some(self)
+    }
+}
+
+/// Panics, naming the placeholder, the position and the value, at the first of `ids` outside
+/// `0..bound` (`dims` is the placeholder's shape, for the position; `op` what reads the ids).
+/// The generated code calls it first, before it writes any output.
+#[track_caller]
+pub fn check_ids<T: Id>(ids: &[T], bound: usize, name: &str, dims: &[usize], op: &str) {
+    for (at, &id) in ids.iter().enumerate() {
+        if id.index().is_some_and(|i| i < bound) {
+            continue;
+        }
+        let mut position = Vec::with_capacity(dims.len());
+        let mut rest = at;
+        for &d in dims.iter().rev() {
+            position.push(rest % d.max(1));
+            rest /= d.max(1);
+        }
+        let position: Vec<String> = position.iter().rev().map(usize::to_string).collect();
+        let place = if dims.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{name}[{}]", position.join(", "))
+        };
+        panic!("id out of range: `{place}` is {id}, but `{op}` takes ids in 0..{bound}");
+    }
+}
+
 pub fn uniform<F: Float>(out: &mut [F], seed: u64, stream: u64, lo: f64, hi: f64) {
     let mut rng = Rng::new(seed, stream);
     for x in out {

@@ -4,7 +4,9 @@
 
 #![no_main]
 
-use graph_core::{Axes, AxisSet, Cmp, DType, Decl, Dim, Graph, Init, Loc, NodeId, Op, Perm, Program, Shape, Window};
+use graph_core::{
+    Axes, AxisSet, Cmp, DType, Decl, Dim, Elem, Graph, Init, Loc, NodeId, Op, Perm, Program, Shape, Window,
+};
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 
@@ -40,6 +42,8 @@ fn op(byte: u8, extra: u8) -> (Op, Axes) {
         Op::Concat(_) => Op::Concat(usize::from(extra % 3)),
         Op::LeakyRelu(_) => Op::LeakyRelu(f64::from(extra) / 255.0),
         Op::Clip(..) => Op::Clip(-1.0, [-1.0, 0.0, 2.0][usize::from(extra) % 3]),
+        Op::OneHot(_) => Op::OneHot(1 + usize::from(extra % 4)),
+        Op::ArgMax(_) => Op::ArgMax(usize::from(extra % 3)),
         op => op.with_axes(axes),
     };
     (op, axes)
@@ -80,7 +84,12 @@ fuzz_target!(|data: &[u8]| {
         let variable = k % 2 == 1;
         let name = format!("{}{k}", if variable { "w" } else { "x" });
         let op = if variable { Op::Variable } else { Op::Placeholder };
-        let Ok(id) = graph.leaf(op, Shape::of(dims), &name, loc) else {
+        // The third leaf, if any, holds ids.
+        let leaf = match k {
+            2 => graph.placeholder(Elem::I32, Shape::of(dims), &name, loc),
+            _ => graph.leaf(op, Shape::of(dims), &name, loc),
+        };
+        let Ok(id) = leaf else {
             return;
         };
         nodes.push(id);

@@ -27,7 +27,9 @@ pub fn evaluate(graph: &Graph, named: &[usize], mut leaf: impl FnMut(NodeId) -> 
             }
             _ => {
                 let operands: Vec<&[f64]> = graph.operands(id).iter().map(|o| values[o].as_slice()).collect();
-                Evaluator { graph, named }.compute(id, &operands)
+                let evaluator = Evaluator { graph, named };
+                evaluator.check_ids(id, &operands)?;
+                evaluator.compute(id, &operands)
             }
         };
         values.insert(id, value);
@@ -47,6 +49,28 @@ impl Evaluator<'_> {
 
     fn dim(&self, shape: &Shape, axis: usize) -> usize {
         shape.dim(axis).eval(self.named)
+    }
+
+    /// An error naming the first id out of range, if `id` takes ids (as the generated code
+    /// panics, before computing anything).
+    fn check_ids(&self, id: NodeId, x: &[&[f64]]) -> Result<(), String> {
+        let graph = self.graph;
+        let operand = |k: usize| graph.shape(graph.operands(id)[k]);
+        let (ids, bound) = match *graph.op(id) {
+            Op::Gather => (x[1], self.dim(operand(0), 0)),
+            Op::ScatterAdd => (x[1], self.dim(graph.shape(id), 0)),
+            Op::OneHot(depth) => (x[0], depth),
+            Op::SparseSoftmaxCrossEntropy => (x[1], self.dim(operand(0), operand(0).rank() - 1)),
+            _ => return Ok(()),
+        };
+        match ids.iter().position(|&v| !(v >= 0.0 && v < bound as f64)) {
+            None => Ok(()),
+            Some(at) => Err(format!(
+                "`{}`: id {} at position {at} is out of range 0..{bound}",
+                graph.op(id).name(),
+                ids[at]
+            )),
+        }
     }
 
     /// The value of one non-leaf node from its operands' values.
@@ -182,6 +206,61 @@ impl Evaluator<'_> {
                     .collect()
             }
             Op::MatMul { ta, tb, .. } => self.matmul(x[0], operand(0), ta, x[1], operand(1), tb),
+            Op::Gather => {
+                let row = x[0].len() / self.dim(operand(0), 0).max(1);
+                x[1].iter()
+                    .flat_map(|&id| &x[0][id as usize * row..][..row])
+                    .copied()
+                    .collect()
+            }
+            Op::ScatterAdd => {
+                let mut out = vec![0.0; self.len(shape)];
+                let row = out.len() / self.dim(shape, 0).max(1);
+                for (r, &id) in x[1].iter().enumerate() {
+                    for (o, &v) in out[id as usize * row..][..row].iter_mut().zip(&x[0][r * row..][..row]) {
+                        *o += v;
+                    }
+                }
+                out
+            }
+            Op::OneHot(depth) => {
+                let mut out = vec![0.0; self.len(shape)];
+                for (r, &id) in x[0].iter().enumerate() {
+                    out[r * depth + id as usize] = 1.0;
+                }
+                out
+            }
+            Op::SparseSoftmaxCrossEntropy => {
+                let row = self.dim(operand(0), operand(0).rank() - 1);
+                x[0].chunks(row)
+                    .zip(x[1])
+                    .map(|(logits, &label)| -log_softmax(logits)[label as usize])
+                    .collect()
+            }
+            Op::ArgMax(axis) => {
+                // Each slice along `axis`: the first index of its maximum, or of its first NaN.
+                let a = operand(0);
+                let (n, inner) = (
+                    self.dim(a, axis),
+                    (axis + 1..a.rank()).map(|k| self.dim(a, k)).product::<usize>(),
+                );
+                (0..self.len(shape))
+                    .map(|r| {
+                        let (outer, within) = (r / inner, r % inner);
+                        let at = |j: usize| x[0][(outer * n + j) * inner + within];
+                        let mut best = 0;
+                        for j in 1..n {
+                            if at(best).is_nan() {
+                                break;
+                            }
+                            if at(j) > at(best) || at(j).is_nan() {
+                                best = j;
+                            }
+                        }
+                        best as f64
+                    })
+                    .collect()
+            }
         }
     }
 
@@ -301,6 +380,9 @@ pub fn scalar(op: &Op, x: &[f64]) -> f64 {
             unreachable!("{op} is not elementwise arithmetic")
         }
         Op::Reshape | Op::Slice(_) | Op::Pad(_) | Op::Concat(_) => {
+            unreachable!("{op} is not elementwise arithmetic")
+        }
+        Op::Gather | Op::ScatterAdd | Op::OneHot(_) | Op::SparseSoftmaxCrossEntropy | Op::ArgMax(_) => {
             unreachable!("{op} is not elementwise arithmetic")
         }
     }

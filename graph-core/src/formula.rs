@@ -101,6 +101,11 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
         Op::Slice(_) => (format!("slice({}, {})", args[0].0, node.shape), 3),
         Op::Pad(_) => (format!("pad({}, {})", args[0].0, node.shape), 3),
         Op::SoftmaxCrossEntropy => (format!("softmax_cross_entropy({}, {})", args[0].0, args[1].0), 3),
+        Op::SparseSoftmaxCrossEntropy | Op::Gather | Op::ScatterAdd => {
+            (format!("{}({}, {})", node.op.name(), args[0].0, args[1].0), 3)
+        }
+        Op::OneHot(depth) => (format!("one_hot({}, depth = {depth})", args[0].0), 3),
+        Op::ArgMax(axis) => (format!("argmax({}, axis = {axis})", args[0].0), 3),
         Op::ExtremeMask { .. } => call(node.op.name()),
         Op::MatMul { ta, tb, fold: true } => {
             let t = |(s, _): &(String, u8), flag: bool| if flag { format!("transpose({s})") } else { s.clone() };

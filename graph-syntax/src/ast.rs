@@ -1,6 +1,6 @@
 //! The syntax tree of a `graph!` definition, as written, with the spans of every token.
 
-use graph_core::{DType, Loc};
+use graph_core::{DType, Elem, Loc};
 use proc_macro2::Span;
 use proc_macro2::TokenStream;
 use syn::{Ident, Visibility};
@@ -64,8 +64,10 @@ pub enum Item {
 
 /// `f32`, `[f64; 5]`, `[f32; 2, 3]`.
 pub struct TypeSpec {
-    /// The float type, and where it was written.
-    pub dtype: DType,
+    /// The float type, and where it was written: for integer ids, `None`.
+    pub dtype: Option<DType>,
+    /// The element type: the float type, or an integer type for ids (`[i32; batch]`).
+    pub elem: Elem,
     /// The span of the float type's token.
     pub dtype_span: Span,
     /// The dimensions, outermost first.

@@ -29,7 +29,7 @@
 //! Nesting (parentheses, calls, unary minus) is bounded by [`MAX_NESTING`].
 
 use crate::ast::{BinOp, DimSpec, Expr, GraphDef, IndexSpec, InitSpec, Item, Number, TypeSpec};
-use graph_core::{DType, Dim, Loc, Shape};
+use graph_core::{DType, Dim, Elem, Loc, Shape};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::{braced, bracketed, parenthesized, Ident, Lit, Token, Visibility};
@@ -147,9 +147,10 @@ fn parse_declaration(input: ParseStream) -> syn::Result<(Ident, TypeSpec)> {
 impl Parse for TypeSpec {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if !input.peek(syn::token::Bracket) {
-            let (dtype, span) = parse_dtype(input)?;
+            let (dtype, elem, span) = parse_dtype(input)?;
             return Ok(TypeSpec {
                 dtype,
+                elem,
                 dtype_span: span,
                 dims: Vec::new(),
                 loc: Loc::at(span),
@@ -157,7 +158,7 @@ impl Parse for TypeSpec {
         }
         let content;
         let brackets = bracketed!(content in input);
-        let (dtype, dtype_span) = parse_dtype(&content)?;
+        let (dtype, elem, dtype_span) = parse_dtype(&content)?;
         content.parse::<Token![;]>()?;
         let mut dims = Vec::new();
         loop {
@@ -184,11 +185,13 @@ impl Parse for TypeSpec {
                 })
                 .collect(),
         );
-        if let Some(message) = shape.too_large(dtype, "this tensor") {
+        // Ids are at most 8 bytes, as an f64 is.
+        if let Some(message) = shape.too_large(dtype.unwrap_or(DType::F64), "this tensor") {
             return Err(syn::Error::new(brackets.span.join(), message));
         }
         Ok(TypeSpec {
             dtype,
+            elem,
             dtype_span,
             dims,
             loc,
@@ -238,17 +241,18 @@ fn parse_dim(input: ParseStream) -> syn::Result<DimSpec> {
     Ok(DimSpec::Fixed(dim))
 }
 
-fn parse_dtype(input: ParseStream) -> syn::Result<(DType, proc_macro2::Span)> {
-    let ident: Ident = input
-        .parse()
-        .map_err(|e| syn::Error::new(e.span(), "expected a float type: `f32` or `f64`"))?;
-    match ident.to_string().as_str() {
-        "f32" => Ok((DType::F32, ident.span())),
-        "f64" => Ok((DType::F64, ident.span())),
-        other => Err(syn::Error::new(
-            ident.span(),
-            format!("expected a float type `f32` or `f64`, found `{other}`"),
-        )),
+/// The element type: `f32` or `f64`, or an integer type for ids (`i32`, `i64`, `usize`).
+fn parse_dtype(input: ParseStream) -> syn::Result<(Option<DType>, Elem, proc_macro2::Span)> {
+    let expected = "expected an element type: a float type, `f32` or `f64`, or for integer ids `i32`, `i64` or `usize`";
+    let ident: Ident = input.parse().map_err(|e| syn::Error::new(e.span(), expected))?;
+    let name = ident.to_string();
+    match name.as_str() {
+        "f32" => Ok((Some(DType::F32), Elem::Float, ident.span())),
+        "f64" => Ok((Some(DType::F64), Elem::Float, ident.span())),
+        _ => match Elem::INTEGERS.iter().find(|(n, _)| *n == name) {
+            Some(&(_, elem)) => Ok((None, elem, ident.span())),
+            None => Err(syn::Error::new(ident.span(), format!("{expected}, found `{name}`"))),
+        },
     }
 }
 
@@ -627,9 +631,11 @@ mod tests {
     #[test]
     fn types() {
         let t: TypeSpec = syn::parse2(quote!([f64; batch, 3])).unwrap();
-        assert_eq!(t.dtype, DType::F64);
+        assert_eq!(t.dtype, Some(DType::F64));
         assert!(matches!(t.dims.as_slice(), [DimSpec::Named(n), DimSpec::Fixed(3)] if n == "batch"));
         assert!(syn::parse2::<TypeSpec>(quote!([f32; 0])).is_err());
-        assert!(syn::parse2::<TypeSpec>(quote!([i32; 2])).is_err());
+        assert!(syn::parse2::<TypeSpec>(quote!([u8; 2])).is_err());
+        let ids: TypeSpec = syn::parse2(quote!([i64; batch])).unwrap();
+        assert_eq!((ids.dtype, ids.elem), (None, Elem::I64));
     }
 }

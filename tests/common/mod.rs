@@ -33,6 +33,10 @@ macro_rules! check {
         check!($case, $objective, $lo, $hi, [$($dim),+]);
     };
     ($case:ident, $objective:ident, $lo:expr, $hi:expr, [$($dim:literal),*]) => {
+        check!($case, $objective, $lo, $hi, [$($dim),*], ids = []);
+    };
+    // `ids = [k0 < 2]`: each integer placeholder named, filled with ids below the bound given.
+    ($case:ident, $objective:ident, $lo:expr, $hi:expr, [$($dim:literal),*], ids = [$($id:ident < $bound:literal),*]) => {
         for seed in 1..=4u64 {
             use $crate::common::{assert_close, finite_differences, interpret_sized, owned, write, Rng, Tensors};
             use $case::g;
@@ -50,8 +54,16 @@ macro_rules! check {
                 rng.fill(t, $lo, $hi);
             }
             let inputs: Tensors = [owned(p.tensors()), owned(v.tensors())].concat();
+            #[allow(unused_mut)]
+            let mut ids: Tensors = Vec::new();
+            $(
+                for slot in p.$id.iter_mut() {
+                    *slot = (rng.uniform(0.0, $bound as f64) as usize).min($bound - 1) as _;
+                }
+                ids.push((stringify!($id).to_owned(), p.$id.iter().map(|&id| id as f64).collect()));
+            )*
 
-            let expected = interpret_sized($case::SOURCE, &inputs, named);
+            let expected = interpret_sized($case::SOURCE, &[inputs.clone(), ids].concat(), named);
             let values = owned(g::forward(&p, &v).tensors());
             for (name, got) in &values {
                 assert_close(&format!("{context}: value of `{name}`"), got, &expected.values[name], 1e-12);
@@ -78,7 +90,8 @@ macro_rules! check {
             }
 
             let numeric = finite_differences(&inputs, |moved| {
-                let mut p = P::default();
+                // The ids stay as drawn; only the floats move.
+                let mut p = p.clone();
                 let mut v = V::default();
                 write(p.tensors_mut(), moved);
                 write(v.tensors_mut(), moved);

@@ -19,6 +19,29 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
         // Piecewise-constant ops: zero gradient almost everywhere.
         Op::Step | Op::ExtremeMask { .. } | Op::Sign | Op::StopGradient => Ok(vec![None]),
         Op::Compare(_) => Ok(vec![None, None]),
+        // Integer ids carry no gradient.
+        Op::OneHot(_) | Op::ArgMax(_) => Ok(vec![None]),
+        Op::Gather => {
+            // Each picked row's gradient is added back into its row of the table.
+            let table = g.shape(operands[0]).clone();
+            let d_table = g.push_with_shape(Op::ScatterAdd, table, &[grad, operands[1]], loc)?;
+            Ok(vec![Some(d_table), None])
+        }
+        Op::ScatterAdd => Ok(vec![Some(g.push(Op::Gather, &[grad, operands[1]], loc)?), None]),
+        Op::SparseSoftmaxCrossEntropy => {
+            // d_logits = g * (softmax(logits) - one_hot(labels)), TensorFlow's rule.
+            let (logits, labels) = (operands[0], operands[1]);
+            let shape = g.shape(logits);
+            let classes = match shape.dims()[shape.rank() - 1] {
+                crate::ir::Dim::Fixed(n) => n,
+                crate::ir::Dim::Named(_) => unreachable!("the class axis has a number (checked when lowered)"),
+            };
+            let spread = g.expand_last(grad, logits, loc)?;
+            let probabilities = g.push(Op::Softmax, &[logits], loc)?;
+            let targets = g.push(Op::OneHot(classes), &[labels], loc)?;
+            let error = g.binary(Op::Sub, probabilities, targets, loc)?;
+            Ok(vec![Some(g.binary(Op::Mul, spread, error, loc)?), None])
+        }
         Op::Abs => {
             let sign = g.push(Op::Sign, &[operands[0]], loc)?;
             one(g.binary(Op::Mul, grad, sign, loc)?)

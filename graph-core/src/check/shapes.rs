@@ -1,6 +1,6 @@
 //! Shape inference: the shape rule of every op, and the messages when one does not hold.
 
-use crate::ir::{Axes, Dim, Op, Perm, Shape, Window};
+use crate::ir::{Axes, Dim, Elem, Op, Perm, Shape, Window};
 
 /// Writes a shape the way the user does (`[f32; batch, 10]`), for messages.
 pub type Describe<'a> = &'a dyn Fn(&Shape) -> String;
@@ -71,11 +71,129 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
             "internal error: the shape of `{}` is given, not inferred",
             op.name()
         )),
-        Op::Reshape | Op::Slice(_) | Op::Pad(_) => Err(format!(
+        Op::Reshape | Op::Slice(_) | Op::Pad(_) | Op::ScatterAdd => Err(format!(
             "internal error: the shape of `{}` is given, not inferred",
             op.name()
         )),
+        Op::Gather => {
+            let ids = operands[1];
+            if a.rank() == 0 {
+                return Err(format!(
+                    "`gather` picks rows of a table of rank 1 or more (`[V, D]`), found {}",
+                    describe(a)
+                ));
+            }
+            let mut dims = ids.dims().to_vec();
+            dims.extend_from_slice(&a.dims()[1..]);
+            within_rank(op, Shape::of(dims))
+        }
+        Op::OneHot(depth) => within_rank(op, a.with_axis(a.rank(), Dim::Fixed(*depth))),
+        Op::SparseSoftmaxCrossEntropy => {
+            with_an_axis(op, a)?;
+            let rows = a.without_axis(a.rank() - 1);
+            if operands[1] != &rows {
+                return Err(format!(
+                    "`sparse_softmax_cross_entropy` takes logits `[..., C]` and one class id per row, `[...]`: for \
+                     logits {} the labels must have shape [{}], found [{}]",
+                    describe(a),
+                    dims_text(&rows, describe),
+                    dims_text(operands[1], describe)
+                ));
+            }
+            Ok(rows)
+        }
+        Op::ArgMax(axis) => {
+            if *axis >= a.rank() {
+                return Err(format!("`argmax` of {} has no axis {axis}", describe(a)));
+            }
+            Ok(a.without_axis(*axis))
+        }
     }
+}
+
+/// `shape`, if it has at most [`Shape::MAX_RANK`] axes.
+fn within_rank(op: &Op, shape: Shape) -> Result<Shape, String> {
+    if shape.rank() > Shape::MAX_RANK {
+        return Err(format!(
+            "the result of `{}` would have {} axes; tensors have at most {}",
+            op.name(),
+            shape.rank(),
+            Shape::MAX_RANK
+        ));
+    }
+    Ok(shape)
+}
+
+/// The dimensions of `shape` as written inside the brackets: `batch, 10`.
+fn dims_text(shape: &Shape, describe: Describe) -> String {
+    shape
+        .dims()
+        .iter()
+        .map(|&d| dim_name(d, describe))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The element type of `op` applied to operands of element types `operands` (each with
+/// whether it is a number written in the graph), or which operand is of the wrong kind and why.
+/// `describe(k)` writes operand `k`'s type as the user does.
+///
+/// Integer tensors (ids) feed only the ops that take ids, comparisons, and the views that
+/// broadcast a comparison's operands; everything else takes floats.
+pub fn element(
+    op: &Op,
+    operands: &[(Elem, bool)],
+    describe: &dyn Fn(usize) -> String,
+) -> Result<Elem, (usize, String)> {
+    let integer = |k: usize| operands[k].0.is_integer();
+    let needs_ids = |k: usize, what: &str| {
+        format!(
+            "`{}` takes {what} as integer ids, found {}: declare them with an integer type, \
+             `placeholder ids: [i32; ...]` (`i32`, `i64` or `usize`)",
+            op.name(),
+            describe(k)
+        )
+    };
+    match op {
+        Op::Gather | Op::ScatterAdd | Op::SparseSoftmaxCrossEntropy if integer(0) => {
+            Err((0, needs_float(op, describe(0))))
+        }
+        Op::Gather | Op::ScatterAdd if !integer(1) => Err((1, needs_ids(1, "its second argument (the rows to pick)"))),
+        Op::SparseSoftmaxCrossEntropy if !integer(1) => Err((1, needs_ids(1, "the labels (one class id per row)"))),
+        Op::OneHot(_) if !integer(0) => Err((0, needs_ids(0, "its argument"))),
+        Op::Gather | Op::ScatterAdd | Op::SparseSoftmaxCrossEntropy | Op::OneHot(_) => Ok(Elem::Float),
+        Op::ArgMax(_) if integer(0) => Err((0, needs_float(op, describe(0)))),
+        Op::ArgMax(_) => Ok(Elem::Usize),
+        Op::Compare(_) => {
+            let (a, b) = (operands[0], operands[1]);
+            // Ids compare with ids (of any integer type) or with a number written in the graph.
+            let mixed = a.0.is_integer() != b.0.is_integer() && !(a.0.is_integer() && b.1 || b.0.is_integer() && a.1);
+            if mixed {
+                let k = usize::from(!a.0.is_integer());
+                let message = format!(
+                    "cannot compare integer ids, {}, with a float tensor, {}: compare ids with ids, or with a number",
+                    describe(k),
+                    describe(1 - k)
+                );
+                return Err((1 - k, message));
+            }
+            Ok(Elem::Float)
+        }
+        Op::Broadcast | Op::Expand(_) => Ok(operands[0].0),
+        _ => match (0..operands.len()).find(|&k| integer(k)) {
+            Some(k) => Err((k, needs_float(op, describe(k)))),
+            None => Ok(Elem::Float),
+        },
+    }
+}
+
+/// The message for an integer tensor where `op` needs a float one.
+fn needs_float(op: &Op, found: String) -> String {
+    let name = op.call().map_or(op.name(), |c| c.name);
+    format!(
+        "`{name}` needs a float tensor, found integer ids, {found}: integer tensors feed only `gather`, `one_hot`, \
+         `sparse_softmax_cross_entropy` and comparisons (`one_hot(ids, depth = n)` makes floats of them)"
+    )
 }
 
 /// Checks a shape given to a leaf, broadcast, `sum_to` or `expand` node.
@@ -90,6 +208,13 @@ pub fn check_given(op: &Op, operands: &[&Shape], given: &Shape) -> Result<(), St
         Op::Reshape => operands.len() == 1 && operands[0].size() == given.size(),
         Op::Slice(window) => operands.len() == 1 && fits_window(operands[0], given, *window),
         Op::Pad(window) => operands.len() == 1 && fits_window(given, operands[0], *window),
+        Op::ScatterAdd => {
+            operands.len() == 2 && given.rank() >= 1 && {
+                let mut dims = operands[1].dims().to_vec();
+                dims.extend_from_slice(&given.dims()[1..]);
+                Shape::of(dims) == *operands[0]
+            }
+        }
         _ => false,
     };
     if fits {

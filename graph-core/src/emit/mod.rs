@@ -178,9 +178,12 @@ impl Structs {
         let field = |name: &str, node, init, doc: String| Field {
             name: name.to_owned(),
             shape: shape(node),
+            elem: program.graph.elem(node),
             init,
             doc,
         };
+        // Ids have no adjoint: they are not in `Adjoints`.
+        let float = |d: &&crate::program::Decl| program.graph.elem(d.node) == crate::ir::Elem::Float;
         let zero = Init::Fill(0.0);
         let objective = &program.objective.name;
         Structs {
@@ -206,6 +209,7 @@ impl Structs {
                 .collect(),
             adjoints: program
                 .decls()
+                .filter(float)
                 .map(|d| field(&d.name, d.node, zero, format!("d {objective} / d {}.", d.name)))
                 .collect(),
             workspace_generic: program.graph.has_named(),
@@ -219,6 +223,7 @@ impl Structs {
             .map(|&id| Field {
                 name: ctx.names.of(id).to_string(),
                 shape: ctx.graph.shape(id).clone(),
+                elem: ctx.graph.elem(id),
                 init: Init::Fill(0.0),
                 doc: format!("`{}`.", crate::formula::expression(ctx.graph, id)),
             })
@@ -290,11 +295,11 @@ fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field]) -> TokenStream
     let types = fields
         .iter()
         .zip(&boxed)
-        .map(|(f, &b)| structs::tensor_type(ctx, &f.shape, b));
+        .map(|(f, &b)| structs::tensor_type(ctx, &f.shape, f.elem, b));
     let defaults = fields
         .iter()
         .zip(&boxed)
-        .map(|(f, &b)| structs::tensor_value(ctx, &f.shape, 0.0, b));
+        .map(|(f, &b)| structs::tensor_value(ctx, &f.shape, f.elem, 0.0, b));
     code! {
         #[doc = #doc]
         #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq)]

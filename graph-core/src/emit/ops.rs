@@ -2,7 +2,7 @@
 //! reduction starts, accumulates and finishes, and the whole-tensor kernels.
 
 use super::Ctx;
-use crate::ir::{Cmp, DType, Graph, IndexMap, NodeId, Op, Shape, Size};
+use crate::ir::{Cmp, DType, Elem, Graph, IndexMap, NodeId, Op, Shape, Size};
 use proc_macro2::{Literal, TokenStream};
 
 /// A Rust expression, and whether it can stand anywhere without parentheses.
@@ -251,7 +251,7 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
             Expr::atom(code!({ let value = #a; if value < #lo { #lo } else if value > #hi { #hi } else { value } }))
         }
         Op::Compare(cmp) => {
-            let (a, b) = (args[0].operand(), args[1].operand());
+            let (a, b) = compared(ctx, node, args);
             let test = match cmp {
                 Cmp::Less => code!(#a < #b),
                 Cmp::LessEq => code!(#a <= #b),
@@ -292,6 +292,32 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
             Expr::atom(code!(if #a.is_nan() { #nan } else { #unit }))
         }
         Op::MatMul { .. } => unreachable!("products of scalars do not type-check"),
+        Op::Gather | Op::ScatterAdd | Op::OneHot(_) | Op::SparseSoftmaxCrossEntropy | Op::ArgMax(_) => {
+            unreachable!("kernels have a tensor operand")
+        }
+    }
+}
+
+/// The operands of comparison `node`, of one type: floats as they are; ids of one integer type
+/// as they are, of two as `i64`; ids against a number both as `f64` (exact for ids below 2^53).
+fn compared(ctx: &Ctx, node: NodeId, args: &[Expr]) -> (TokenStream, TokenStream) {
+    let graph = ctx.graph;
+    let elems: Vec<Elem> = graph.operands(node).iter().map(|&o| graph.elem(o)).collect();
+    let (a, b) = (args[0].operand(), args[1].operand());
+    match (elems[0], elems[1]) {
+        (x, y) if x == y => (a, b),
+        (Elem::Float, _) | (_, Elem::Float) => {
+            let f64 = code!(::core::primitive::f64);
+            let side = |tokens: TokenStream, elem: Elem| match elem {
+                Elem::Float => code!(#f64::from(#tokens)),
+                _ => code!((#tokens as #f64)),
+            };
+            (side(a, elems[0]), side(b, elems[1]))
+        }
+        _ => {
+            let i64 = code!(::core::primitive::i64);
+            (code!((#a as #i64)), code!((#b as #i64)))
+        }
     }
 }
 
@@ -545,6 +571,106 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                 code!(for outer_i in 0..#slices { let first_i = #first; #slice })
             } else {
                 code!({ let first_i = 0; #slice })
+            }
+        }
+        Op::Gather | Op::ScatterAdd => {
+            // Row `row_i` of the result (of the rows, for the scatter) is row `ids[row_i]` of the
+            // table. The ids were checked against the table's length before anything was written.
+            let table = if matches!(graph.op(node), Op::Gather) {
+                operand(0)
+            } else {
+                graph.shape(node)
+            };
+            let row = size(
+                ctx,
+                table.size_of(&(0..table.rank()).map(|k| k > 0).collect::<Vec<_>>()),
+            );
+            let (rows, ids) = (&args[0], &args[1]);
+            if matches!(graph.op(node), Op::Gather) {
+                return code! {
+                    for (row_i, &id) in #ids.iter().enumerate() {
+                        let id = id as usize;
+                        #out[row_i * (#row)..][..#row].copy_from_slice(&#rows[id * (#row)..][..#row]);
+                    }
+                };
+            }
+            let zero = literal(0.0, graph.dtype()).tokens;
+            code! {
+                #out.fill(#zero);
+                for (row_i, &id) in #ids.iter().enumerate() {
+                    let id = id as usize;
+                    let target = &mut #out[id * (#row)..][..#row];
+                    for (sum, &value) in target.iter_mut().zip(&#rows[row_i * (#row)..][..#row]) {
+                        *sum += value;
+                    }
+                }
+            }
+        }
+        Op::OneHot(depth) => {
+            let (zero, unit, ids) = (
+                literal(0.0, graph.dtype()).tokens,
+                literal(1.0, graph.dtype()).tokens,
+                &args[0],
+            );
+            let depth = Literal::usize_unsuffixed(depth);
+            code! {
+                #out.fill(#zero);
+                for (row_i, &id) in #ids.iter().enumerate() {
+                    #out[row_i * #depth + id as usize] = #unit;
+                }
+            }
+        }
+        Op::SparseSoftmaxCrossEntropy => {
+            // Each row: `log(sum(exp(x - shift))) + shift - x[label]`, shifted by the row's
+            // maximum where it is finite (as `logsumexp`), so that nothing overflows.
+            let classes = size(ctx, operand(0).dim(operand(0).rank() - 1));
+            let (logits, labels, float) = (&args[0], &args[1], &ctx.float);
+            let zero = literal(0.0, graph.dtype()).tokens;
+            code! {
+                for (row_i, &label) in #labels.iter().enumerate() {
+                    let row = &#logits[row_i * (#classes)..][..#classes];
+                    let mut extreme = #float::NEG_INFINITY;
+                    for &value in row {
+                        if value > extreme || value.is_nan() {
+                            extreme = value;
+                        }
+                    }
+                    let shift = if extreme.is_finite() { extreme } else { #zero };
+                    let mut total = #zero;
+                    for &value in row {
+                        total += #float::exp(value - shift);
+                    }
+                    #out[row_i] = #float::ln(total) + shift - row[label as usize];
+                }
+            }
+        }
+        Op::ArgMax(axis) => {
+            // Slice (`outer_i`, `inner_i`) runs along `axis`, `inner` apart: the first index of
+            // its maximum, or of its first NaN.
+            let a = operand(0);
+            let before = size(ctx, a.size_of(&(0..a.rank()).map(|k| k < axis).collect::<Vec<_>>()));
+            let inner = size(ctx, a.size_of(&(0..a.rank()).map(|k| k > axis).collect::<Vec<_>>()));
+            let length = size(ctx, a.dim(axis));
+            let x = &args[0];
+            code! {
+                for outer_i in 0..#before {
+                    for inner_i in 0..#inner {
+                        let first_i = outer_i * (#length) * (#inner) + inner_i;
+                        let mut best = 0;
+                        let mut extreme = #x[first_i];
+                        for along_i in 1..#length {
+                            if extreme.is_nan() {
+                                break;
+                            }
+                            let value = #x[first_i + along_i * (#inner)];
+                            if value > extreme || value.is_nan() {
+                                best = along_i;
+                                extreme = value;
+                            }
+                        }
+                        #out[outer_i * (#inner) + inner_i] = best;
+                    }
+                }
             }
         }
         _ => unreachable!("{} is not a kernel", graph.op(node)),

@@ -11,7 +11,7 @@
 use super::names::ident;
 use super::ops::{literal, size};
 use super::Ctx;
-use crate::ir::{Dim, Shape, Size};
+use crate::ir::{Dim, Elem, Shape, Size};
 use crate::program::Init;
 use proc_macro2::{Literal, TokenStream};
 use quote::format_ident;
@@ -25,6 +25,8 @@ pub struct Field {
     pub name: String,
     /// The tensor's shape.
     pub shape: Shape,
+    /// Its elements: floats, or integer ids.
+    pub elem: Elem,
     /// How it starts: `Default` (and `Variables::init`).
     pub init: Init,
     /// What it holds, for its doc comment.
@@ -41,7 +43,7 @@ pub const INLINE_STRUCT_BYTES: usize = 64 * 1024;
 /// than [`INLINE_LIMIT`] elements, then the largest others (earlier first among equals)
 /// until the inline ones take at most [`INLINE_STRUCT_BYTES`].
 pub fn boxing(ctx: &Ctx, fields: &[Field]) -> Vec<bool> {
-    let bytes = |f: &Field| f.shape.size().factor.saturating_mul(ctx.graph.dtype().bytes());
+    let bytes = |f: &Field| f.shape.size().factor.saturating_mul(f.elem.bytes(ctx.graph.dtype()));
     let mut boxed: Vec<bool> = fields
         .iter()
         .map(|f| f.shape.has_named() || f.shape.size().factor > INLINE_LIMIT)
@@ -79,9 +81,20 @@ fn dim(ctx: &Ctx, dim: Dim) -> TokenStream {
     }
 }
 
-/// The Rust type of a tensor: `f32`, `[f32; 5]`, `[[f32; 3]; 2]`, `Box<[[f32; 784]; batch]>`.
-pub fn tensor_type(ctx: &Ctx, shape: &Shape, boxed: bool) -> TokenStream {
-    let mut ty = ctx.float.clone();
+/// The Rust type of one element: the float type, or an integer type.
+pub fn element_type(ctx: &Ctx, elem: Elem) -> TokenStream {
+    match elem {
+        Elem::Float => ctx.float.clone(),
+        Elem::I32 => code!(::core::primitive::i32),
+        Elem::I64 => code!(::core::primitive::i64),
+        Elem::Usize => code!(::core::primitive::usize),
+    }
+}
+
+/// The Rust type of a tensor: `f32`, `[f32; 5]`, `[[f32; 3]; 2]`, `Box<[[f32; 784]; batch]>`,
+/// `[i32; 8]`.
+pub fn tensor_type(ctx: &Ctx, shape: &Shape, elem: Elem, boxed: bool) -> TokenStream {
+    let mut ty = element_type(ctx, elem);
     for &d in shape.dims().iter().rev() {
         let d = dim(ctx, d);
         ty = code!([#ty; #d]);
@@ -93,9 +106,12 @@ pub fn tensor_type(ctx: &Ctx, shape: &Shape, boxed: bool) -> TokenStream {
     }
 }
 
-/// A tensor of `shape` filled with `value`, built on the heap directly if it is boxed.
-pub fn tensor_value(ctx: &Ctx, shape: &Shape, value: f64, boxed: bool) -> TokenStream {
-    let mut tokens = literal(value, ctx.graph.dtype()).tokens;
+/// A tensor of `shape` filled with `value` (ids with 0), built on the heap directly if it is boxed.
+pub fn tensor_value(ctx: &Ctx, shape: &Shape, elem: Elem, value: f64, boxed: bool) -> TokenStream {
+    let mut tokens = match elem {
+        Elem::Float => literal(value, ctx.graph.dtype()).tokens,
+        _ => code!(0),
+    };
     let dims = shape.dims();
     let inner = if boxed { 1 } else { 0 };
     for &d in dims.iter().skip(inner).rev() {
@@ -141,7 +157,10 @@ pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: K
     let idents: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
     let docs = fields.iter().map(|f| format!(" {}", f.doc));
     let boxed = boxing(ctx, fields);
-    let types = fields.iter().zip(&boxed).map(|(f, &b)| tensor_type(ctx, &f.shape, b));
+    let types = fields
+        .iter()
+        .zip(&boxed)
+        .map(|(f, &b)| tensor_type(ctx, &f.shape, f.elem, b));
     let fill = |f: &Field| match f.init {
         Init::Fill(value) => value,
         _ => 0.0,
@@ -149,7 +168,7 @@ pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: K
     let defaults: Vec<_> = fields
         .iter()
         .zip(&boxed)
-        .map(|(f, &b)| tensor_value(ctx, &f.shape, fill(f), b))
+        .map(|(f, &b)| tensor_value(ctx, &f.shape, f.elem, fill(f), b))
         .collect();
     let vis = (kind != Kind::Private).then(|| code!(pub));
     let views = (kind != Kind::Private).then(|| views(ctx, fields, &idents));
@@ -227,30 +246,33 @@ fn init_fn(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident], defaults:
     }
 }
 
-/// `tensors()` and `tensors_mut()`: every field as a named flat slice.
+/// `tensors()` and `tensors_mut()`: every float field as a named flat slice (ids, being of
+/// another type, are read and written as fields).
 fn views(ctx: &Ctx, fields: &[Field], idents: &[proc_macro2::Ident]) -> TokenStream {
     let float = &ctx.float;
+    let (fields, idents): (Vec<&Field>, Vec<&proc_macro2::Ident>) =
+        fields.iter().zip(idents).filter(|(f, _)| f.elem == Elem::Float).unzip();
     let labels: Vec<String> = fields
         .iter()
         .map(|f| f.name.trim_start_matches("r#").to_owned())
         .collect();
     let shared = fields
         .iter()
-        .zip(idents)
+        .zip(&idents)
         .map(|(f, id)| flat(code!(self.#id), f.shape.rank(), false));
     let unique = fields
         .iter()
-        .zip(idents)
+        .zip(&idents)
         .map(|(f, id)| flat(code!(self.#id), f.shape.rank(), true));
     let count = Literal::usize_unsuffixed(fields.len());
     code! {
-        /// Every field as a flat slice (row-major), with its name, in declaration order.
+        /// Every float field as a flat slice (row-major), with its name, in declaration order.
         #[must_use]
         pub fn tensors(&self) -> [(&'static str, &[#float]); #count] {
             [ #( (#labels, #shared), )* ]
         }
 
-        /// Every field as a flat mutable slice (row-major), with its name, in declaration order.
+        /// Every float field as a flat mutable slice (row-major), with its name, in declaration order.
         pub fn tensors_mut(&mut self) -> [(&'static str, &mut [#float]); #count] {
             [ #( (#labels, #unique), )* ]
         }

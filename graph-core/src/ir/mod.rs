@@ -13,7 +13,7 @@ mod shape;
 
 pub use index::{IndexMap, Run};
 pub use op::{Axes, AxisSet, Call, Cmp, Op, Perm, Window, OP_KINDS};
-pub use shape::{dim_text, DType, Dim, Shape, Size, MAX_NAMED};
+pub use shape::{dim_text, DType, Dim, Elem, Shape, Size, MAX_NAMED};
 
 use crate::check::shapes;
 use crate::diag::{Diagnostic, Loc};
@@ -64,6 +64,8 @@ pub struct Node {
     pub op: Op,
     /// The shape of its result.
     pub shape: Shape,
+    /// What its elements are: floats, or integer ids (`check::shapes::element`).
+    pub elem: Elem,
     /// Where it came from in the user's source.
     pub loc: Loc,
     /// The user's name for it (`logits`), or the derived one (`d_logits`).
@@ -154,12 +156,52 @@ impl Graph {
         shape.describe(self.dtype, &self.named)
     }
 
+    /// Node `id`'s type as the user writes it: `[f32; batch, 10]`, `[i32; batch]`.
+    pub fn describe_node(&self, id: NodeId) -> String {
+        let elem = self.elem(id);
+        let text = self.describe(self.shape(id));
+        match elem {
+            Elem::Float => text,
+            _ => text.replacen(self.dtype.name(), elem.name(self.dtype), 1),
+        }
+    }
+
+    /// Each operand's element type, and whether it is a number written in the graph (a
+    /// constant, or a constant broadcast to an operand's shape): what the element rule reads.
+    pub fn elements(&self, operands: &[NodeId]) -> Vec<(Elem, bool)> {
+        let number = |o: NodeId| match self.op(o) {
+            Op::Constant(_) => true,
+            Op::Broadcast => matches!(self.op(self.operands(o)[0]), Op::Constant(_)),
+            _ => false,
+        };
+        operands.iter().map(|&o| (self.elem(o), number(o))).collect()
+    }
+
+    /// What node `id`'s elements are.
+    pub fn elem(&self, id: NodeId) -> Elem {
+        self.inner[id.0].elem
+    }
+
+    /// A placeholder of integer (or float) elements `elem`: ids fed at each call.
+    pub fn placeholder(&mut self, elem: Elem, shape: Shape, name: &str, loc: Loc) -> Result<NodeId, Diagnostic> {
+        let id = self.leaf(Op::Placeholder, shape, name, loc)?;
+        self.inner[id.0].elem = elem;
+        Ok(id)
+    }
+
     /// Adds a node after inferring its shape from its operands'; the way most nodes get in.
     pub fn push(&mut self, op: Op, operands: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
         let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
         let shape = shapes::infer(&op, &operand_shapes, &|s| self.describe(s)).map_err(|m| Diagnostic::new(loc, m))?;
         self.fits(&shape, loc)?;
-        Ok(self.insert(op, shape, operands, loc))
+        let elem = self.element(&op, operands, loc)?;
+        Ok(self.insert(op, shape, elem, operands, loc))
+    }
+
+    /// The element type of `op` applied to `operands`, or why they are the wrong kind.
+    fn element(&self, op: &Op, operands: &[NodeId], loc: Loc) -> Result<Elem, Diagnostic> {
+        let elems = self.elements(operands);
+        shapes::element(op, &elems, &|k| self.describe_node(operands[k])).map_err(|(_, m)| Diagnostic::new(loc, m))
     }
 
     /// Adds a node whose shape is given rather than inferred (leaves, broadcasts, `sum_to`,
@@ -174,7 +216,8 @@ impl Graph {
         let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
         shapes::check_given(&op, &operand_shapes, &shape).map_err(|m| Diagnostic::new(loc, m))?;
         self.fits(&shape, loc)?;
-        Ok(self.insert(op, shape, operands, loc))
+        let elem = self.element(&op, operands, loc)?;
+        Ok(self.insert(op, shape, elem, operands, loc))
     }
 
     /// An error at `loc` if a tensor of `shape` would be too large to exist.
@@ -186,12 +229,13 @@ impl Graph {
         }
     }
 
-    fn insert(&mut self, op: Op, shape: Shape, operands: &[NodeId], loc: Loc) -> NodeId {
+    fn insert(&mut self, op: Op, shape: Shape, elem: Elem, operands: &[NodeId], loc: Loc) -> NodeId {
         let (role, rule_of) = self.context;
         let rule = rule_of.map(|forward| Provenance::Rule(self.node(forward).op.name()));
         let node = Node {
             op,
             shape,
+            elem,
             loc,
             name: None,
             role,

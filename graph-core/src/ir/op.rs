@@ -407,10 +407,24 @@ pub enum Op {
     SumTo,
     /// The operand with a new axis inserted at this position, repeated along it.
     Expand(usize),
+    /// Rows of a table picked by integer ids: operands `table [V, D...]` and `ids [...]`, result
+    /// `[..., D...]`. An id outside `0..V` is a run-time panic, before any output is written.
+    Gather,
+    /// The gradient of [`Op::Gather`]: operands `rows [..., D...]` and `ids [...]`; each row
+    /// added into row `id` of zeros of this node's shape `[V, D...]` (repeated ids accumulate).
+    ScatterAdd,
+    /// Integer ids `[...]` as rows `[..., depth]` of 0 with a 1 at the id.
+    OneHot(usize),
+    /// `logsumexp(logits) - logits[label]` over the last axis: operands `logits [..., C]` and
+    /// integer `labels [...]` (class ids).
+    SparseSoftmaxCrossEntropy,
+    /// The index of the largest element along an axis (the first of ties; a NaN wins), as
+    /// `usize` elements.
+    ArgMax(usize),
 }
 
 /// How many kinds of [`Op`] there are: one per variant, numbered by [`Op::ordinal`].
-pub const OP_KINDS: usize = 56;
+pub const OP_KINDS: usize = 61;
 
 impl Op {
     /// One op of every kind (parameters chosen as examples), in [`Op::ordinal`] order: the one
@@ -490,6 +504,11 @@ impl Op {
         Op::Select,
         Op::StopGradient,
         Op::LogSumExp(Axes::All),
+        Op::Gather,
+        Op::ScatterAdd,
+        Op::OneHot(2),
+        Op::SparseSoftmaxCrossEntropy,
+        Op::ArgMax(0),
     ];
 
     /// The kind's number, `0..OP_KINDS`: its place in [`Op::EVERY`].
@@ -551,6 +570,11 @@ impl Op {
             Op::Select => 53,
             Op::StopGradient => 54,
             Op::LogSumExp(_) => 55,
+            Op::Gather => 56,
+            Op::ScatterAdd => 57,
+            Op::OneHot(_) => 58,
+            Op::SparseSoftmaxCrossEntropy => 59,
+            Op::ArgMax(_) => 60,
         }
     }
 
@@ -565,7 +589,8 @@ impl Op {
             Op::Log1p | Op::Expm1 | Op::Sin | Op::Cos | Op::Rsqrt | Op::Erf | Op::Clip(..) | Op::StopGradient => 1,
             Op::Maximum | Op::Minimum | Op::Compare(_) => 2,
             Op::Select => 3,
-            Op::LogSumExp(_) => 1,
+            Op::LogSumExp(_) | Op::OneHot(_) | Op::ArgMax(_) => 1,
+            Op::Gather | Op::ScatterAdd | Op::SparseSoftmaxCrossEntropy => 2,
             Op::Reshape | Op::Slice(_) | Op::Pad(_) => 1,
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => 1,
         }
@@ -642,6 +667,17 @@ impl Op {
             Op::Select => call("select", 3, false),
             Op::StopGradient => call("stop_gradient", 1, false),
             Op::LogSumExp(_) => call("logsumexp", 1, true),
+            Op::Gather => call("gather", 2, false),
+            Op::OneHot(_) => Some(Call {
+                keywords: &["depth"],
+                ..call("one_hot", 1, false)?
+            }),
+            Op::SparseSoftmaxCrossEntropy => call("sparse_softmax_cross_entropy", 2, false),
+            Op::ArgMax(_) => Some(Call {
+                keywords: &["axis"],
+                ..call("argmax", 1, false)?
+            }),
+            Op::ScatterAdd => None,
             // Written as operators: `a < b`.
             Op::Compare(_) => None,
             Op::Slice(_) | Op::Pad(_) => None,
@@ -690,6 +726,7 @@ impl Op {
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::SumTo => false,
             Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Pad(_) | Op::Concat(_) => false,
             Op::LogSumExp(_) => false,
+            Op::Gather | Op::ScatterAdd | Op::OneHot(_) | Op::SparseSoftmaxCrossEntropy | Op::ArgMax(_) => false,
         }
     }
 
@@ -712,7 +749,15 @@ impl Op {
     pub fn is_kernel(&self) -> bool {
         matches!(
             self,
-            Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Pad(_) | Op::Concat(_)
+            Op::ExtremeMask { .. }
+                | Op::MatMul { .. }
+                | Op::Pad(_)
+                | Op::Concat(_)
+                | Op::Gather
+                | Op::ScatterAdd
+                | Op::OneHot(_)
+                | Op::SparseSoftmaxCrossEntropy
+                | Op::ArgMax(_)
         )
     }
 
@@ -737,7 +782,8 @@ impl Op {
             Op::MatMul { ta, tb, fold } => (self.name(), u64::from(*ta) | u64::from(*fold) << 1, u64::from(*tb)),
             Op::Transpose(perm) => (self.name(), perm.key(), 0),
             Op::Slice(window) | Op::Pad(window) => (self.name(), window.key(), 0),
-            Op::Concat(k) => (self.name(), *k as u64, 0),
+            Op::Concat(k) | Op::OneHot(k) | Op::ArgMax(k) => (self.name(), *k as u64, 0),
+            Op::Gather | Op::ScatterAdd | Op::SparseSoftmaxCrossEntropy => (self.name(), 0, 0),
             Op::Literal(k) => (self.name(), u64::from(*k), 0),
             Op::LeakyRelu(alpha) => (self.name(), alpha.to_bits(), 0),
             Op::Clip(lo, hi) => (self.name(), lo.to_bits(), hi.to_bits()),
@@ -819,6 +865,11 @@ impl Op {
             Op::Broadcast => "broadcast",
             Op::SumTo => "sum_to",
             Op::Expand(_) => "expand",
+            Op::Gather => "gather",
+            Op::ScatterAdd => "scatter_add",
+            Op::OneHot(_) => "one_hot",
+            Op::SparseSoftmaxCrossEntropy => "sparse_softmax_cross_entropy",
+            Op::ArgMax(_) => "argmax",
         }
     }
 }
@@ -839,6 +890,8 @@ impl fmt::Display for Op {
             } => write!(f, "{} {}", self.name(), axes.describe().replace(" = ", "=")),
             Op::Expand(k) => write!(f, "expand axis={k}"),
             Op::Concat(k) => write!(f, "concat axis={k}"),
+            Op::OneHot(depth) => write!(f, "one_hot depth={depth}"),
+            Op::ArgMax(k) => write!(f, "argmax axis={k}"),
             Op::LeakyRelu(alpha) => write!(f, "leaky_relu alpha={alpha}"),
             Op::Clip(lo, hi) => write!(f, "clip {lo} {hi}"),
             Op::Compare(cmp) => write!(f, "compare {}", cmp.symbol()),

@@ -50,6 +50,50 @@ impl DType {
     }
 }
 
+/// What a tensor's elements are: the graph's float type, or integers (class and token ids),
+/// which carry no gradient and feed only the ops that take ids (`check::shapes::element`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Elem {
+    /// The graph's float type.
+    #[default]
+    Float,
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `usize` (what `argmax` gives).
+    Usize,
+}
+
+impl Elem {
+    /// The integer types, as the user writes them.
+    pub const INTEGERS: [(&'static str, Elem); 3] = [("i32", Elem::I32), ("i64", Elem::I64), ("usize", Elem::Usize)];
+
+    /// Whether the elements are integers.
+    pub fn is_integer(self) -> bool {
+        self != Elem::Float
+    }
+
+    /// The Rust spelling: the float type's name for [`Elem::Float`].
+    pub fn name(self, dtype: DType) -> &'static str {
+        match self {
+            Elem::Float => dtype.name(),
+            Elem::I32 => "i32",
+            Elem::I64 => "i64",
+            Elem::Usize => "usize",
+        }
+    }
+
+    /// Bytes per element, in a graph of float type `dtype`.
+    pub fn bytes(self, dtype: DType) -> usize {
+        match self {
+            Elem::Float => dtype.bytes(),
+            Elem::I32 => 4,
+            Elem::I64 | Elem::Usize => 8,
+        }
+    }
+}
+
 /// The most named dimensions a graph may have.
 pub const MAX_NAMED: usize = 4;
 

@@ -25,6 +25,8 @@ struct Keywords<'e> {
     keepdims: bool,
     /// `alpha = 0.2`.
     alpha: Option<&'e Expr>,
+    /// `depth = 10`.
+    depth: Option<&'e Expr>,
 }
 
 /// The number of single-character insertions, deletions and substitutions that turn `a` into
@@ -89,6 +91,25 @@ impl Lowering {
         };
         let operands: Vec<Option<NodeId>> = args.iter().map(|a| self.expr(a)).collect();
         let x: Vec<NodeId> = operands.into_iter().collect::<Option<_>>()?;
+        let located: Vec<(NodeId, Loc)> = x.iter().zip(args).map(|(&id, a)| (id, a.loc())).collect();
+        // `concat` joins any number of tensors; each is checked as an operand of the first pair.
+        let checked = if op.arity() == located.len() {
+            &located[..]
+        } else {
+            &located[..op.arity().min(located.len())]
+        };
+        self.elements_fit(&op, checked)?;
+        if matches!(op, Op::Concat(_)) {
+            for &pair in located.iter().skip(2) {
+                self.elements_fit(&op, &[located[0], pair])?;
+            }
+        }
+        match op {
+            Op::OneHot(_) => return self.one_hot(x[0], keywords.depth, loc),
+            Op::ArgMax(_) => return self.argmax(x[0], keywords.axis, loc),
+            Op::SparseSoftmaxCrossEntropy => return self.sparse_cross_entropy(x[0], x[1], loc),
+            _ => {}
+        }
         match op {
             Op::Concat(_) => return self.concat(&x, keywords.axis, loc),
             Op::Transpose(_) => return self.transpose(x[0], keywords.axes, loc),
@@ -140,7 +161,11 @@ impl Lowering {
             Op::Log1p | Op::Expm1 | Op::Sin | Op::Cos | Op::Rsqrt | Op::Erf | Op::StopGradient => g.push(op, x, loc),
             Op::Maximum | Op::Minimum => g.binary(op, x[0], x[1], loc),
             Op::Select => g.select(x[0], x[1], x[2], loc),
-            Op::Clip(..) | Op::Compare(_) => Err(internal(name, loc)),
+            Op::Gather => g.push(op, x, loc),
+            Op::Clip(..) | Op::Compare(_) | Op::OneHot(_) | Op::ArgMax(_) | Op::SparseSoftmaxCrossEntropy => {
+                Err(internal(name, loc))
+            }
+            Op::ScatterAdd => Err(internal(name, loc)),
             // Lowered above, or not callable (`Op::call` gives them no name).
             Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) | Op::Neg => {
                 Err(internal(name, loc))
@@ -232,6 +257,10 @@ impl Lowering {
                         found.alpha = Some(value);
                         continue;
                     }
+                    ("depth", _) => {
+                        found.depth = Some(value);
+                        continue;
+                    }
                     _ => {
                         found.axis = Some(value);
                         continue;
@@ -281,6 +310,68 @@ impl Lowering {
             value: v,
             loc: value.loc(),
         })
+    }
+
+    /// `one_hot(ids, depth = C)`: `depth` a whole number of at least 1, written in the graph.
+    fn one_hot(&mut self, ids: NodeId, depth: Option<&Expr>, loc: Loc) -> Option<NodeId> {
+        let example = "`one_hot(labels, depth = 10)`";
+        let Some(depth) = depth else {
+            let message = format!("`one_hot` needs `depth`, the number of classes: {example}");
+            self.errors.push(Diagnostic::new(loc, message));
+            return None;
+        };
+        let value = match depth.constant() {
+            Some(v) if v.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&v) => v as usize,
+            _ => {
+                let message =
+                    format!("`depth` must be a whole number of at least 1 written in the graph, like {example}");
+                self.errors.push(Diagnostic::new(depth.loc(), message));
+                return None;
+            }
+        };
+        let result = self.graph.push(Op::OneHot(value), &[ids], loc);
+        self.errors.check(result)
+    }
+
+    /// `argmax(x, axis = k)`: one axis; it may be left out only for a vector.
+    fn argmax(&mut self, x: NodeId, axis: Option<&Expr>, loc: Loc) -> Option<NodeId> {
+        let rank = self.graph.shape(x).rank();
+        let axis = match axis {
+            None if rank == 1 => 0,
+            None => {
+                let message = format!(
+                    "`argmax` of {} needs the axis to search along, like `argmax(logits, axis = -1)` for each row's \
+                     largest entry",
+                    self.graph.describe(self.graph.shape(x))
+                );
+                self.errors.push(Diagnostic::new(loc, message));
+                return None;
+            }
+            Some(Expr::Tuple { loc, .. }) => {
+                let message = "`argmax` searches along one axis, like `axis = -1`";
+                self.errors.push(Diagnostic::new(*loc, message));
+                return None;
+            }
+            Some(value) => self.axis_list(x, value)?[0],
+        };
+        let result = self.graph.push(Op::ArgMax(axis), &[x], loc);
+        self.errors.check(result)
+    }
+
+    /// `sparse_softmax_cross_entropy(logits, labels)`: the classes along a numbered last axis.
+    fn sparse_cross_entropy(&mut self, logits: NodeId, labels: NodeId, loc: Loc) -> Option<NodeId> {
+        let shape = self.graph.shape(logits);
+        if let Some(&Dim::Named(_)) = shape.dims().last() {
+            let message = format!(
+                "`sparse_softmax_cross_entropy` needs the number of classes, the last axis of the logits, to be a \
+                 number; the logits are {}",
+                self.graph.describe(shape)
+            );
+            self.errors.push(Diagnostic::new(loc, message));
+            return None;
+        }
+        let result = self.graph.push(Op::SparseSoftmaxCrossEntropy, &[logits, labels], loc);
+        self.errors.check(result)
     }
 
     /// `clip(x, lo, hi)`: bounds written in the graph, `lo <= hi`.

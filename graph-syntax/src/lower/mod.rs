@@ -144,13 +144,15 @@ fn declarations(def: &GraphDef) -> impl Iterator<Item = (&Ident, &TypeSpec)> {
 fn float_type(def: &GraphDef, errors: &mut Diagnostics) -> DType {
     let mut first: Option<(DType, &Ident)> = None;
     for (name, ty) in declarations(def) {
+        // Integer ids have no float type.
+        let Some(own) = ty.dtype else { continue };
         match first {
-            None => first = Some((ty.dtype, name)),
-            Some((dtype, first_name)) if dtype != ty.dtype => errors.push(Diagnostic::new(
+            None => first = Some((own, name)),
+            Some((dtype, first_name)) if dtype != own => errors.push(Diagnostic::new(
                 Loc::at(ty.dtype_span),
                 format!(
                     "mixed float types: `{name}` is {} but `{first_name}` is {}; one graph uses one float type",
-                    ty.dtype.name(),
+                    own.name(),
                     dtype.name()
                 ),
             )),
@@ -201,6 +203,22 @@ fn later_names(def: &GraphDef) -> BTreeMap<String, usize> {
 }
 
 impl Lowering {
+    /// Whether `operands` (each with where it was written) are of the element types `op`
+    /// takes: floats, or integer ids where it takes ids. If not, an error at the one that is
+    /// not, before any node is built (the graph would report it at the whole expression).
+    fn elements_fit(&mut self, op: &Op, operands: &[(NodeId, Loc)]) -> Option<()> {
+        let ids: Vec<NodeId> = operands.iter().map(|&(id, _)| id).collect();
+        let elems = self.graph.elements(&ids);
+        let describe = |k: usize| self.graph.describe_node(ids[k]);
+        match graph_core::check::shapes::element(op, &elems, &describe) {
+            Ok(_) => Some(()),
+            Err((k, message)) => {
+                self.errors.push(Diagnostic::new(operands[k].1, message));
+                None
+            }
+        }
+    }
+
     fn leaf(&mut self, op: Op, name: &Ident, ty: &TypeSpec, init: Option<&InitSpec>) -> Option<Decl> {
         let dims = ty.dims.iter().map(|d| match d {
             DimSpec::Fixed(n) => Dim::Fixed(*n),
@@ -212,9 +230,21 @@ impl Lowering {
             Some(spec) => self.init(spec),
             None => Some(Init::Fill(0.0)),
         };
+        if ty.elem.is_integer() && op == Op::Variable {
+            let message = format!(
+                "a variable is trained, so its elements are floats: `{}` cannot be a variable; integer ids \
+                 (`i32`, `i64`, `usize`) are fed as placeholders",
+                text(name)
+            );
+            self.errors.push(Diagnostic::new(Loc::at(ty.dtype_span), message));
+            return self.bind(name, None, Init::Fill(0.0));
+        }
         let node = init.and_then(|_| {
-            self.errors
-                .check(self.graph.leaf(op, shape, &text(name), Loc::at(name.span())))
+            let loc = Loc::at(name.span());
+            self.errors.check(match op {
+                Op::Placeholder => self.graph.placeholder(ty.elem, shape, &text(name), loc),
+                _ => self.graph.leaf(op, shape, &text(name), loc),
+            })
         });
         self.bind(name, node, init.unwrap_or(Init::Fill(0.0)))
     }
@@ -389,6 +419,7 @@ impl Lowering {
             }
             Expr::Neg { expr: inner, .. } => {
                 let a = self.expr(inner)?;
+                self.elements_fit(&Op::Neg, &[(a, inner.loc())])?;
                 let result = self.graph.push(Op::Neg, &[a], expr.loc());
                 self.errors.check(result)
             }
@@ -404,7 +435,9 @@ impl Lowering {
                         BinOp::Div => Op::Div,
                     };
                     acc = match (acc, b) {
-                        (Some(a), Some(b)) => {
+                        (Some(a), Some(b))
+                            if self.elements_fit(&op, &[(a, first.loc()), (b, term.loc())]).is_some() =>
+                        {
                             let loc = first.loc().to(term.loc());
                             let result = self.graph.binary(op, a, b, loc);
                             self.errors.check(result)
@@ -420,7 +453,9 @@ impl Lowering {
             Expr::Index { base, indices, .. } => self.index(base, indices, expr.loc()),
             Expr::Compare { op, lhs, rhs } => {
                 let (a, b) = (self.expr(lhs), self.expr(rhs));
-                let result = self.graph.binary(Op::Compare(*op), a?, b?, expr.loc());
+                let (a, b) = (a?, b?);
+                self.elements_fit(&Op::Compare(*op), &[(a, lhs.loc()), (b, rhs.loc())])?;
+                let result = self.graph.binary(Op::Compare(*op), a, b, expr.loc());
                 self.errors.check(result)
             }
             Expr::Tuple { loc, .. } => {

@@ -11,6 +11,15 @@ impl Lowering {
     /// `const NAME: TYPE = VALUE;`: a scalar constant, or a constant tensor whose nested
     /// lists match the declared dimensions.
     pub(super) fn constant(&mut self, name: &Ident, ty: &TypeSpec, value: &Expr) -> Option<NodeId> {
+        if ty.elem.is_integer() {
+            let message = format!(
+                "a constant is a float tensor of the graph's type: `{name}` cannot be {}; integer ids are fed as \
+                 placeholders (`placeholder ids: [i32; batch];`), and compared with numbers written in the graph",
+                ty.elem.name(self.graph.dtype())
+            );
+            self.errors.push(Diagnostic::new(Loc::at(ty.dtype_span), message));
+            return None;
+        }
         let mut dims = Vec::new();
         for dim in &ty.dims {
             match dim {

@@ -156,7 +156,7 @@ impl Emitter<'_> {
     }
 
     fn function(&mut self, spec: &Spec) -> TokenStream {
-        let mut out = TokenStream::new();
+        let mut out = self.id_checks();
         out.extend(self.leaf_outputs(spec));
         out.extend(self.leaf_bindings());
         // Each level's work, gathered once: walking every node at every level is quadratic.
@@ -186,6 +186,53 @@ impl Emitter<'_> {
             }
         }
         out.extend(self.final_stores(spec));
+        out
+    }
+
+    /// The range check of every placeholder of ids an op reads (`gather`'s against the table's
+    /// length, `one_hot`'s against the depth, the labels against the number of classes): a
+    /// clear panic, before anything is written, rather than a wrong answer.
+    fn id_checks(&self) -> TokenStream {
+        let graph = self.ctx.graph;
+        let mut checks: Vec<(NodeId, crate::ir::Size, &'static str)> = Vec::new();
+        for &id in &self.sched.order {
+            let operands = graph.operands(id);
+            let (ids, bound) = match *graph.op(id) {
+                Op::Gather => (operands[1], graph.shape(operands[0]).dim(0)),
+                Op::ScatterAdd => (operands[1], graph.shape(id).dim(0)),
+                Op::OneHot(depth) => (operands[0], crate::ir::Size::fixed(depth)),
+                Op::SparseSoftmaxCrossEntropy => {
+                    let logits = graph.shape(operands[0]);
+                    (operands[1], logits.dim(logits.rank() - 1))
+                }
+                _ => continue,
+            };
+            // Computed ids (`argmax`) are in range by construction or caught by the slice's own
+            // bounds check; a placeholder's are the user's.
+            if *graph.op(ids) != Op::Placeholder || checks.iter().any(|&(i, b, _)| i == ids && b == bound) {
+                continue;
+            }
+            let name = graph.op(id).call().map_or(graph.op(id).name(), |c| c.name);
+            let name = if matches!(graph.op(id), Op::ScatterAdd) {
+                "gather"
+            } else {
+                name
+            };
+            checks.push((ids, bound, name));
+        }
+        let runtime = &self.ctx.runtime;
+        let mut out = TokenStream::new();
+        for (ids, bound, op) in checks {
+            let shape = graph.shape(ids);
+            let slice = flat(self.leaf_source(ids), shape.rank(), false);
+            let name = graph.node(ids).name.clone().unwrap_or_default();
+            let bound = ops::size(self.ctx, bound);
+            let dims = shape
+                .dims()
+                .iter()
+                .map(|&d| ops::size(self.ctx, crate::ir::Size::of(d)));
+            out.extend(code!(#runtime::check_ids(#slice, #bound, #name, &[#(#dims),*], #op);));
+        }
         out
     }
 
