@@ -430,6 +430,15 @@ pub fn matmul_update(ctx: &Ctx, node: NodeId, variable: &TokenStream, args: &[To
 pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) -> TokenStream {
     let graph = ctx.graph;
     let operand = |k: usize| graph.shape(graph.operands(node)[k]);
+    // Operand `k` as a slice that can be indexed and iterated: a scalar (one id) as a slice of one.
+    let slice = |k: usize| {
+        let arg = &args[k];
+        if operand(k).is_scalar() {
+            code!((&[#arg]))
+        } else {
+            code!((#arg))
+        }
+    };
     match *graph.op(node) {
         Op::MatMul { ta, tb, fold } => {
             let [n, k, m] = matmul_sizes(ctx, node, ta, tb);
@@ -585,7 +594,7 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                 ctx,
                 table.size_of(&(0..table.rank()).map(|k| k > 0).collect::<Vec<_>>()),
             );
-            let (rows, ids) = (&args[0], &args[1]);
+            let (rows, ids) = (&slice(0), &slice(1));
             if matches!(graph.op(node), Op::Gather) {
                 return code! {
                     for (row_i, &id) in #ids.iter().enumerate() {
@@ -610,7 +619,7 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
             let (zero, unit, ids) = (
                 literal(0.0, graph.dtype()).tokens,
                 literal(1.0, graph.dtype()).tokens,
-                &args[0],
+                &slice(0),
             );
             let depth = Literal::usize_unsuffixed(depth);
             code! {
@@ -624,7 +633,7 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
             // Each row: `log(sum(exp(x - shift))) + shift - x[label]`, shifted by the row's
             // maximum where it is finite (as `logsumexp`), so that nothing overflows.
             let classes = size(ctx, operand(0).dim(operand(0).rank() - 1));
-            let (logits, labels, float) = (&args[0], &args[1], &ctx.float);
+            let (logits, labels, float) = (&slice(0), &slice(1), &ctx.float);
             let zero = literal(0.0, graph.dtype()).tokens;
             code! {
                 for (row_i, &label) in #labels.iter().enumerate() {
@@ -651,7 +660,7 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
             let before = size(ctx, a.size_of(&(0..a.rank()).map(|k| k < axis).collect::<Vec<_>>()));
             let inner = size(ctx, a.size_of(&(0..a.rank()).map(|k| k > axis).collect::<Vec<_>>()));
             let length = size(ctx, a.dim(axis));
-            let x = &args[0];
+            let x = &slice(0);
             code! {
                 for outer_i in 0..#before {
                     for inner_i in 0..#inner {

@@ -373,7 +373,10 @@ impl Emitter<'_> {
         let name = self.name(id).clone();
         let body = ops::kernel(self.ctx, id, &code!(#name), &args);
         let doc = self.docs(&[id]);
-        code!(#declaration #doc { #body })
+        // A scalar result (one row's loss, one vector's `argmax`) is read as a value, like every
+        // scalar: its one element.
+        let value = graph.shape(id).is_scalar().then(|| code!(let #name = #name[0];));
+        code!(#declaration #doc { #body } #value)
     }
 
     /// The flat slice holding all of `id`, for a kernel to read: its buffer, or the part of
