@@ -153,9 +153,17 @@ static_graph::graph! {
         let b_i = relu(a_i) * 0.5 + adjoints;
         let batch_i = relu(b_i) * 0.5 + adjoints;
         let out_i = relu(batch_i) * 0.5 + adjoints;
-        let peak = max(out_i, axis = 1) + min(out_i, axis = 1);
-        let z = matmul(out_i, transpose(w)) * matmul(out_i, u);
-        let cost = mean(softmax_cross_entropy(out_i, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(out_i, axis = 0));
+        let best = relu(out_i) * 0.5 + adjoints;
+        let id = relu(best) * 0.5 + adjoints;
+        let label = relu(id) * 0.5 + adjoints;
+        let row = relu(label) * 0.5 + adjoints;
+        let shift = relu(row) * 0.5 + adjoints;
+        let sum = relu(shift) * 0.5 + adjoints;
+        let target = relu(sum) * 0.5 + adjoints;
+        let total = relu(target) * 0.5 + adjoints;
+        let peak = max(total, axis = 1) + min(total, axis = 1);
+        let z = matmul(total, transpose(w)) * matmul(total, u);
+        let cost = mean(softmax_cross_entropy(total, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(total, axis = 0));
         minimize cost;
     }
 }
@@ -165,6 +173,7 @@ static_graph::graph! {
     pub mod shape_locals {
         const scale: [f64; 3] = [0.5, 1.0, 2.0];
         placeholder x: [f64; batch, seq, 3];
+        placeholder ids: [i32; batch, seq];
         variable w: [f64; 3, 3] = 0.25;
         let q = matmul(x, w) * scale;
         let adjoints = tanh(q) * 0.5 + q;
@@ -203,9 +212,19 @@ static_graph::graph! {
         let b_i = tanh(a_i) * 0.5 + q;
         let batch_i = tanh(b_i) * 0.5 + q;
         let out_i = tanh(batch_i) * 0.5 + q;
-        let scores = matmul(out_i, transpose(out_i, axes = (0, 2, 1)));
-        let joined = concat(out_i[.., .., 0..2], out_i[.., .., 1..], axis = 2);
-        let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2)));
+        let best = tanh(out_i) * 0.5 + q;
+        let id = tanh(best) * 0.5 + q;
+        let label = tanh(id) * 0.5 + q;
+        let row = tanh(label) * 0.5 + q;
+        let shift = tanh(row) * 0.5 + q;
+        let sum = tanh(shift) * 0.5 + q;
+        let target = tanh(sum) * 0.5 + q;
+        let total = tanh(target) * 0.5 + q;
+        let scores = matmul(total, transpose(total, axes = (0, 2, 1)));
+        let joined = concat(total[.., .., 0..2], total[.., .., 1..], axis = 2);
+        let picked = gather(w, ids) * one_hot(ids, depth = 3);
+        let classes = mean(sparse_softmax_cross_entropy(total, ids)) + mean(argmax(total, axis = -1) == ids);
+        let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes;
         minimize cost;
     }
 }
@@ -217,6 +236,7 @@ static_graph::graph! {
     pub mod shape_plain {
         const scale: [f64; 3] = [0.5, 1.0, 2.0];
         placeholder x: [f64; batch, seq, 3];
+        placeholder ids: [i32; batch, seq];
         variable w: [f64; 3, 3] = 0.25;
         let q = matmul(x, w) * scale;
         let n0 = tanh(q) * 0.5 + q;
@@ -255,9 +275,19 @@ static_graph::graph! {
         let n33 = tanh(n32) * 0.5 + q;
         let n34 = tanh(n33) * 0.5 + q;
         let n35 = tanh(n34) * 0.5 + q;
-        let scores = matmul(n35, transpose(n35, axes = (0, 2, 1)));
-        let joined = concat(n35[.., .., 0..2], n35[.., .., 1..], axis = 2);
-        let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2)));
+        let n36 = tanh(n35) * 0.5 + q;
+        let n37 = tanh(n36) * 0.5 + q;
+        let n38 = tanh(n37) * 0.5 + q;
+        let n39 = tanh(n38) * 0.5 + q;
+        let n40 = tanh(n39) * 0.5 + q;
+        let n41 = tanh(n40) * 0.5 + q;
+        let n42 = tanh(n41) * 0.5 + q;
+        let n43 = tanh(n42) * 0.5 + q;
+        let scores = matmul(n43, transpose(n43, axes = (0, 2, 1)));
+        let joined = concat(n43[.., .., 0..2], n43[.., .., 1..], axis = 2);
+        let picked = gather(w, ids) * one_hot(ids, depth = 3);
+        let classes = mean(sparse_softmax_cross_entropy(n43, ids)) + mean(argmax(n43, axis = -1) == ids);
+        let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes;
         minimize cost;
     }
 }
@@ -300,6 +330,7 @@ macro_rules! graphs_with_dimensions {
 // `graph-syntax/tests/hygiene_locals.rs`).
 graphs_with_dimensions!(
     adjoints along_i at at_i best_i block chunk col_i count element first_i gradients half high i inner_i k lane learning_rate low mid offset outer_i p row_i seed v value values workspace extreme ties a_i b_i batch_i out_i
+    best id label row shift sum target total
 );
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs
@@ -361,6 +392,8 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
     {
         (*x, *y) = ((k % 5) as f64 * 0.25 - 0.5, (k % 5) as f64 * 0.25 - 0.5);
     }
+    (p.ids[1][2], plain.ids[1][2]) = (2, 2);
+    (p.ids[0][1], plain.ids[0][1]) = (1, 1);
     let (values, gradients) = shape_locals::backward(&p, &shape_locals::Variables::default());
     let (plain_values, plain_gradients) = shape_plain::backward(&plain, &shape_plain::Variables::default());
     assert_eq!(values.cost.to_bits(), plain_values.cost.to_bits());

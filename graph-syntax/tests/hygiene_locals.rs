@@ -39,6 +39,14 @@ const GRAPHS: &[&str] = &[
        let u_j = concat(u_q[.., .., 0..2] * u_k, u_q[.., .., 1..], axis = 2);
        let u_m = max(u_s, axis = (1, 2)) + min(u_q, axis = (0, 2), keepdims = true);
        let u_c = sum(u_s) + sum(u_j) + sum(u_m) + sum(reshape(u_q, [u_batch, u_seq, 3, 1])); minimize u_c; }",
+    // Integer ids: their range checks, gathers and their scatters, one-hot rows, sparse cross
+    // entropy, `argmax` and comparisons of ids.
+    "mod e { placeholder u_i: [i32; u_batch, 2]; placeholder u_l: [usize; u_batch, 2]; placeholder u_o: i64;
+       variable u_t: [f32; 5, 3];
+       let u_g = gather(u_t, u_i); let u_r = gather(u_t, u_o); let u_h = one_hot(u_l, depth = 3);
+       let u_x = sparse_softmax_cross_entropy(u_g, u_l);
+       let u_a = mean(argmax(u_g, axis = -1) == u_l) + sum(u_i == 1);
+       let u_c = mean(u_x) + sum(u_h * u_g) + sum(u_r) + u_a; minimize u_c; }",
 ];
 
 /// Names bound in `tokens`: after `let` (through `mut` and tuple patterns), after `for`,
