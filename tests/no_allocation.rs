@@ -216,6 +216,39 @@ fn batched_products_allocate_only_inside_the_gemm() {
     assert!(forward <= 2 * (5 + 1), "forward_into: {forward}");
 }
 
+graph! {
+    /// Token ids through an embedding to class ids: the id checks, gathers and their scatters,
+    /// sparse cross entropy and `argmax`.
+    pub mod tokens {
+        placeholder ids: [i32; batch, 4];
+        placeholder labels: [usize; batch, 4];
+        variable table: [f32; 10, 3] = 0.5;
+        let logits = gather(table, ids);
+        let loss = mean(sparse_softmax_cross_entropy(logits, labels));
+        let accuracy = mean(argmax(logits, axis = -1) == labels);
+        minimize loss;
+    }
+}
+
+fn id_kernels_allocate_nothing() {
+    let mut p = tokens::Placeholders::<3>::default();
+    p.ids[2] = [9, 1, 0, 4];
+    p.labels[1] = [2, 2, 0, 1];
+    let mut v = tokens::Variables::default();
+    let mut values = tokens::Values::<3>::default();
+    let mut gradients = tokens::Gradients::default();
+    let mut workspace = tokens::Workspace::<3>::default();
+    let forward = allocations(|| tokens::forward_into(&p, &v, &mut values, &mut workspace));
+    let backward = allocations(|| tokens::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace));
+    let step = allocations(|| tokens::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace));
+    assert_eq!(
+        (forward, backward, step),
+        (0, 0, 0),
+        "forward_into, backward_into, sgd_step_into"
+    );
+    assert!(values.loss.is_finite() && values.accuracy >= 0.0);
+}
+
 #[test]
 fn generated_functions_allocate_nothing_of_their_own() {
     seed_functions_allocate_nothing();
@@ -223,4 +256,5 @@ fn generated_functions_allocate_nothing_of_their_own() {
     into_functions_allocate_only_inside_the_gemm();
     large_products_allocate_at_most_four_times_each();
     batched_products_allocate_only_inside_the_gemm();
+    id_kernels_allocate_nothing();
 }
