@@ -55,6 +55,16 @@
 //!   ones deterministically from `seed`; `Default` is `init(0)`.
 //! - TYPE is `f32` or `f64` (a scalar) or an array: `[f32; 5]`, `[f32; 2, 3]` (the Rust type
 //!   `[[f32; 3]; 2]`), up to four dimensions. One graph uses one float type.
+//! - A placeholder may hold integer ids instead: `placeholder labels: [i32; batch];`, with
+//!   elements `i32`, `i64` or `usize` (class ids, token ids). Ids carry no gradient and feed
+//!   only the operations that take ids (`gather`, `one_hot`, `sparse_softmax_cross_entropy`)
+//!   and comparisons (with ids of any integer type, or with a number: `labels == 3`); using
+//!   one where a float is needed, or a float where ids are, is a compile error at that
+//!   argument. An id out of range (negative, or past the table, the depth or the number of
+//!   classes) makes the generated function panic before it writes any output, with a message
+//!   naming the placeholder, the position, the value and the valid range, like slice indexing:
+//!   ``id out of range: `labels[1, 3]` is 12, but `sparse_softmax_cross_entropy` takes ids in
+//!   0..10``.
 //! - A dimension may be a name, `placeholder x: [f32; batch, 64];`, like TensorFlow's `None`:
 //!   the generated structs and functions become generic over a const parameter (`BATCH`, the
 //!   name upper-cased, so that it can never be mistaken for a local of the generated code), so one
@@ -137,6 +147,11 @@
 //! | `logsumexp(a)`, `logsumexp(a, axis = k)` (with `axis = (0, 2)` and `keepdims` as below) | as `sum` | `d_a = g * exp(a - y)`: the softmax over each slice |
 //! | the same with `axis = (0, 2)` | each listed axis goes | as above, over all the listed axes at once: the ties of a `max` are counted across the whole slice |
 //! | the same with `keepdims = true` | the reduced axes stay, with length 1, so the result broadcasts against `a` (`x - mean(x, axis = -1, keepdims = true)`) | as above; the length-1 axes are a view, nothing is copied |
+//! | `gather(table, ids)`, integer `ids` | `table [V, D...]`, `ids [...]` -> `[..., D...]`: row `ids[i]` of the table for each id (row copies; an embedding lookup) | `d_table`: each row of `g` added into row `ids[i]` of zeros (a repeated id's rows accumulate); none to `ids` |
+//! | `one_hot(ids, depth = C)` | `ids [...]` -> `[..., C]` floats: 1 at the id, 0 elsewhere (`C` a number) | none |
+//! | `sparse_softmax_cross_entropy(logits, labels)`, integer `labels` | `logits [..., C]` (`C` a number), `labels [...]`: one loss per row, `logsumexp(row) - row[label]`, shifted by the row's maximum | `d_logits = g * (softmax(logits) - one_hot(labels, depth = C))`, TensorFlow's; none to `labels` |
+//! | `argmax(a, axis = k)` (`axis` may be left out for a vector) | axis `k` goes; `usize` ids: the index of the largest entry, the first of ties, the first NaN (as NumPy and JAX) | none (ids) |
+//! | comparisons of ids: `argmax(logits, axis = -1) == labels`, `labels != 0` | broadcast: floats, 1 where it holds (ids of two integer types compare as `i64`, ids and a number as `f64`) | none |
 //!
 //! Reshapes, transposes, indexing and slices are views: a loop reads the operand through an
 //! index map, and nothing is copied. A product reads a reshape, or a slice of leading axes
@@ -171,6 +186,8 @@
 //! | `gelu` far from 0 | `gelu(10) = 10`, `gelu(-10)` a tiny negative number |
 //! | `logsumexp` of `[1000, ...]`, of `-inf` entries, of all `-inf`, with `+inf` | no overflow (shifted by the slice's maximum); `-inf` entries count for nothing; `-inf`; `+inf` |
 //! | `log1p(1e-10)`, `expm1(1e-10)` | `1e-10`: exact near 0, where `log(1 + x)` loses the digits |
+//! | `sparse_softmax_cross_entropy` with logits of 1000, and with `-inf` logits off the label | no overflow (each row shifted by its maximum); `-inf` logits count for nothing |
+//! | `argmax` of ties, of a row with a NaN, of a row of `-inf` | the first tied index; the first NaN's index; 0 |
 //! | kinks and ties | `abs` and `relu` 0 at 0, `leaky_relu` `alpha` at 0, `maximum`/`minimum` the first operand at a tie, `clip` 1 on a bound |
 //! | `matmul` with an infinite or NaN entry | IEEE sums of products: an `inf` times `0` is NaN, and a NaN reaches every output that reads its row or column |
 //! | NaN anywhere | NaN out, through `relu`, `max`, `min`, `maximum`, `minimum`, `clip` and every elementwise op too; the gradient of a `max` or `min` whose slice holds a NaN is NaN across that slice (no element equals the NaN extreme: 0 / 0, as TensorFlow) |
@@ -183,8 +200,9 @@
 //! - `Placeholders`, `Variables`, `Values` (one field per `let`), `Gradients` (d objective /
 //!   d each variable, typed like `Variables`) and `Adjoints` (d objective / d every
 //!   placeholder, variable and `let`). All are `Clone + Debug + PartialEq + Default`, and
-//!   `tensors()` / `tensors_mut()` give every field as a named flat slice (for custom
-//!   optimisers, checkpoints, gradient checks). Tensors are plain arrays; those of more than
+//!   `tensors()` / `tensors_mut()` give every float field as a named flat slice (for custom
+//!   optimisers, checkpoints, gradient checks). Ids are fields of their own integer type
+//!   (`labels: Box<[i32; BATCH]>`, a `let` of `argmax` `[usize; ...]`); they have no adjoint. Tensors are plain arrays; those of more than
 //!   4096 elements, or sized by the named dimension, are boxed (`Box<[[f32; 784]; 64]>`) and
 //!   built on the heap directly, and so are a struct's largest tensors when its inline ones
 //!   would take more than 64 KiB, so no struct overflows a thread's stack.
@@ -360,6 +378,47 @@
 //! assert!(values.cost < first);
 //! // Each row of attention weights is a distribution over the sequence.
 //! assert!((values.weights[0][1].iter().sum::<f32>() - 1.0).abs() < 1e-6);
+//! ```
+//!
+//! ## Class ids and token ids
+//!
+//! A classifier fed class ids rather than one-hot rows, with its accuracy computed in the
+//! graph, and an embedding table looked up by token ids (`examples/transformer` trains a
+//! transformer this way):
+//!
+//! ```
+//! use static_graph::graph;
+//!
+//! graph! {
+//!     /// Bags of two token ids to one of 3 classes.
+//!     pub mod bags {
+//!         placeholder tokens: [i32; batch, 2];
+//!         placeholder labels: [i32; batch];
+//!         variable embedding: [f32; 5, 4] = normal(0, 0.5);
+//!         variable w: [f32; 4, 3] = glorot_uniform;
+//!         let bag = sum(gather(embedding, tokens), axis = 1);
+//!         let logits = matmul(bag, w);
+//!         let loss = mean(sparse_softmax_cross_entropy(logits, labels));
+//!         let accuracy = mean(argmax(logits, axis = -1) == labels);
+//!         minimize loss;
+//!     }
+//! }
+//!
+//! let mut p = bags::Placeholders::<2>::default();
+//! p.tokens[0] = [1, 4];
+//! p.tokens[1] = [2, 2];
+//! p.labels[0] = 2;
+//! let mut v = bags::Variables::init(5);
+//! for _ in 0..100 {
+//!     bags::sgd_step(&p, &mut v, 0.5);
+//! }
+//! let values = bags::forward(&p, &v);
+//! assert_eq!(values.accuracy, 1.0);
+//!
+//! // An id past the table (5 rows) is a panic before any output is written.
+//! p.tokens[1][0] = 5;
+//! let result = std::panic::catch_unwind(|| bags::forward(&p, &v));
+//! assert!(result.is_err());
 //! ```
 
 #![deny(unsafe_code)]

@@ -261,3 +261,49 @@ fn products_follow_ieee_with_infinities_and_nan() {
     // inf * 0 is NaN.
     assert!(y([0.0, 1.0]).iter().all(|v| v.is_nan()));
 }
+
+graph! {
+    /// Sparse cross entropy over class ids, in f32.
+    pub mod class_ids {
+        placeholder labels: [usize; 3];
+        placeholder logits: [f32; 3, 3];
+        variable scale: f32 = 1;
+        let losses = sparse_softmax_cross_entropy(logits * scale, labels);
+        let predicted = argmax(logits, axis = -1);
+        let cost = sum(losses);
+        minimize cost;
+    }
+}
+
+#[test]
+fn sparse_cross_entropy_is_stable_for_large_and_infinite_logits() {
+    let p = class_ids::Placeholders {
+        labels: [0, 1, 2],
+        // Row 0: logits of 1000 (a naive exp overflows f32). Row 1: `-inf` off the label.
+        // Row 2: a row of `-inf` but the label.
+        logits: [
+            [1000.0, 999.0, 998.0],
+            [f32::NEG_INFINITY, 2.0, f32::NEG_INFINITY],
+            [f32::NEG_INFINITY, f32::NEG_INFINITY, 0.0],
+        ],
+    };
+    let (values, gradients) = class_ids::backward(&p, &class_ids::Variables::default());
+    // -log_softmax([0, -1, -2])[0] = log(1 + e^-1 + e^-2) = 0.40760596...
+    assert!((values.losses[0] - 0.407_605_96).abs() < 1e-6, "{:?}", values.losses);
+    // The `-inf` logits count for nothing: the label has all the probability, loss 0.
+    assert_eq!(values.losses[1], 0.0);
+    assert_eq!(values.losses[2], 0.0);
+    assert_eq!(values.predicted, [0, 1, 2]);
+    // d losses / d logits = softmax - one_hot: nothing for the `-inf` logits and the sure rows.
+    let adjoints = class_ids::adjoints(&p, &class_ids::Variables::default());
+    assert_eq!(adjoints.logits[1], [0.0; 3]);
+    assert_eq!(adjoints.logits[2], [0.0; 3]);
+    let d0 = adjoints.logits[0];
+    // softmax([0, -1, -2]) - [1, 0, 0] = [-0.33475904, 0.24472847, 0.09003057].
+    assert!(
+        (d0[0] + 0.334_759_04).abs() < 1e-6 && (d0.iter().sum::<f32>()).abs() < 1e-6,
+        "{d0:?}"
+    );
+    // d cost / d scale sums `d * logits`, and `0 * -inf` is NaN, as IEEE (and TensorFlow) has it.
+    assert!(gradients.scale.is_nan());
+}

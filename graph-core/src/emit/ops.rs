@@ -630,7 +630,7 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
             }
         }
         Op::SparseSoftmaxCrossEntropy => {
-            // Each row: `log(sum(exp(x - shift))) + shift - x[label]`, shifted by the row's
+            // Each row: `log(sum(exp(x - shift))) - (x[label] - shift)`, shifted by the row's
             // maximum where it is finite (as `logsumexp`), so that nothing overflows.
             let classes = size(ctx, operand(0).dim(operand(0).rank() - 1));
             let (logits, labels, float) = (&slice(0), &slice(1), &ctx.float);
@@ -649,7 +649,9 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                     for &value in row {
                         total += #float::exp(value - shift);
                     }
-                    #out[row_i] = #float::ln(total) + shift - row[label as usize];
+                    // The label's logit less the shift first: for logits of 1000 in f32 that
+                    // difference is exact, and adding the log to 1000 would round it away.
+                    #out[row_i] = #float::ln(total) - (row[label as usize] - shift);
                 }
             }
         }
