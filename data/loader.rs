@@ -108,6 +108,20 @@ impl DataSet {
         }
     }
 
+    /// Writes samples `start..start + B` (wrapping around) into a batch of features and class ids.
+    pub fn batch_ids<const B: usize, const F: usize>(
+        &self,
+        start: usize,
+        x: &mut [[f32; F]; B],
+        labels: &mut [usize; B],
+    ) {
+        for k in 0..B {
+            let i = (start + k) % self.labels.len();
+            x[k].copy_from_slice(&self.features[i]);
+            labels[k] = self.labels[i];
+        }
+    }
+
     /// The fraction of rows of `scores` whose largest entry is at the sample's label.
     pub fn accuracy<const C: usize>(&self, scores: &[[f32; C]]) -> f64 {
         let hits = scores

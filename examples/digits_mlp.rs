@@ -1,6 +1,7 @@
 //! A 64-32-10 network on the UCI handwritten digits: `tanh` hidden layer, softmax cross
-//! entropy, mini-batches of 32, plain gradient descent. A fixed 80/20 split and seed; one line
-//! per epoch, and an SVG plot of the curves.
+//! entropy on class ids, the accuracy computed in the graph, mini-batches of 32, plain
+//! gradient descent. A fixed 80/20 split and seed; one line per epoch, and an SVG plot of the
+//! curves.
 //!
 //! Run with `cargo run --release --example digits_mlp`.
 
@@ -14,15 +15,15 @@ graph! {
     /// 8x8 images (64 pixels scaled to 0..1) to 10 digit classes.
     pub mod mlp {
         placeholder x: [f32; batch, 64];
-        placeholder t: [f32; batch, 10];
+        placeholder labels: [usize; batch];
         variable w1: [f32; 64, 32] = glorot_uniform;
         variable b1: [f32; 32];
         variable w2: [f32; 32, 10] = glorot_uniform;
         variable b2: [f32; 10];
         let h = tanh(matmul(x, w1) + b1);
         let logits = matmul(h, w2) + b2;
-        let loss = softmax_cross_entropy(logits, t);
-        let cost = mean(loss);
+        let cost = mean(sparse_softmax_cross_entropy(logits, labels));
+        let accuracy = mean(argmax(logits, axis = -1) == labels);
         minimize cost;
     }
 }
@@ -40,9 +41,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!((train.labels.len(), test.labels.len()), (TRAIN, TEST));
 
     let mut whole_train = mlp::Placeholders::<TRAIN>::default();
-    train.batch(0, &mut whole_train.x, &mut whole_train.t);
+    train.batch_ids(0, &mut whole_train.x, &mut whole_train.labels);
     let mut whole_test = mlp::Placeholders::<TEST>::default();
-    test.batch(0, &mut whole_test.x, &mut whole_test.t);
+    test.batch_ids(0, &mut whole_test.x, &mut whole_test.labels);
 
     let mut v = mlp::Variables::init(42);
     let mut p = mlp::Placeholders::<BATCH>::default();
@@ -51,16 +52,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut curves = Vec::new();
     for epoch in 1..=EPOCHS {
         for start in (0..TRAIN).step_by(BATCH) {
-            train.batch(start, &mut p.x, &mut p.t);
+            train.batch_ids(start, &mut p.x, &mut p.labels);
             mlp::sgd_step_into(&p, &mut v, 0.5, &mut values, &mut workspace);
         }
         let on_train = mlp::forward(&whole_train, &v);
         let on_test = mlp::forward(&whole_test, &v);
-        let (loss, train_acc, test_acc) = (
-            on_train.cost,
-            train.accuracy(&on_train.logits[..]),
-            test.accuracy(&on_test.logits[..]),
-        );
+        let (loss, train_acc, test_acc) = (on_train.cost, f64::from(on_train.accuracy), f64::from(on_test.accuracy));
         println!("epoch {epoch:2}  loss {loss:.4}  train accuracy {train_acc:.3}  test accuracy {test_acc:.3}");
         curves.push((loss, train_acc, test_acc));
     }

@@ -259,6 +259,10 @@
 //!   nest at most 128 levels deep (parentheses, calls and unary minus signs count), an error at
 //!   the token that passes the limit; runs of `+ - * /` do not nest, so a program may write a
 //!   sum of thousands of terms (`generated-tests/tests/machine_written.rs`).
+//! - **Ids.** An id out of range (negative, or past the table, the depth or the number of
+//!   classes it indexes) panics in every generated function before anything is written,
+//!   naming the placeholder, the position in it, the value and the valid range; never a
+//!   silent wrong answer (`tests/ids.rs`).
 //! - **Errors.** Every mistake in a graph is a compile error at the tokens that make it, and the
 //!   macro never panics (`tests/compile_fail.rs`, `graph-syntax/tests/no_panic.rs`, two fuzz
 //!   targets).
