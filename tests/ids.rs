@@ -36,6 +36,7 @@ macro_rules! ids_graph {
                 let correct = predicted == labels;
                 let accuracy = mean(correct);
                 let twos = labels == 2;
+                let matches = ids == first;
                 let cost = sum(picked * weights) + sum(losses * row_weights);
                 minimize cost;
             }
@@ -79,12 +80,16 @@ fn values_and_gradients_match_jax_in_f64() {
     assert_eq!(values.correct, CORRECT);
     assert_eq!(values.accuracy, 0.25);
     assert_eq!(values.twos, [0.0, 0.0, 0.0, 1.0]);
+    // `i64` ids against one `usize` id, broadcast: no id is 1.
+    assert_eq!(values.matches, [0.0; 4]);
 
     // With class 0 instead of 1 the loss is -log p0 = -log p1 + x1 - x0 (the same row's logits).
     p.first = 0;
+    let values = ids64::forward(&p, &v);
+    assert_eq!(values.matches, [0.0, 1.0, 0.0, 0.0]);
     assert_relative(
         "the first class's loss",
-        &[ids64::forward(&p, &v).single],
+        &[values.single],
         &[SINGLE_LOSS[0] + LOGITS[1] - LOGITS[0]],
     );
 }
