@@ -22,7 +22,7 @@ pub fn dot(graph: &Graph) -> String {
         let label = format!(
             "%{} {name}{op}\\n{}",
             index.index(),
-            node.shape.describe(dtype, graph.named())
+            graph.describe_node(crate::ir::NodeId::from(index))
         );
         let style = match node.role {
             Role::Forward => "shape = box",
