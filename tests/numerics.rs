@@ -306,4 +306,15 @@ fn sparse_cross_entropy_is_stable_for_large_and_infinite_logits() {
     );
     // d cost / d scale sums `d * logits`, and `0 * -inf` is NaN, as IEEE (and TensorFlow) has it.
     assert!(gradients.scale.is_nan());
+
+    // A NaN logit makes its row's loss NaN, and `argmax` points at it.
+    let mut with_nan = p.clone();
+    with_nan.logits[0][2] = f32::NAN;
+    let values = class_ids::forward(&with_nan, &class_ids::Variables::default());
+    assert!(
+        values.losses[0].is_nan() && values.losses[1] == 0.0,
+        "{:?}",
+        values.losses
+    );
+    assert_eq!(values.predicted, [2, 1, 2]);
 }
