@@ -183,6 +183,14 @@ impl<'a> Generator<'a> {
             let dims = shapes[1 + self.rng.below(3)].to_vec();
             self.declare("variable", &format!("w{k}"), dims);
         }
+        if !self.seq && self.rng.below(4) == 0 {
+            // Images `[batch, 4, 3, 2]` (NHWC) and filters for them, for convolutions and pools.
+            let first = if self.batch { BATCH } else { 2 };
+            self.declare("placeholder", "i0", vec![first, 4, 3, 2]);
+            let size = [[2, 2], [3, 2], [1, 3]][self.rng.below(3)];
+            self.declare("variable", "f0", vec![size[0], size[1], 2, 3]);
+            self.batch = self.batch || first == BATCH;
+        }
         if self.rng.below(3) == 0 {
             // A constant tensor (`Op::Literal`), read like any value.
             let dims = shapes[1 + self.rng.below(3)].to_vec();
@@ -208,10 +216,18 @@ impl<'a> Generator<'a> {
                 ids: false,
             });
         }
-        // Every variable is used by the first lets, so each can change the objective.
+        // Every variable is used by the first lets, so each can change the objective (the
+        // filters by a convolution of the images).
         for k in 0..variables {
             let w = self.values.iter().position(|v| v.name == format!("w{k}")).unwrap();
             self.step(Some(w));
+        }
+        if self.values.iter().any(|v| v.name == "f0") {
+            let images = self.values.iter().position(|v| v.name == "i0").unwrap();
+            self.step_with(images, Op::Conv2d(graph_core::Conv::ONE));
+            // A pool of the convolution's output.
+            let pool = [Op::MaxPool(graph_core::Conv::ONE), Op::AvgPool(graph_core::Conv::ONE)][self.rng.below(2)];
+            self.step_with(self.values.len() - 1, pool);
         }
         for _ in 0..2 + self.rng.below(4) {
             self.step(None);
@@ -274,7 +290,6 @@ impl<'a> Generator<'a> {
     /// op table (`Op::calls`, and `-a`), written with arguments in its domain.
     fn step(&mut self, first: Option<usize>) {
         let a = first.unwrap_or_else(|| self.pick());
-        let (an, ad) = (self.values[a].name.clone(), self.values[a].dims.clone());
         // `-a`, `a[..]` and `a < b` are syntax, not calls: the op table's `Op::Neg`, `Op::Slice`
         // and `Op::Compare` stand for them.
         let slice = Op::EVERY[Op::Slice(graph_core::Window {
@@ -284,8 +299,14 @@ impl<'a> Generator<'a> {
         .ordinal()];
         let compare = Op::Compare(graph_core::Cmp::Less);
         let ops: Vec<Op> = Op::calls().map(|(op, _)| op).chain([Op::Neg, slice, compare]).collect();
-        // An op that does not apply to this value's shape falls back to a mean of it.
         let op = ops[self.rng.below(ops.len())];
+        self.step_with(a, op);
+    }
+
+    /// One `let`: `op` applied to value `a`, or a mean of it where the op does not apply to its
+    /// shape.
+    fn step_with(&mut self, a: usize, op: Op) {
+        let (an, ad) = (self.values[a].name.clone(), self.values[a].dims.clone());
         let (expr, dims) = self
             .expression(op, &an, &ad)
             .unwrap_or_else(|| (format!("mean({an})"), vec![]));
@@ -509,6 +530,35 @@ impl<'a> Generator<'a> {
                 ))
             }
             Op::Gather | Op::SparseSoftmaxCrossEntropy | Op::ArgMax(_) | Op::ScatterAdd => None,
+            // Images `[n, H, W, C]` of numbered H, W and C, with a filter for their channels.
+            Op::Conv2d(_) if ad.len() == 4 && ad[1..].iter().all(|&d| !named(d)) => {
+                let filters: Vec<usize> = (0..self.values.len())
+                    .filter(|&i| self.values[i].dims.len() == 4 && self.values[i].name.starts_with('f'))
+                    .filter(|&i| self.values[i].dims[2] == ad[3])
+                    .collect();
+                let f = *filters.get(self.rng.below(filters.len().max(1)))?;
+                let fd = self.values[f].dims.clone();
+                let (text, stride, padding) = self.window_options();
+                let (_, out) = graph_core::Conv::new([fd[0], fd[1]], stride, padding, [ad[1], ad[2]])?;
+                let name = &self.values[f].name;
+                Some((
+                    format!("conv2d({an}, {name}{text})"),
+                    vec![ad[0], out[0], out[1], fd[3]],
+                ))
+            }
+            Op::MaxPool(_) | Op::AvgPool(_) if ad.len() == 4 && ad[1..].iter().all(|&d| !named(d)) => {
+                let size = [[2, 2], [2, 1], [3, 3]][self.rng.below(3)];
+                let (text, stride, padding) = self.window_options();
+                let (_, out) = graph_core::Conv::new(size, stride, padding, [ad[1], ad[2]])?;
+                let f = op.call()?.name;
+                let size_text = format!("size = ({}, {})", size[0], size[1]);
+                Some((
+                    format!("{f}({an}, {size_text}{text})"),
+                    vec![ad[0], out[0], out[1], ad[3]],
+                ))
+            }
+            Op::Conv2d(_) | Op::MaxPool(_) | Op::AvgPool(_) => None,
+            Op::Im2col(_) | Op::Col2im(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => None,
             Op::Softmax | Op::LogSoftmax | Op::Transpose(_) | Op::MatMul { .. } | Op::SoftmaxCrossEntropy => None,
             Op::Reshape | Op::Concat(_) => None,
             // Not written by users: `Op::calls` never names them.
@@ -538,6 +588,19 @@ impl<'a> Generator<'a> {
             Op::Slice(_) | Op::Pad(_) => None,
             // Declared with `const` in `graph`, not written in a `let`.
             Op::Literal(_) => None,
+        }
+    }
+}
+
+impl Generator<'_> {
+    /// A window's stride and padding, as keywords (`, stride = 2, padding = same`) and values.
+    fn window_options(&mut self) -> (String, [usize; 2], graph_core::Padding) {
+        use graph_core::Padding::{Same, Valid};
+        match self.rng.below(4) {
+            0 => (", stride = 1".to_owned(), [1, 1], Valid),
+            1 => (", stride = 2, padding = same".to_owned(), [2, 2], Same),
+            2 => (", stride = (1, 2), padding = same".to_owned(), [1, 2], Same),
+            _ => (", stride = (2, 1), padding = valid".to_owned(), [2, 1], Valid),
         }
     }
 }

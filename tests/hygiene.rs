@@ -161,9 +161,16 @@ static_graph::graph! {
         let sum = relu(shift) * 0.5 + adjoints;
         let target = relu(sum) * 0.5 + adjoints;
         let total = relu(target) * 0.5 + adjoints;
-        let peak = max(total, axis = 1) + min(total, axis = 1);
-        let z = matmul(total, transpose(w)) * matmul(total, u);
-        let cost = mean(softmax_cross_entropy(total, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(total, axis = 0));
+        let cols = relu(total) * 0.5 + adjoints;
+        let image_i = relu(cols) * 0.5 + adjoints;
+        let oh_i = relu(image_i) * 0.5 + adjoints;
+        let ow_i = relu(oh_i) * 0.5 + adjoints;
+        let rows = relu(ow_i) * 0.5 + adjoints;
+        let x_i = relu(rows) * 0.5 + adjoints;
+        let y_i = relu(x_i) * 0.5 + adjoints;
+        let peak = max(y_i, axis = 1) + min(y_i, axis = 1);
+        let z = matmul(y_i, transpose(w)) * matmul(y_i, u);
+        let cost = mean(softmax_cross_entropy(y_i, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(y_i, axis = 0));
         minimize cost;
     }
 }
@@ -174,7 +181,9 @@ static_graph::graph! {
         const scale: [f64; 3] = [0.5, 1.0, 2.0];
         placeholder x: [f64; batch, seq, 3];
         placeholder ids: [i32; batch, seq];
+        placeholder img: [f64; batch, 4, 3, 2];
         variable w: [f64; 3, 3] = 0.25;
+        variable filt: [f64; 2, 2, 2, 2] = 0.25;
         let q = matmul(x, w) * scale;
         let adjoints = tanh(q) * 0.5 + q;
         let along_i = tanh(adjoints) * 0.5 + q;
@@ -220,11 +229,20 @@ static_graph::graph! {
         let sum = tanh(shift) * 0.5 + q;
         let target = tanh(sum) * 0.5 + q;
         let total = tanh(target) * 0.5 + q;
-        let scores = matmul(total, transpose(total, axes = (0, 2, 1)));
-        let joined = concat(total[.., .., 0..2], total[.., .., 1..], axis = 2);
+        let cols = tanh(total) * 0.5 + q;
+        let image_i = tanh(cols) * 0.5 + q;
+        let oh_i = tanh(image_i) * 0.5 + q;
+        let ow_i = tanh(oh_i) * 0.5 + q;
+        let rows = tanh(ow_i) * 0.5 + q;
+        let x_i = tanh(rows) * 0.5 + q;
+        let y_i = tanh(x_i) * 0.5 + q;
+        let scores = matmul(y_i, transpose(y_i, axes = (0, 2, 1)));
+        let joined = concat(y_i[.., .., 0..2], y_i[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(total, ids)) + mean(argmax(total, axis = -1) == ids);
-        let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes;
+        let classes = mean(sparse_softmax_cross_entropy(y_i, ids)) + mean(argmax(y_i, axis = -1) == ids);
+        let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
+            + sum(avg_pool(img, padding = same));
+        let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
         minimize cost;
     }
 }
@@ -237,7 +255,9 @@ static_graph::graph! {
         const scale: [f64; 3] = [0.5, 1.0, 2.0];
         placeholder x: [f64; batch, seq, 3];
         placeholder ids: [i32; batch, seq];
+        placeholder img: [f64; batch, 4, 3, 2];
         variable w: [f64; 3, 3] = 0.25;
+        variable filt: [f64; 2, 2, 2, 2] = 0.25;
         let q = matmul(x, w) * scale;
         let n0 = tanh(q) * 0.5 + q;
         let n1 = tanh(n0) * 0.5 + q;
@@ -283,11 +303,20 @@ static_graph::graph! {
         let n41 = tanh(n40) * 0.5 + q;
         let n42 = tanh(n41) * 0.5 + q;
         let n43 = tanh(n42) * 0.5 + q;
-        let scores = matmul(n43, transpose(n43, axes = (0, 2, 1)));
-        let joined = concat(n43[.., .., 0..2], n43[.., .., 1..], axis = 2);
+        let n44 = tanh(n43) * 0.5 + q;
+        let n45 = tanh(n44) * 0.5 + q;
+        let n46 = tanh(n45) * 0.5 + q;
+        let n47 = tanh(n46) * 0.5 + q;
+        let n48 = tanh(n47) * 0.5 + q;
+        let n49 = tanh(n48) * 0.5 + q;
+        let n50 = tanh(n49) * 0.5 + q;
+        let scores = matmul(n50, transpose(n50, axes = (0, 2, 1)));
+        let joined = concat(n50[.., .., 0..2], n50[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(n43, ids)) + mean(argmax(n43, axis = -1) == ids);
-        let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes;
+        let classes = mean(sparse_softmax_cross_entropy(n50, ids)) + mean(argmax(n50, axis = -1) == ids);
+        let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
+            + sum(avg_pool(img, padding = same));
+        let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
         minimize cost;
     }
 }
@@ -330,7 +359,7 @@ macro_rules! graphs_with_dimensions {
 // `graph-syntax/tests/hygiene_locals.rs`).
 graphs_with_dimensions!(
     adjoints along_i at at_i best_i block chunk col_i count element first_i gradients half high i inner_i k lane learning_rate low mid offset outer_i p row_i seed v value values workspace extreme ties a_i b_i batch_i out_i
-    best id label row shift sum target total
+    best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
 );
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs
@@ -393,11 +422,23 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
         (*x, *y) = ((k % 5) as f64 * 0.25 - 0.5, (k % 5) as f64 * 0.25 - 0.5);
     }
     (p.ids[1][2], plain.ids[1][2]) = (2, 2);
+    for (k, (x, y)) in p
+        .img
+        .iter_mut()
+        .flatten()
+        .flatten()
+        .flatten()
+        .zip(plain.img.iter_mut().flatten().flatten().flatten())
+        .enumerate()
+    {
+        (*x, *y) = ((k % 7) as f64 * 0.5 - 1.5, (k % 7) as f64 * 0.5 - 1.5);
+    }
     (p.ids[0][1], plain.ids[0][1]) = (1, 1);
     let (values, gradients) = shape_locals::backward(&p, &shape_locals::Variables::default());
     let (plain_values, plain_gradients) = shape_plain::backward(&plain, &shape_plain::Variables::default());
     assert_eq!(values.cost.to_bits(), plain_values.cost.to_bits());
     assert_eq!(gradients.w, plain_gradients.w);
+    assert_eq!(gradients.filt, plain_gradients.filt);
     assert!(values.cost.is_finite());
 
     // Every dimension name gives the same graph: the same bits.

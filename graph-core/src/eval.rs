@@ -2,7 +2,7 @@
 //! written for clarity rather than speed and independently of the emitter. Tests use it as
 //! an oracle for the generated code, and to check that every pass preserves meaning.
 
-use crate::ir::{Axes, Graph, IndexMap, NodeId, Op, Shape};
+use crate::ir::{Axes, Conv, Graph, IndexMap, NodeId, Op, Shape};
 use std::collections::BTreeMap;
 
 /// The value of every node, flat in row-major order.
@@ -237,6 +237,116 @@ impl Evaluator<'_> {
                     .map(|(logits, &label)| -log_softmax(logits)[label as usize])
                     .collect()
             }
+            Op::Conv2d(conv) => {
+                // Straight from the definition: each output a sum over its window and channels.
+                let (b, h, w, c) = self.nhwc(operand(0));
+                let f = self.dim(operand(1), 3);
+                let kw = conv.size[1];
+                let mut out = vec![0.0; self.len(shape)];
+                for (n, oh, ow, at) in self.windows(&conv, b) {
+                    for f_i in 0..f {
+                        let mut total = 0.0;
+                        for (i, j, inside) in window_cells(&conv, oh, ow, h, w) {
+                            let Some((y, x_)) = inside else { continue };
+                            for ch in 0..c {
+                                let filter = x[1][((i * kw + j) * c + ch) * f + f_i];
+                                total += x[0][((n * h + y) * w + x_) * c + ch] * filter;
+                            }
+                        }
+                        out[at * f + f_i] = total;
+                    }
+                }
+                out
+            }
+            Op::Im2col(conv) => {
+                let (b, h, w, c) = self.nhwc(operand(0));
+                let depth = conv.size[0] * conv.size[1] * c;
+                let mut out = vec![0.0; self.len(shape)];
+                for (n, oh, ow, at) in self.windows(&conv, b) {
+                    for (i, j, inside) in window_cells(&conv, oh, ow, h, w) {
+                        let Some((y, x_)) = inside else { continue };
+                        for ch in 0..c {
+                            out[at * depth + (i * conv.size[1] + j) * c + ch] = x[0][((n * h + y) * w + x_) * c + ch];
+                        }
+                    }
+                }
+                out
+            }
+            Op::Col2im(conv) => {
+                let (b, h, w, c) = self.nhwc(shape);
+                let depth = conv.size[0] * conv.size[1] * c;
+                let mut out = vec![0.0; self.len(shape)];
+                for (n, oh, ow, at) in self.windows(&conv, b) {
+                    for (i, j, inside) in window_cells(&conv, oh, ow, h, w) {
+                        let Some((y, x_)) = inside else { continue };
+                        for ch in 0..c {
+                            out[((n * h + y) * w + x_) * c + ch] += x[0][at * depth + (i * conv.size[1] + j) * c + ch];
+                        }
+                    }
+                }
+                out
+            }
+            Op::MaxPool(conv) | Op::AvgPool(conv) => {
+                let (b, h, w, c) = self.nhwc(operand(0));
+                let mut out = vec![0.0; self.len(shape)];
+                for (n, oh, ow, at) in self.windows(&conv, b) {
+                    for ch in 0..c {
+                        let cells: Vec<f64> = window_cells(&conv, oh, ow, h, w)
+                            .filter_map(|(_, _, inside)| inside)
+                            .map(|(y, x_)| x[0][((n * h + y) * w + x_) * c + ch])
+                            .collect();
+                        out[at * c + ch] = match graph.op(id) {
+                            // A NaN wins and stays, as in `max`.
+                            Op::MaxPool(_) => cells.iter().copied().fold(f64::NEG_INFINITY, |m, v| {
+                                if !m.is_nan() && (v > m || v.is_nan()) {
+                                    v
+                                } else {
+                                    m
+                                }
+                            }),
+                            _ => cells.iter().sum::<f64>() / cells.len() as f64,
+                        };
+                    }
+                }
+                out
+            }
+            Op::MaxPoolGrad(conv) => {
+                // Each window's gradient to its first maximum in row-major order.
+                let (b, h, w, c) = self.nhwc(shape);
+                let mut out = vec![0.0; self.len(shape)];
+                for (n, oh, ow, at) in self.windows(&conv, b) {
+                    for ch in 0..c {
+                        let mut best: Option<(usize, f64)> = None;
+                        for (y, x_) in window_cells(&conv, oh, ow, h, w).filter_map(|(_, _, inside)| inside) {
+                            let k = ((n * h + y) * w + x_) * c + ch;
+                            let v = x[0][k];
+                            best = match best {
+                                Some((_, m)) if m.is_nan() || !(v > m || v.is_nan()) => best,
+                                _ => Some((k, v)),
+                            };
+                        }
+                        if let Some((k, _)) = best {
+                            out[k] += x[1][at * c + ch];
+                        }
+                    }
+                }
+                out
+            }
+            Op::AvgPoolGrad(conv) => {
+                let (b, h, w, c) = self.nhwc(shape);
+                let mut out = vec![0.0; self.len(shape)];
+                for (n, oh, ow, at) in self.windows(&conv, b) {
+                    let inside: Vec<(usize, usize)> = window_cells(&conv, oh, ow, h, w)
+                        .filter_map(|(_, _, inside)| inside)
+                        .collect();
+                    for ch in 0..c {
+                        for &(y, x_) in &inside {
+                            out[((n * h + y) * w + x_) * c + ch] += x[0][at * c + ch] / inside.len() as f64;
+                        }
+                    }
+                }
+                out
+            }
             Op::ArgMax(axis) => {
                 // Each slice along `axis`: the first index of its maximum, or of its first NaN.
                 let a = operand(0);
@@ -262,6 +372,25 @@ impl Evaluator<'_> {
                     .collect()
             }
         }
+    }
+
+    /// `[batch, H, W, C]`'s sizes.
+    fn nhwc(&self, shape: &Shape) -> (usize, usize, usize, usize) {
+        (
+            self.dim(shape, 0),
+            self.dim(shape, 1),
+            self.dim(shape, 2),
+            self.dim(shape, 3),
+        )
+    }
+
+    /// Every window of `conv` over `b` images of `h` x `w`: its image, row and column, and its
+    /// place among the windows (row-major).
+    fn windows(&self, conv: &Conv, b: usize) -> Vec<(usize, usize, usize, usize)> {
+        let [oh, ow] = conv.out;
+        (0..b * oh * ow)
+            .map(|at| (at / (oh * ow), at / ow % oh, at % ow, at))
+            .collect()
     }
 
     fn gather(&self, x: &[f64], index: &IndexMap, len: usize) -> Vec<f64> {
@@ -385,7 +514,30 @@ pub fn scalar(op: &Op, x: &[f64]) -> f64 {
         Op::Gather | Op::ScatterAdd | Op::OneHot(_) | Op::SparseSoftmaxCrossEntropy | Op::ArgMax(_) => {
             unreachable!("{op} is not elementwise arithmetic")
         }
+        Op::Conv2d(_) | Op::Im2col(_) | Op::Col2im(_) | Op::MaxPool(_) | Op::AvgPool(_) => {
+            unreachable!("{op} is not elementwise arithmetic")
+        }
+        Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => unreachable!("{op} is not elementwise arithmetic"),
     }
+}
+
+/// The cells of window (`oh`, `ow`) of `conv` over an `h` x `w` image, row-major: each one's
+/// row and column within the window, and its place in the image unless it is padding.
+fn window_cells(
+    conv: &Conv,
+    oh: usize,
+    ow: usize,
+    h: usize,
+    w: usize,
+) -> impl Iterator<Item = (usize, usize, Option<(usize, usize)>)> + '_ {
+    let (top, left) = (conv.start(0, oh), conv.start(1, ow));
+    (0..conv.size[0]).flat_map(move |i| {
+        (0..conv.size[1]).map(move |j| {
+            let (y, x) = (top + i as isize, left + j as isize);
+            let inside = (0..h as isize).contains(&y) && (0..w as isize).contains(&x);
+            (i, j, inside.then_some((y as usize, x as usize)))
+        })
+    })
 }
 
 /// The gradient's share of each element of `x` under its slice's extreme `y` (slice

@@ -106,6 +106,14 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
         }
         Op::OneHot(depth) => (format!("one_hot({}, depth = {depth})", args[0].0), 3),
         Op::ArgMax(axis) => (format!("argmax({}, axis = {axis})", args[0].0), 3),
+        Op::Conv2d(c) => (format!("conv2d({}, {}, {})", args[0].0, args[1].0, windows(&c)), 3),
+        Op::MaxPoolGrad(c) => (
+            format!("max_pool_grad({}, {}, {})", args[0].0, args[1].0, windows(&c)),
+            3,
+        ),
+        Op::Im2col(c) | Op::Col2im(c) | Op::MaxPool(c) | Op::AvgPool(c) | Op::AvgPoolGrad(c) => {
+            (format!("{}({}, {})", node.op.name(), args[0].0, windows(&c)), 3)
+        }
         Op::ExtremeMask { .. } => call(node.op.name()),
         Op::MatMul { ta, tb, fold: true } => {
             let t = |(s, _): &(String, u8), flag: bool| if flag { format!("transpose({s})") } else { s.clone() };
@@ -131,6 +139,14 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
         // Broadcasts and expansions only repeat values: the formula reads the same without them.
         Op::Broadcast | Op::Expand(_) => args[0].clone(),
     }
+}
+
+/// A window's keywords as the language writes them: `size = (3, 3), stride = (2, 2), pad = (0, 1)`.
+fn windows(c: &crate::ir::Conv) -> String {
+    format!(
+        "size = ({}, {}), stride = ({}, {}), pad = ({}, {})",
+        c.size[0], c.size[1], c.stride[0], c.stride[1], c.pad[0], c.pad[1]
+    )
 }
 
 /// `2`, `0.5`, `-1`: numbers as a person writes them, as briefly as `dtype` allows.

@@ -29,7 +29,9 @@ pub mod opt;
 mod program;
 
 pub use diag::{Diagnostic, Loc};
-pub use ir::{Axes, AxisSet, Call, Cmp, DType, Dim, Elem, Graph, NodeId, Op, Perm, Shape, Size, Window, MAX_NAMED};
+pub use ir::{
+    Axes, AxisSet, Call, Cmp, Conv, DType, Dim, Elem, Graph, NodeId, Op, Padding, Perm, Shape, Size, Window, MAX_NAMED,
+};
 pub use program::{Decl, Init, Program};
 
 use proc_macro2::TokenStream;

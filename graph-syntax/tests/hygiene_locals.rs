@@ -47,6 +47,11 @@ const GRAPHS: &[&str] = &[
        let u_x = sparse_softmax_cross_entropy(u_g, u_l);
        let u_a = mean(argmax(u_g, axis = -1) == u_l) + sum(u_i == 1);
        let u_c = mean(u_x) + sum(u_h * u_g) + sum(u_r) + u_a; minimize u_c; }",
+    // Convolutions (windows as rows, their gradient added back) and pools with their gradients.
+    "mod f { placeholder u_i: [f32; u_batch, 5, 4, 2]; variable u_f: [f32; 3, 3, 2, 3];
+       let u_y = conv2d(u_i, u_f, stride = 2, padding = same);
+       let u_c = sum(max_pool(u_y, size = 2, stride = 1, padding = same)) + sum(avg_pool(u_y, padding = same));
+       minimize u_c; }",
 ];
 
 /// Names bound in `tokens`: after `let` (through `mut` and tuple patterns), after `for`,

@@ -28,6 +28,52 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
             Ok(vec![Some(d_table), None])
         }
         Op::ScatterAdd => Ok(vec![Some(g.push(Op::Gather, &[grad, operands[1]], loc)?), None]),
+        Op::Conv2d(conv) => {
+            // y = cols(x) W, with `cols` the windows of `x` as rows and W the filters as a
+            // [KH * KW * C, F] matrix: d_x = col2im(g Wᵀ), d_W = cols(x)ᵀ g (one product over
+            // every window of the batch), reshaped back to the filters.
+            let (x, w) = (operands[0], operands[1]);
+            let (x_shape, w_shape) = (g.shape(x).clone(), g.shape(w).clone());
+            let dims = |s: &crate::ir::Shape| -> Vec<crate::ir::Dim> { s.dims().to_vec() };
+            let filters = dims(&w_shape)[3];
+            let rows = crate::ir::Size::of(dims(&w_shape)[0])
+                .times(crate::ir::Size::of(dims(&w_shape)[1]))
+                .times(crate::ir::Size::of(dims(&w_shape)[2]));
+            let rows = rows
+                .as_dim()
+                .expect("a filter's sizes are numbers (checked when lowered)");
+            let matrix = crate::ir::Shape::of(vec![rows, filters]);
+            let w2 = g.push_with_shape(Op::Reshape, matrix, &[w], loc)?;
+            let product = Op::MatMul {
+                ta: false,
+                tb: true,
+                fold: false,
+            };
+            let d_cols = g.push(product, &[grad, w2], loc)?;
+            let d_x = g.push_with_shape(Op::Col2im(conv), x_shape, &[d_cols], loc)?;
+            let cols = g.push(Op::Im2col(conv), &[x], loc)?;
+            let summed = Op::MatMul {
+                ta: true,
+                tb: false,
+                fold: true,
+            };
+            let d_w2 = g.push(summed, &[cols, grad], loc)?;
+            let d_w = g.push_with_shape(Op::Reshape, w_shape, &[d_w2], loc)?;
+            Ok(vec![Some(d_x), Some(d_w)])
+        }
+        Op::Im2col(conv) => {
+            let shape = g.shape(operands[0]).clone();
+            one(g.push_with_shape(Op::Col2im(conv), shape, &[grad], loc)?)
+        }
+        Op::Col2im(conv) => one(g.push(Op::Im2col(conv), &[grad], loc)?),
+        Op::MaxPool(conv) => one(g.push(Op::MaxPoolGrad(conv), &[operands[0], grad], loc)?),
+        Op::AvgPool(conv) => {
+            let shape = g.shape(operands[0]).clone();
+            one(g.push_with_shape(Op::AvgPoolGrad(conv), shape, &[grad], loc)?)
+        }
+        // Made only by differentiation, which runs once: never differentiated themselves.
+        Op::MaxPoolGrad(_) => Ok(vec![None, None]),
+        Op::AvgPoolGrad(_) => Ok(vec![None]),
         Op::SparseSoftmaxCrossEntropy => {
             // d_logits = g * (softmax(logits) - one_hot(labels)), TensorFlow's rule.
             let (logits, labels) = (operands[0], operands[1]);

@@ -1,6 +1,6 @@
 //! Shape inference: the shape rule of every op, and the messages when one does not hold.
 
-use crate::ir::{Axes, Dim, Elem, Op, Perm, Shape, Window};
+use crate::ir::{Axes, Conv, Dim, Elem, Op, Perm, Shape, Window};
 
 /// Writes a shape the way the user does (`[f32; batch, 10]`), for messages.
 pub type Describe<'a> = &'a dyn Fn(&Shape) -> String;
@@ -108,7 +108,74 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
             }
             Ok(a.without_axis(*axis))
         }
+        Op::Conv2d(conv) => {
+            let w = operands[1];
+            let fits = w.rank() == 4
+                && w.dims()[..2] == [Dim::Fixed(conv.size[0]), Dim::Fixed(conv.size[1])]
+                && a.rank() == 4
+                && w.dims()[2] == a.dims()[3];
+            if !fits {
+                return Err(format!(
+                    "`conv2d` takes images `[batch, H, W, C]` and filters `[KH, KW, C, F]` of the same C, found {} \
+                     and {}",
+                    describe(a),
+                    describe(w)
+                ));
+            }
+            windows(op, conv, a, w.dims()[3])
+        }
+        Op::Im2col(conv) => {
+            let depth = Dim::Fixed(conv.size[0] * conv.size[1] * fixed(a, 3).unwrap_or(0));
+            windows(op, conv, a, depth)
+        }
+        Op::MaxPool(conv) | Op::AvgPool(conv) => windows(op, conv, a, *a.dims().last().unwrap_or(&Dim::Fixed(0))),
+        Op::MaxPoolGrad(conv) => {
+            let pooled = windows(op, conv, a, a.dims()[3])?;
+            if &pooled != operands[1] {
+                return Err(format!(
+                    "internal error: `max_pool_grad` of {} takes a gradient {}",
+                    describe(a),
+                    describe(&pooled)
+                ));
+            }
+            Ok(a.clone())
+        }
+        Op::Col2im(_) | Op::AvgPoolGrad(_) => Err(format!(
+            "internal error: the shape of `{}` is given, not inferred",
+            op.name()
+        )),
     }
+}
+
+/// Axis `k` of `shape`, if it is a number.
+fn fixed(shape: &Shape, k: usize) -> Option<usize> {
+    match shape.dims().get(k)? {
+        Dim::Fixed(n) => Some(*n),
+        Dim::Named(_) => None,
+    }
+}
+
+/// The windows `conv` of images `a` (`[batch, H, W, C]`, `H` and `W` numbers): `[batch, OH, OW,
+/// depth]`, if they are the windows the op was made for.
+fn windows(op: &Op, conv: &Conv, a: &Shape, depth: Dim) -> Result<Shape, String> {
+    let spatial = [fixed(a, 1), fixed(a, 2)];
+    let fits = a.rank() == 4
+        && fixed(a, 3).is_some()
+        && (0..2).all(|k| {
+            spatial[k].is_some_and(|n| {
+                let last = conv.start(k, conv.out[k] - 1) + conv.size[k] as isize;
+                conv.out[k] >= 1 && last <= (n + conv.size[k] - 1) as isize
+            })
+        });
+    if !fits {
+        return Err(format!("internal error: `{op}` does not fit images {a}"));
+    }
+    Ok(Shape::of(vec![
+        a.dims()[0],
+        Dim::Fixed(conv.out[0]),
+        Dim::Fixed(conv.out[1]),
+        depth,
+    ]))
 }
 
 /// `shape`, if it has at most [`Shape::MAX_RANK`] axes.
@@ -208,6 +275,12 @@ pub fn check_given(op: &Op, operands: &[&Shape], given: &Shape) -> Result<(), St
         Op::Reshape => operands.len() == 1 && operands[0].size() == given.size(),
         Op::Slice(window) => operands.len() == 1 && fits_window(operands[0], given, *window),
         Op::Pad(window) => operands.len() == 1 && fits_window(given, operands[0], *window),
+        Op::Col2im(conv) => {
+            operands.len() == 1 && infer(&Op::Im2col(*conv), &[given], &|s| s.to_string()).as_ref() == Ok(operands[0])
+        }
+        Op::AvgPoolGrad(conv) => {
+            operands.len() == 1 && infer(&Op::AvgPool(*conv), &[given], &|s| s.to_string()).as_ref() == Ok(operands[0])
+        }
         Op::ScatterAdd => {
             operands.len() == 2 && given.rank() >= 1 && {
                 let mut dims = operands[1].dims().to_vec();

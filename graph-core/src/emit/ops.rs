@@ -295,6 +295,186 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
         Op::Gather | Op::ScatterAdd | Op::OneHot(_) | Op::SparseSoftmaxCrossEntropy | Op::ArgMax(_) => {
             unreachable!("kernels have a tensor operand")
         }
+        Op::Im2col(_) | Op::Col2im(_) | Op::MaxPool(_) | Op::AvgPool(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => {
+            unreachable!("kernels have a tensor operand")
+        }
+        Op::Conv2d(_) => unreachable!("legalised before emission"),
+    }
+}
+
+/// The loop over every window of `conv` over images `images` (`[batch, H, W, C]`): `pre` at
+/// each window (`outer_i`, its place among the windows), `cell` at each of its cells inside the
+/// image (`row_i`, `col_i` within the window; `at_i`, where the cell's `C` channels start in
+/// the image), `post` after the window's cells.
+fn windows(
+    ctx: &Ctx,
+    conv: crate::ir::Conv,
+    images: &Shape,
+    pre: TokenStream,
+    cell: TokenStream,
+    post: TokenStream,
+) -> TokenStream {
+    let count = size(ctx, images.dim(0).times(Size::fixed(conv.out[0] * conv.out[1])));
+    let lit = |n: usize| Literal::usize_unsuffixed(n);
+    let (oh, ow, kh, kw) = (lit(conv.out[0]), lit(conv.out[1]), lit(conv.size[0]), lit(conv.size[1]));
+    let (sh, sw, pt, pl) = (
+        lit(conv.stride[0]),
+        lit(conv.stride[1]),
+        lit(conv.pad[0]),
+        lit(conv.pad[1]),
+    );
+    let (h, w, c) = (
+        lit(conv_input(images, 1)),
+        lit(conv_input(images, 2)),
+        lit(conv_input(images, 3)),
+    );
+    code! {
+        for outer_i in 0..#count {
+            let (image_i, oh_i, ow_i) = (outer_i / (#oh * #ow), outer_i / #ow % #oh, outer_i % #ow);
+            #pre
+            for row_i in 0..#kh {
+                let y_i = oh_i * #sh + row_i;
+                if y_i < #pt || y_i - #pt >= #h {
+                    continue;
+                }
+                for col_i in 0..#kw {
+                    let x_i = ow_i * #sw + col_i;
+                    if x_i < #pl || x_i - #pl >= #w {
+                        continue;
+                    }
+                    let at_i = ((image_i * #h + y_i - #pt) * #w + x_i - #pl) * #c;
+                    #cell
+                }
+            }
+            #post
+        }
+    }
+}
+
+/// Axis `k` (height, width or channels) of images `[batch, H, W, C]`: a number (the shape
+/// rule holds to it).
+fn conv_input(images: &Shape, k: usize) -> usize {
+    match images.dims()[k] {
+        crate::ir::Dim::Fixed(n) => n,
+        crate::ir::Dim::Named(_) => unreachable!("an image's height, width and channels are numbers"),
+    }
+}
+
+/// The statements of a windowed kernel (`im2col`, `col2im`, the pools and their gradients),
+/// writing `out` from `args`.
+fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) -> TokenStream {
+    let graph = ctx.graph;
+    let op = *graph.op(node);
+    let images = match op {
+        Op::Col2im(_) | Op::AvgPoolGrad(_) | Op::MaxPoolGrad(_) => graph.shape(node).clone(),
+        _ => graph.shape(graph.operands(node)[0]).clone(),
+    };
+    let channels = conv_input(&images, 3);
+    let c = Literal::usize_unsuffixed(channels);
+    let (zero, unit, float) = (
+        literal(0.0, graph.dtype()).tokens,
+        literal(1.0, graph.dtype()).tokens,
+        &ctx.float,
+    );
+    let a = &args[0];
+    let nothing = TokenStream::new;
+    match op {
+        Op::Im2col(conv) | Op::Col2im(conv) => {
+            // Row `outer_i` of the windows holds cell (`row_i`, `col_i`)'s channels at
+            // `(row_i * KW + col_i) * C`.
+            let depth = Literal::usize_unsuffixed(conv.size[0] * conv.size[1] * channels);
+            let kw = Literal::usize_unsuffixed(conv.size[1]);
+            let place = code!(outer_i * #depth + (row_i * #kw + col_i) * #c);
+            let cell = if matches!(op, Op::Im2col(_)) {
+                code!(#out[#place..][..#c].copy_from_slice(&#a[at_i..][..#c]);)
+            } else {
+                code! {
+                    for (sum, &value) in #out[at_i..][..#c].iter_mut().zip(&#a[#place..][..#c]) {
+                        *sum += value;
+                    }
+                }
+            };
+            let body = windows(ctx, conv, &images, nothing(), cell, nothing());
+            code!(#out.fill(#zero); #body)
+        }
+        Op::MaxPool(conv) => {
+            // A NaN wins and stays, as in `max`.
+            let pre = code!(let extreme = &mut #out[outer_i * #c..][..#c]; extreme.fill(#float::NEG_INFINITY););
+            let cell = code! {
+                for (best, &value) in extreme.iter_mut().zip(&#a[at_i..][..#c]) {
+                    if !best.is_nan() && (value > *best || value.is_nan()) {
+                        *best = value;
+                    }
+                }
+            };
+            windows(ctx, conv, &images, pre, cell, nothing())
+        }
+        Op::AvgPool(conv) => {
+            // The mean over the cells inside the image: padding is not counted.
+            let pre = code!(let total = &mut #out[outer_i * #c..][..#c]; total.fill(#zero); let mut count = #zero;);
+            let cell = code! {
+                count += #unit;
+                for (sum, &value) in total.iter_mut().zip(&#a[at_i..][..#c]) {
+                    *sum += value;
+                }
+            };
+            let post = code!(for sum in total.iter_mut() {
+                *sum /= count;
+            });
+            windows(ctx, conv, &images, pre, cell, post)
+        }
+        Op::MaxPoolGrad(conv) => {
+            // Each window's gradient to its first maximum in row-major order, channel by channel.
+            let g = &args[1];
+            let pre = code! {
+                let mut extreme = [#float::NEG_INFINITY; #c];
+                let mut best = [usize::MAX; #c];
+            };
+            let cell = code! {
+                for inner_i in 0..#c {
+                    let value = #a[at_i + inner_i];
+                    if best[inner_i] == usize::MAX || !extreme[inner_i].is_nan() && (value > extreme[inner_i] || value.is_nan()) {
+                        extreme[inner_i] = value;
+                        best[inner_i] = at_i + inner_i;
+                    }
+                }
+            };
+            let post = code! {
+                for inner_i in 0..#c {
+                    if best[inner_i] != usize::MAX {
+                        #out[best[inner_i]] += #g[outer_i * #c + inner_i];
+                    }
+                }
+            };
+            let body = windows(ctx, conv, &images, pre, cell, post);
+            code!(#out.fill(#zero); #body)
+        }
+        Op::AvgPoolGrad(conv) => {
+            // Each window's gradient over its count of cells inside the image (the rows inside
+            // times the columns inside), to each of those cells.
+            let lit = |n: usize| Literal::usize_unsuffixed(n);
+            let (kh, kw, sh, sw) = (
+                lit(conv.size[0]),
+                lit(conv.size[1]),
+                lit(conv.stride[0]),
+                lit(conv.stride[1]),
+            );
+            let (pt, pl) = (lit(conv.pad[0]), lit(conv.pad[1]));
+            let (h, w) = (lit(conv_input(&images, 1)), lit(conv_input(&images, 2)));
+            let pre = code! {
+                let rows = (0..#kh).filter(|&row_i| oh_i * #sh + row_i >= #pt && oh_i * #sh + row_i - #pt < #h).count();
+                let cols = (0..#kw).filter(|&col_i| ow_i * #sw + col_i >= #pl && ow_i * #sw + col_i - #pl < #w).count();
+                let count = (rows * cols) as #float;
+            };
+            let cell = code! {
+                for (sum, &value) in #out[at_i..][..#c].iter_mut().zip(&#a[outer_i * #c..][..#c]) {
+                    *sum += value / count;
+                }
+            };
+            let body = windows(ctx, conv, &images, pre, cell, nothing());
+            code!(#out.fill(#zero); #body)
+        }
+        _ => unreachable!("{} is not windowed", graph.op(node)),
     }
 }
 
@@ -683,6 +863,9 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                     }
                 }
             }
+        }
+        Op::Im2col(_) | Op::Col2im(_) | Op::MaxPool(_) | Op::AvgPool(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => {
+            windowed(ctx, node, out, args)
         }
         _ => unreachable!("{} is not a kernel", graph.op(node)),
     }

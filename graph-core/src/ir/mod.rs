@@ -12,7 +12,7 @@ mod op;
 mod shape;
 
 pub use index::{IndexMap, Run};
-pub use op::{Axes, AxisSet, Call, Cmp, Op, Perm, Window, OP_KINDS};
+pub use op::{Axes, AxisSet, Call, Cmp, Conv, Op, Padding, Perm, Window, OP_KINDS};
 pub use shape::{dim_text, DType, Dim, Elem, Shape, Size, MAX_NAMED};
 
 use crate::check::shapes;

@@ -138,6 +138,93 @@ impl Window {
     }
 }
 
+/// The windows of a convolution or a pooling over the two spatial axes of `[batch, H, W, C]`
+/// (TensorFlow's NHWC): each window's size, the step between windows, and the zeros padded
+/// before the first row and column (those after are what the output size leaves over).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Conv {
+    /// The window's height and width (a filter's `KH`, `KW`; a pool's `size`).
+    pub size: [usize; 2],
+    /// The steps between windows, down and across.
+    pub stride: [usize; 2],
+    /// Zeros before the first row and before the first column.
+    pub pad: [usize; 2],
+    /// How many windows fit down and across: the output's spatial sizes.
+    pub out: [usize; 2],
+}
+
+/// How a convolution or pooling pads its input, as TensorFlow's `padding`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Padding {
+    /// `valid`: windows only where they fit; no zeros.
+    Valid,
+    /// `same`: `ceil(H / stride)` windows down (so `H` at stride 1), the input padded with
+    /// zeros split evenly, the odd one at the bottom and right.
+    Same,
+}
+
+impl Conv {
+    /// Windows of one element, one apart: the example parameters of [`Op::EVERY`].
+    pub const ONE: Conv = Conv {
+        size: [1, 1],
+        stride: [1, 1],
+        pad: [0, 0],
+        out: [1, 1],
+    };
+
+    /// The windows of size `size` and stride `stride` over spatial sizes `input` with
+    /// `padding`: the convolution, and its output's spatial sizes; `None` where a window does
+    /// not fit (`valid` with a window larger than the input).
+    pub fn new(
+        size: [usize; 2],
+        stride: [usize; 2],
+        padding: Padding,
+        input: [usize; 2],
+    ) -> Option<(Conv, [usize; 2])> {
+        let mut pad = [0; 2];
+        let mut out = [0; 2];
+        for k in 0..2 {
+            let (n, s, w) = (input[k], stride[k], size[k]);
+            if s == 0 || w == 0 {
+                return None;
+            }
+            out[k] = match padding {
+                Padding::Valid => (n.checked_sub(w)?) / s + 1,
+                Padding::Same => n.div_ceil(s),
+            };
+            if padding == Padding::Same {
+                let total = ((out[k] - 1) * s + w).saturating_sub(n);
+                pad[k] = total / 2;
+            }
+        }
+        Some((Conv { size, stride, pad, out }, out))
+    }
+
+    /// Window `o`'s first row (`axis` 0) or column (`axis` 1) in the unpadded input: negative
+    /// inside the padding.
+    pub fn start(&self, axis: usize, o: usize) -> isize {
+        (o * self.stride[axis]) as isize - self.pad[axis] as isize
+    }
+
+    /// A key for common-subexpression elimination.
+    fn key(&self) -> u64 {
+        [self.size, self.stride, self.pad, self.out]
+            .iter()
+            .flatten()
+            .fold(0u64, |hash, &v| {
+                hash.wrapping_mul(0x0100_0000_01b3).wrapping_add(v as u64)
+            })
+    }
+
+    /// `size = 3, stride = 2, pad = (0, 1)`, for the text form.
+    pub fn describe(&self) -> String {
+        format!(
+            "size=({}, {}) stride=({}, {}) pad=({}, {})",
+            self.size[0], self.size[1], self.stride[0], self.stride[1], self.pad[0], self.pad[1]
+        )
+    }
+}
+
 impl Axes {
     /// The one axis `k`.
     pub fn one(k: usize) -> Axes {
@@ -421,10 +508,32 @@ pub enum Op {
     /// The index of the largest element along an axis (the first of ties; a NaN wins), as
     /// `usize` elements.
     ArgMax(usize),
+    /// The 2-D convolution of `x [batch, H, W, C]` with filters `w [KH, KW, C, F]` (TensorFlow's
+    /// `conv2d`, a cross-correlation): `[batch, OH, OW, F]`. Differentiated as itself, then
+    /// legalised into a product of [`Op::Im2col`] and the filters as a matrix.
+    Conv2d(Conv),
+    /// Each window of `x [batch, H, W, C]` as one row, `(kh, kw, c)` in row-major order, zeros
+    /// where it reaches the padding: `[batch, OH, OW, KH * KW * C]`.
+    Im2col(Conv),
+    /// The inverse of [`Op::Im2col`] and its gradient: each row's entries added back where
+    /// they came from in zeros of this node's shape `[batch, H, W, C]` (the padding dropped).
+    Col2im(Conv),
+    /// The largest element of each window of `[batch, H, W, C]`, channel by channel (padding
+    /// counts for nothing).
+    MaxPool(Conv),
+    /// The mean of each window, over the entries inside the input (padding not counted, as
+    /// TensorFlow's).
+    AvgPool(Conv),
+    /// The gradient of [`Op::MaxPool`]: operands `x` and `g`; each window's `g` to its first
+    /// maximum in row-major order (TensorFlow's `MaxPoolGrad`), summed where windows overlap.
+    MaxPoolGrad(Conv),
+    /// The gradient of [`Op::AvgPool`]: operand `g`; each window's `g` over its count, spread
+    /// over its entries inside the input, in zeros of this node's shape.
+    AvgPoolGrad(Conv),
 }
 
 /// How many kinds of [`Op`] there are: one per variant, numbered by [`Op::ordinal`].
-pub const OP_KINDS: usize = 61;
+pub const OP_KINDS: usize = 68;
 
 impl Op {
     /// One op of every kind (parameters chosen as examples), in [`Op::ordinal`] order: the one
@@ -509,6 +618,13 @@ impl Op {
         Op::OneHot(2),
         Op::SparseSoftmaxCrossEntropy,
         Op::ArgMax(0),
+        Op::Conv2d(Conv::ONE),
+        Op::Im2col(Conv::ONE),
+        Op::Col2im(Conv::ONE),
+        Op::MaxPool(Conv::ONE),
+        Op::AvgPool(Conv::ONE),
+        Op::MaxPoolGrad(Conv::ONE),
+        Op::AvgPoolGrad(Conv::ONE),
     ];
 
     /// The kind's number, `0..OP_KINDS`: its place in [`Op::EVERY`].
@@ -575,6 +691,13 @@ impl Op {
             Op::OneHot(_) => 58,
             Op::SparseSoftmaxCrossEntropy => 59,
             Op::ArgMax(_) => 60,
+            Op::Conv2d(_) => 61,
+            Op::Im2col(_) => 62,
+            Op::Col2im(_) => 63,
+            Op::MaxPool(_) => 64,
+            Op::AvgPool(_) => 65,
+            Op::MaxPoolGrad(_) => 66,
+            Op::AvgPoolGrad(_) => 67,
         }
     }
 
@@ -591,6 +714,8 @@ impl Op {
             Op::Select => 3,
             Op::LogSumExp(_) | Op::OneHot(_) | Op::ArgMax(_) => 1,
             Op::Gather | Op::ScatterAdd | Op::SparseSoftmaxCrossEntropy => 2,
+            Op::Conv2d(_) | Op::MaxPoolGrad(_) => 2,
+            Op::Im2col(_) | Op::Col2im(_) | Op::MaxPool(_) | Op::AvgPool(_) | Op::AvgPoolGrad(_) => 1,
             Op::Reshape | Op::Slice(_) | Op::Pad(_) => 1,
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => 1,
         }
@@ -678,6 +803,19 @@ impl Op {
                 ..call("argmax", 1, false)?
             }),
             Op::ScatterAdd => None,
+            Op::Conv2d(_) => Some(Call {
+                keywords: &["stride", "padding"],
+                ..call("conv2d", 2, false)?
+            }),
+            Op::MaxPool(_) => Some(Call {
+                keywords: &["size", "stride", "padding"],
+                ..call("max_pool", 1, false)?
+            }),
+            Op::AvgPool(_) => Some(Call {
+                keywords: &["size", "stride", "padding"],
+                ..call("avg_pool", 1, false)?
+            }),
+            Op::Im2col(_) | Op::Col2im(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => None,
             // Written as operators: `a < b`.
             Op::Compare(_) => None,
             Op::Slice(_) | Op::Pad(_) => None,
@@ -727,6 +865,8 @@ impl Op {
             Op::ExtremeMask { .. } | Op::MatMul { .. } | Op::Pad(_) | Op::Concat(_) => false,
             Op::LogSumExp(_) => false,
             Op::Gather | Op::ScatterAdd | Op::OneHot(_) | Op::SparseSoftmaxCrossEntropy | Op::ArgMax(_) => false,
+            Op::Conv2d(_) | Op::Im2col(_) | Op::Col2im(_) | Op::MaxPool(_) | Op::AvgPool(_) => false,
+            Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => false,
         }
     }
 
@@ -758,6 +898,12 @@ impl Op {
                 | Op::OneHot(_)
                 | Op::SparseSoftmaxCrossEntropy
                 | Op::ArgMax(_)
+                | Op::Im2col(_)
+                | Op::Col2im(_)
+                | Op::MaxPool(_)
+                | Op::AvgPool(_)
+                | Op::MaxPoolGrad(_)
+                | Op::AvgPoolGrad(_)
         )
     }
 
@@ -784,6 +930,10 @@ impl Op {
             Op::Slice(window) | Op::Pad(window) => (self.name(), window.key(), 0),
             Op::Concat(k) | Op::OneHot(k) | Op::ArgMax(k) => (self.name(), *k as u64, 0),
             Op::Gather | Op::ScatterAdd | Op::SparseSoftmaxCrossEntropy => (self.name(), 0, 0),
+            Op::Conv2d(c) | Op::Im2col(c) | Op::Col2im(c) | Op::MaxPool(c) | Op::AvgPool(c) => {
+                (self.name(), c.key(), 0)
+            }
+            Op::MaxPoolGrad(c) | Op::AvgPoolGrad(c) => (self.name(), c.key(), 0),
             Op::Literal(k) => (self.name(), u64::from(*k), 0),
             Op::LeakyRelu(alpha) => (self.name(), alpha.to_bits(), 0),
             Op::Clip(lo, hi) => (self.name(), lo.to_bits(), hi.to_bits()),
@@ -870,6 +1020,13 @@ impl Op {
             Op::OneHot(_) => "one_hot",
             Op::SparseSoftmaxCrossEntropy => "sparse_softmax_cross_entropy",
             Op::ArgMax(_) => "argmax",
+            Op::Conv2d(_) => "conv2d",
+            Op::Im2col(_) => "im2col",
+            Op::Col2im(_) => "col2im",
+            Op::MaxPool(_) => "max_pool",
+            Op::AvgPool(_) => "avg_pool",
+            Op::MaxPoolGrad(_) => "max_pool_grad",
+            Op::AvgPoolGrad(_) => "avg_pool_grad",
         }
     }
 }
@@ -892,6 +1049,10 @@ impl fmt::Display for Op {
             Op::Concat(k) => write!(f, "concat axis={k}"),
             Op::OneHot(depth) => write!(f, "one_hot depth={depth}"),
             Op::ArgMax(k) => write!(f, "argmax axis={k}"),
+            Op::Conv2d(c) | Op::Im2col(c) | Op::Col2im(c) | Op::MaxPool(c) | Op::AvgPool(c) => {
+                write!(f, "{} {}", self.name(), c.describe())
+            }
+            Op::MaxPoolGrad(c) | Op::AvgPoolGrad(c) => write!(f, "{} {}", self.name(), c.describe()),
             Op::LeakyRelu(alpha) => write!(f, "leaky_relu alpha={alpha}"),
             Op::Clip(lo, hi) => write!(f, "clip {lo} {hi}"),
             Op::Compare(cmp) => write!(f, "compare {}", cmp.symbol()),

@@ -1,6 +1,6 @@
 //! Legalisation: rewrites the ops that exist for differentiation (`softmax`, `log_softmax`,
-//! `softmax_cross_entropy`, `logsumexp`) into the primitives the emitter fuses (`max`, `exp`, `log`,
-//! `sum`, elementwise arithmetic).
+//! `softmax_cross_entropy`, `logsumexp`, `conv2d`) into the primitives the emitter fuses (`max`,
+//! `exp`, `log`, `sum`, elementwise arithmetic) or computes as kernels (`im2col` and a product).
 //!
 //! It runs after autodiff, so the max shift is never differentiated: these stay high-level
 //! nodes, with one gradient rule each, for as long as gradients are made.
@@ -20,7 +20,31 @@ pub fn legalize(graph: &mut Graph) -> Result<(), Diagnostic> {
     for id in all(graph, |op| matches!(op, Op::LogSumExp(_))) {
         graph.in_context_of(id, |g| logsumexp(g, id))?;
     }
+    for id in all(graph, |op| matches!(op, Op::Conv2d(_))) {
+        graph.in_context_of(id, |g| conv2d(g, id))?;
+    }
     Ok(())
+}
+
+/// `y = conv2d(x, w)` becomes `matmul(im2col(x), reshape(w, [KH * KW * C, F]))`: the windows of
+/// `x` as rows times the filters as a matrix, one GEMM over every window of the batch (the
+/// same windows as the filters' gradient reads, so common-subexpression elimination keeps one).
+fn conv2d(g: &mut Graph, y: NodeId) -> Result<(), Diagnostic> {
+    let Op::Conv2d(conv) = *g.op(y) else {
+        unreachable!("{y} is a conv2d")
+    };
+    let (x, w) = (g.operands(y)[0], g.operands(y)[1]);
+    let loc = g.node(y).loc;
+    let cols = g.push(Op::Im2col(conv), &[x], loc)?;
+    let depth = g.shape(cols).dims()[3];
+    let filters = g.shape(w).dims()[3];
+    let matrix = g.push_with_shape(Op::Reshape, crate::ir::Shape::of(vec![depth, filters]), &[w], loc)?;
+    let product = Op::MatMul {
+        ta: false,
+        tb: false,
+        fold: false,
+    };
+    g.rewrite(y, product, &[cols, matrix])
 }
 
 /// `y = logsumexp(x)` over `axes` becomes `log(sum(exp(x - shift))) + shift`, the shift each

@@ -4,7 +4,7 @@
 
 use super::Lowering;
 use crate::ast::{Expr, Number};
-use graph_core::{Axes, AxisSet, Call, Diagnostic, Dim, Loc, NodeId, Op, Shape};
+use graph_core::{Axes, AxisSet, Call, Conv, Diagnostic, Dim, Loc, NodeId, Op, Padding, Shape};
 use proc_macro2::Ident;
 
 /// The error for a call the op table names but lowering does not handle: a bug, reported
@@ -27,6 +27,12 @@ struct Keywords<'e> {
     alpha: Option<&'e Expr>,
     /// `depth = 10`.
     depth: Option<&'e Expr>,
+    /// `size = 2`, `size = (2, 3)`.
+    size: Option<&'e Expr>,
+    /// `stride = 2`, `stride = (1, 2)`.
+    stride: Option<&'e Expr>,
+    /// `padding = same`.
+    padding: Option<&'e Expr>,
 }
 
 /// The number of single-character insertions, deletions and substitutions that turn `a` into
@@ -108,6 +114,7 @@ impl Lowering {
             Op::OneHot(_) => return self.one_hot(x[0], keywords.depth, loc),
             Op::ArgMax(_) => return self.argmax(x[0], keywords.axis, loc),
             Op::SparseSoftmaxCrossEntropy => return self.sparse_cross_entropy(x[0], x[1], loc),
+            Op::Conv2d(_) | Op::MaxPool(_) | Op::AvgPool(_) => return self.windowed(op, &x, &keywords, loc),
             _ => {}
         }
         match op {
@@ -166,6 +173,8 @@ impl Lowering {
                 Err(internal(name, loc))
             }
             Op::ScatterAdd => Err(internal(name, loc)),
+            Op::Conv2d(_) | Op::MaxPool(_) | Op::AvgPool(_) => Err(internal(name, loc)),
+            Op::Im2col(_) | Op::Col2im(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => Err(internal(name, loc)),
             // Lowered above, or not callable (`Op::call` gives them no name).
             Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) | Op::Neg => {
                 Err(internal(name, loc))
@@ -259,6 +268,18 @@ impl Lowering {
                     }
                     ("depth", _) => {
                         found.depth = Some(value);
+                        continue;
+                    }
+                    ("size", _) => {
+                        found.size = Some(value);
+                        continue;
+                    }
+                    ("stride", _) => {
+                        found.stride = Some(value);
+                        continue;
+                    }
+                    ("padding", _) => {
+                        found.padding = Some(value);
                         continue;
                     }
                     _ => {
@@ -372,6 +393,103 @@ impl Lowering {
         }
         let result = self.graph.push(Op::SparseSoftmaxCrossEntropy, &[logits, labels], loc);
         self.errors.check(result)
+    }
+
+    /// `conv2d(x, w, stride = 1, padding = valid)`, `max_pool(x, size = 2, stride = 2, padding =
+    /// valid)` and `avg_pool(...)` over images `[batch, H, W, C]`: their windows, with
+    /// TensorFlow's sizes (a filter's size is its first two axes; a pool's stride defaults to its
+    /// size, as Keras's).
+    fn windowed(&mut self, op: Op, x: &[NodeId], keywords: &Keywords, loc: Loc) -> Option<NodeId> {
+        let name = op.name();
+        let images = self.graph.shape(x[0]).clone();
+        let number = |d: Dim| match d {
+            Dim::Fixed(n) => Some(n),
+            Dim::Named(_) => None,
+        };
+        let spatial = match images.dims() {
+            [_, h, w, c] if number(*c).is_some() => number(*h).zip(number(*w)),
+            _ => None,
+        };
+        let Some((h, w)) = spatial else {
+            let message = format!(
+                "`{name}` takes images `[batch, H, W, C]` (TensorFlow's NHWC) whose height, width and channels are \
+                 numbers, found {}",
+                self.graph.describe(&images)
+            );
+            self.errors.push(Diagnostic::new(loc, message));
+            return None;
+        };
+        let size = match op {
+            Op::Conv2d(_) => {
+                let filters = self.graph.shape(x[1]).clone();
+                match filters.dims() {
+                    [Dim::Fixed(kh), Dim::Fixed(kw), Dim::Fixed(_), Dim::Fixed(_)] => [*kh, *kw],
+                    _ => {
+                        let message = format!(
+                            "`conv2d` takes filters `[KH, KW, C, F]` of numbers, found {}",
+                            self.graph.describe(&filters)
+                        );
+                        self.errors.push(Diagnostic::new(loc, message));
+                        return None;
+                    }
+                }
+            }
+            _ => match keywords.size {
+                None => [2, 2],
+                Some(value) => self.pair("size", value)?,
+            },
+        };
+        let stride = match keywords.stride {
+            None if matches!(op, Op::Conv2d(_)) => [1, 1],
+            None => size,
+            Some(value) => self.pair("stride", value)?,
+        };
+        let padding = match keywords.padding {
+            None => Padding::Valid,
+            Some(Expr::Name(p)) if p == "valid" => Padding::Valid,
+            Some(Expr::Name(p)) if p == "same" => Padding::Same,
+            Some(value) => {
+                let message = "`padding` is `same` or `valid`, like `padding = same`";
+                self.errors.push(Diagnostic::new(value.loc(), message));
+                return None;
+            }
+        };
+        let Some((conv, _)) = Conv::new(size, stride, padding, [h, w]) else {
+            let message = format!(
+                "the {}x{} window of `{name}` is larger than its {h}x{w} input, which `padding = valid` does not pad: \
+                 use a smaller window, or `padding = same`",
+                size[0], size[1]
+            );
+            self.errors.push(Diagnostic::new(loc, message));
+            return None;
+        };
+        let op = match op {
+            Op::Conv2d(_) => Op::Conv2d(conv),
+            Op::MaxPool(_) => Op::MaxPool(conv),
+            _ => Op::AvgPool(conv),
+        };
+        let result = self.graph.push(op, x, loc);
+        self.errors.check(result)
+    }
+
+    /// `2` or `(2, 3)`: a pair of whole numbers of at least 1 written in the graph, for keyword `what`.
+    fn pair(&mut self, what: &str, value: &Expr) -> Option<[usize; 2]> {
+        let items: Vec<&Expr> = match value {
+            Expr::Tuple { items, .. } => items.iter().collect(),
+            _ => vec![value, value],
+        };
+        let whole = |e: &Expr| e.constant().filter(|v| v.fract() == 0.0 && (1.0..=65536.0).contains(v));
+        if let [a, b] = items.as_slice() {
+            if let (Some(a), Some(b)) = (whole(a), whole(b)) {
+                return Some([a as usize, b as usize]);
+            }
+        }
+        let message = format!(
+            "`{what}` is a whole number of at least 1, or a pair of them for height and width, like `{what} = 2` \
+             or `{what} = (2, 1)`"
+        );
+        self.errors.push(Diagnostic::new(value.loc(), message));
+        None
     }
 
     /// `clip(x, lo, hi)`: bounds written in the graph, `lo <= hi`.
