@@ -56,3 +56,24 @@ fn five_epochs_reach_95_percent_on_held_out_digits() {
     assert!(untrained < 0.3, "an untrained network guesses: {untrained}");
     assert!(trained >= 0.95, "test accuracy after 5 epochs: {trained}");
 }
+
+/// The convolutional network of `examples/digits_cnn`.
+#[allow(dead_code)]
+#[path = "../examples/digits_cnn/model.rs"]
+mod digits_cnn;
+
+#[test]
+fn the_cnn_reaches_98_percent_on_held_out_digits() {
+    let mut data = loader::digits();
+    data.scale(16.0);
+    let (train, test) = data.split(0.2, 42);
+    let mut epochs = Vec::new();
+    digits_cnn::train(&train, &test, 10, |_, e| epochs.push(e));
+    let last = epochs[epochs.len() - 1];
+    assert!(
+        epochs[0].test < 0.9,
+        "the first epoch learns gradually: {:?}",
+        epochs[0]
+    );
+    assert!(last.test >= 0.98, "test accuracy after 10 epochs: {last:?}");
+}
