@@ -249,6 +249,34 @@ fn id_kernels_allocate_nothing() {
     assert!(values.loss.is_finite() && values.accuracy >= 0.0);
 }
 
+graph! {
+    /// A convolution (windows as rows, then the GEMM) and both pools.
+    pub mod convolution {
+        placeholder x: [f32; batch, 6, 6, 2];
+        variable k: [f32; 3, 3, 2, 4] = 0.1;
+        let y = relu(conv2d(x, k, stride = 2, padding = same));
+        let cost = sum(max_pool(y, padding = same)) + sum(avg_pool(y, size = 3, stride = 1, padding = same));
+        minimize cost;
+    }
+}
+
+fn convolutions_allocate_only_inside_the_gemm() {
+    let p = convolution::Placeholders::<3>::default();
+    let mut v = convolution::Variables::default();
+    let mut values = convolution::Values::default();
+    let mut gradients = convolution::Gradients::default();
+    let mut workspace = convolution::Workspace::<3>::default();
+    convolution::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
+    // Forward: one product. Backward: that one, the windows' gradient and the filters'.
+    let forward = allocations(|| convolution::forward_into(&p, &v, &mut values, &mut workspace));
+    assert!(forward <= 2, "forward_into: {forward}");
+    let backward =
+        allocations(|| convolution::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace));
+    assert!(backward <= 6, "backward_into: {backward}");
+    let step = allocations(|| convolution::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace));
+    assert!(step <= 6, "sgd_step_into: {step}");
+}
+
 #[test]
 fn generated_functions_allocate_nothing_of_their_own() {
     seed_functions_allocate_nothing();
@@ -257,4 +285,5 @@ fn generated_functions_allocate_nothing_of_their_own() {
     large_products_allocate_at_most_four_times_each();
     batched_products_allocate_only_inside_the_gemm();
     id_kernels_allocate_nothing();
+    convolutions_allocate_only_inside_the_gemm();
 }
