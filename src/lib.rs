@@ -151,13 +151,19 @@
 //! | `one_hot(ids, depth = C)` | `ids [...]` -> `[..., C]` floats: 1 at the id, 0 elsewhere (`C` a number) | none |
 //! | `sparse_softmax_cross_entropy(logits, labels)`, integer `labels` | `logits [..., C]` (`C` a number), `labels [...]`: one loss per row, `logsumexp(row) - row[label]`, shifted by the row's maximum | `d_logits = g * (softmax(logits) - one_hot(labels, depth = C))`, TensorFlow's; none to `labels` |
 //! | `argmax(a, axis = k)` (`axis` may be left out for a vector) | axis `k` goes; `usize` ids: the index of the largest entry, the first of ties, the first NaN (as NumPy and JAX) | none (ids) |
+//! | `conv2d(x, w)`, `conv2d(x, w, stride = 2, padding = same)` | images `x [batch, H, W, C]` (TensorFlow's NHWC; H, W, C numbers), filters `w [KH, KW, C, F]` -> `[batch, OH, OW, F]`; `stride` a number or `(down, across)` (default 1); `padding = valid` (the default: `OH = (H - KH) / stride + 1`) or `same` (`OH = ceil(H / stride)`, zeros split evenly, the odd one at the bottom and right, as TensorFlow) | `d_x = col2im(g * Wᵀ)`, `d_w = im2col(x)ᵀ * g` summed over every window of the batch, with `W` the filters as a `[KH * KW * C, F]` matrix and `im2col(x)` the windows of `x` as rows |
+//! | `max_pool(x)`, `max_pool(x, size = 3, stride = 2, padding = same)`, `avg_pool(...)` | `[batch, H, W, C]` -> `[batch, OH, OW, C]`, channel by channel, over windows of `size` (default 2) every `stride` (default `size`), `padding` as above; padding counts for nothing: `max_pool` takes the largest entry inside the image (a NaN wins), `avg_pool` divides by the number of entries inside it, as TensorFlow | `max_pool`: each window's `g` to its first maximum in row-major order (TensorFlow's `MaxPoolGrad`), summed where windows overlap; `avg_pool`: each window's `g / count` to each of its entries inside the image |
 //! | comparisons of ids: `argmax(logits, axis = -1) == labels`, `labels != 0` | broadcast: floats, 1 where it holds (ids of two integer types compare as `i64`, ids and a number as `f64`) | none |
 //!
 //! Reshapes, transposes, indexing and slices are views: a loop reads the operand through an
 //! index map, and nothing is copied. A product reads a reshape, or a slice of leading axes
 //! (`x[2]`, `x[1..3]`), in the operand's own memory; it reads a transpose of its operands'
 //! last two axes as a transposed layout; any other view it reads is copied once, into the
-//! workspace. `concat` and the gradient of a slice write a new tensor.
+//! workspace. `concat` and the gradient of a slice write a new tensor. A convolution writes its
+//! input's windows as rows into the workspace (`im2col`) and multiplies them by the filters in
+//! one GEMM over the whole batch; its filters' gradient is one GEMM over the same rows, and its
+//! input's gradient one GEMM whose rows are added back into place (`col2im`). Pools are loops
+//! over their windows.
 //!
 //! Numerics follow TensorFlow. `softmax`, `log_softmax` and `softmax_cross_entropy` subtract
 //! each row's maximum before `exp`, so logits of 1000 give no overflow, and the cross-entropy
@@ -188,6 +194,7 @@
 //! | `log1p(1e-10)`, `expm1(1e-10)` | `1e-10`: exact near 0, where `log(1 + x)` loses the digits |
 //! | `sparse_softmax_cross_entropy` with logits of 1000, and with `-inf` logits off the label | no overflow (each row shifted by its maximum); `-inf` logits count for nothing |
 //! | `argmax` of ties, of a row with a NaN, of a row of `-inf` | the first tied index; the first NaN's index; 0 |
+//! | `max_pool` of a window holding a NaN; `avg_pool` with `same` padding at an edge | NaN (a NaN wins, as in `max`); the mean of the entries inside the image only (a 2x2 window with one row of padding averages 2 entries) |
 //! | kinks and ties | `abs` and `relu` 0 at 0, `leaky_relu` `alpha` at 0, `maximum`/`minimum` the first operand at a tie, `clip` 1 on a bound |
 //! | `matmul` with an infinite or NaN entry | IEEE sums of products: an `inf` times `0` is NaN, and a NaN reaches every output that reads its row or column |
 //! | NaN anywhere | NaN out, through `relu`, `max`, `min`, `maximum`, `minimum`, `clip` and every elementwise op too (`gather` copies it; a NaN logit makes its row's `sparse_softmax_cross_entropy` NaN; `argmax` points at it); the gradient of a `max` or `min` whose slice holds a NaN is NaN across that slice (no element equals the NaN extreme: 0 / 0, as TensorFlow) |
@@ -382,6 +389,45 @@
 //! assert!(values.cost < first);
 //! // Each row of attention weights is a distribution over the sequence.
 //! assert!((values.weights[0][1].iter().sum::<f32>() - 1.0).abs() < 1e-6);
+//! ```
+//!
+//! ## A convolutional network
+//!
+//! TensorFlow's `conv2d` and `max_pool`, on `[batch, H, W, C]` images (`examples/digits_cnn`
+//! trains this shape of network to 98.9% on the 8x8 digits):
+//!
+//! ```
+//! use static_graph::graph;
+//!
+//! graph! {
+//!     /// 6x6 single-channel images to 2 classes.
+//!     pub mod cnn {
+//!         placeholder x: [f32; batch, 6, 6, 1];
+//!         placeholder labels: [i32; batch];
+//!         variable k: [f32; 3, 3, 1, 4] = glorot_uniform;
+//!         variable c: [f32; 4];
+//!         variable w: [f32; 36, 2] = glorot_uniform;
+//!         // [batch, 6, 6, 4] (same padding), pooled 2x2 to [batch, 3, 3, 4].
+//!         let h = max_pool(relu(conv2d(x, k, padding = same) + c), size = 2);
+//!         let logits = matmul(reshape(h, [batch, 36]), w);
+//!         let cost = mean(sparse_softmax_cross_entropy(logits, labels));
+//!         minimize cost;
+//!     }
+//! }
+//!
+//! // A bright top half is class 1, a bright bottom half class 0.
+//! let mut p = cnn::Placeholders::<2>::default();
+//! for row in 0..3 {
+//!     p.x[0][row] = [[1.0]; 6];
+//!     p.x[1][row + 3] = [[1.0]; 6];
+//! }
+//! p.labels = Box::new([1, 0]);
+//! let mut v = cnn::Variables::init(2);
+//! let first = cnn::forward(&p, &v).cost;
+//! for _ in 0..30 {
+//!     cnn::sgd_step(&p, &mut v, 0.5);
+//! }
+//! assert!(cnn::forward(&p, &v).cost < first / 4.0);
 //! ```
 //!
 //! ## Class ids and token ids

@@ -270,8 +270,7 @@ fn convolutions_allocate_only_inside_the_gemm() {
     // Forward: one product. Backward: that one, the windows' gradient and the filters'.
     let forward = allocations(|| convolution::forward_into(&p, &v, &mut values, &mut workspace));
     assert!(forward <= 2, "forward_into: {forward}");
-    let backward =
-        allocations(|| convolution::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace));
+    let backward = allocations(|| convolution::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace));
     assert!(backward <= 6, "backward_into: {backward}");
     let step = allocations(|| convolution::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace));
     assert!(step <= 6, "sgd_step_into: {step}");

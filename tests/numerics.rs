@@ -318,3 +318,32 @@ fn sparse_cross_entropy_is_stable_for_large_and_infinite_logits() {
     );
     assert_eq!(values.predicted, [2, 1, 2]);
 }
+
+graph! {
+    /// Pools over a 3x3 image with one channel.
+    pub mod pools {
+        placeholder x: [f64; 1, 3, 3, 1];
+        variable scale: f64 = 1;
+        let biggest = max_pool(x * scale, size = 2, padding = same);
+        let average = avg_pool(x * scale, size = 2, padding = same);
+        let cost = sum(biggest) + sum(average);
+        minimize cost;
+    }
+}
+
+#[test]
+fn pools_let_a_nan_win_and_average_only_what_is_inside_the_image() {
+    // 1 2 3 / 4 5 6 / 7 8 9; `same` with size 2, stride 2: 2x2 windows, the last row and column
+    // of windows half outside (padding after: the odd one at the bottom and right).
+    let p = pools::Placeholders {
+        x: [[[[1.0], [2.0], [3.0]], [[4.0], [5.0], [6.0]], [[7.0], [8.0], [f64::NAN]]]],
+    };
+    let values = pools::forward(&p, &pools::Variables::default());
+    let biggest: Vec<f64> = values.biggest.as_flattened().as_flattened().as_flattened().to_vec();
+    let average: Vec<f64> = values.average.as_flattened().as_flattened().as_flattened().to_vec();
+    assert_eq!(biggest[..3], [5.0, 6.0, 8.0]);
+    assert!(biggest[3].is_nan(), "the window holding the NaN: {biggest:?}");
+    // (1 + 2 + 4 + 5) / 4, (3 + 6) / 2, (7 + 8) / 2: padding is not counted.
+    assert_eq!(average[..3], [3.0, 4.5, 7.5]);
+    assert!(average[3].is_nan());
+}
