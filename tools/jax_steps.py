@@ -5,11 +5,13 @@ generated code is compared with XLA side by side rather than with figures from e
     python3 tools/jax_steps.py            # all steps
     python3 tools/jax_steps.py seed       # only the seed step
     python3 tools/jax_steps.py attention  # only the attention block
+    python3 tools/jax_steps.py cnn        # only the digits CNN
 
 Prints the median microseconds per step (the same statistic as `benches/`). Inputs as in the
 benchmarks: x in [-1, 1), t in [0, 1), w = 0, learning rate 0.1 (seed); Glorot-uniform weights,
 zero biases, a batch of 64 (network); Glorot-uniform projections, unit gain, zero bias, inputs
-and targets in [-0.5, 0.5), 32 sequences of 64 tokens of 64 (attention). Each step returns new weights, as a user's jitted
+and targets in [-0.5, 0.5), 32 sequences of 64 tokens of 64 (attention); Glorot-uniform
+filters and weights, zero biases, 64 images of 8x8 in [0, 1) and random labels (cnn). Each step returns new weights, as a user's jitted
 `train_step` would, with the weights donated so XLA can update them in place.
 """
 
@@ -110,8 +112,48 @@ def attention(repeats):
     return median_us(step, (params, x, t), repeats)
 
 
+def cnn(repeats):
+    b = 64
+    dims = ("NHWC", "HWIO", "NHWC")
+
+    def cost(params, x, labels):
+        k1, c1, k2, c2, w, bias = params
+        h = jax.nn.relu(jax.lax.conv_general_dilated(x, k1, (1, 1), "SAME", dimension_numbers=dims) + c1)
+        h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+        h = jax.nn.relu(jax.lax.conv_general_dilated(h, k2, (1, 1), "SAME", dimension_numbers=dims) + c2)
+        h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+        logits = h.reshape(b, 128) @ w + bias
+        log_p = jax.nn.log_softmax(logits)
+        return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=1))
+
+    @partial(jax.jit, donate_argnums=0)
+    def step(params, x, labels):
+        grads = jax.grad(cost)(params, x, labels)
+        return tuple(p - 0.1 * g for p, g in zip(params, grads)), x, labels
+
+    rng = np.random.default_rng(0)
+
+    def glorot(shape):
+        field = int(np.prod(shape[:-2]))
+        fan_in, fan_out = shape[-2] * field, shape[-1] * field
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        return jnp.asarray(rng.uniform(-limit, limit, shape), dtype=jnp.float32)
+
+    params = (
+        glorot((3, 3, 1, 16)),
+        jnp.zeros(16, jnp.float32),
+        glorot((3, 3, 16, 32)),
+        jnp.zeros(32, jnp.float32),
+        glorot((128, 10)),
+        jnp.zeros(10, jnp.float32),
+    )
+    x = jnp.asarray(rng.uniform(0, 1, (b, 8, 8, 1)), dtype=jnp.float32)
+    labels = jnp.asarray(rng.integers(0, 10, b))
+    return median_us(step, (params, x, labels), repeats)
+
+
 def main():
-    which = sys.argv[1:] or ["seed", "network", "attention"]
+    which = sys.argv[1:] or ["seed", "network", "attention", "cnn"]
     print(f"jax {jax.__version__}, {jax.devices()}")
     if "seed" in which:
         for n, repeats in [(5, 20000), (4096, 20000), (32768, 4000), (131072, 1000), (1048576, 200)]:
@@ -120,6 +162,8 @@ def main():
         print(f"network 64 x 784-256-10: jax {network(2000):>9.3f} us")
     if "attention" in which:
         print(f"attention block 32 x 64 x 64: jax {attention(300):>9.3f} us")
+    if "cnn" in which:
+        print(f"digits cnn, batch 64: jax {cnn(1000):>9.3f} us")
 
 
 if __name__ == "__main__":

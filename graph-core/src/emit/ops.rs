@@ -328,21 +328,34 @@ fn windows(
         lit(conv_input(images, 2)),
         lit(conv_input(images, 3)),
     );
+    // A cell's row (column) in the padded image, `y_i`, is outside the image before the padding
+    // or past it; with no padding before, only past it.
+    let (y, x) = (code!(y_i), code!(x_i));
+    let outside = |at: &TokenStream, pad: usize, pad_text: &Literal, length: &Literal| match pad {
+        0 => code!(#at >= #length),
+        _ => code!(#at < #pad_text || #at - #pad_text >= #length),
+    };
+    let inside = |at: &TokenStream, pad: usize, pad_text: &Literal| match pad {
+        0 => at.clone(),
+        _ => code!((#at - #pad_text)),
+    };
+    let (y_out, x_out) = (outside(&y, conv.pad[0], &pt, &h), outside(&x, conv.pad[1], &pl, &w));
+    let (y_in, x_in) = (inside(&y, conv.pad[0], &pt), inside(&x, conv.pad[1], &pl));
     code! {
         for outer_i in 0..#count {
             let (image_i, oh_i, ow_i) = (outer_i / (#oh * #ow), outer_i / #ow % #oh, outer_i % #ow);
             #pre
             for row_i in 0..#kh {
                 let y_i = oh_i * #sh + row_i;
-                if y_i < #pt || y_i - #pt >= #h {
+                if #y_out {
                     continue;
                 }
                 for col_i in 0..#kw {
                     let x_i = ow_i * #sw + col_i;
-                    if x_i < #pl || x_i - #pl >= #w {
+                    if #x_out {
                         continue;
                     }
-                    let at_i = ((image_i * #h + y_i - #pt) * #w + x_i - #pl) * #c;
+                    let at_i = ((image_i * #h + #y_in) * #w + #x_in) * #c;
                     #cell
                 }
             }
@@ -462,8 +475,8 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
             let (pt, pl) = (lit(conv.pad[0]), lit(conv.pad[1]));
             let (h, w) = (lit(conv_input(&images, 1)), lit(conv_input(&images, 2)));
             let pre = code! {
-                let rows = (0..#kh).filter(|&row_i| oh_i * #sh + row_i >= #pt && oh_i * #sh + row_i - #pt < #h).count();
-                let cols = (0..#kw).filter(|&col_i| ow_i * #sw + col_i >= #pl && ow_i * #sw + col_i - #pl < #w).count();
+                let rows = (0..#kh).filter(|&row_i| (#pt..#pt + #h).contains(&(oh_i * #sh + row_i))).count();
+                let cols = (0..#kw).filter(|&col_i| (#pl..#pl + #w).contains(&(ow_i * #sw + col_i))).count();
                 let count = (rows * cols) as #float;
             };
             let cell = code! {
