@@ -113,10 +113,12 @@ graph_case!(small_cnn {
     variable w1: [f64; 3, 3, 2, 3];
     variable w2: [f64; 2, 2, 3, 2];
     variable b: [f64; 3];
+    variable w3: [f64; 2, 3, 2, 2];
     let h = tanh(conv2d(x, w1, stride = 2, padding = same) + b);
+    let valid = conv2d(x, w3, stride = (2, 1));
     let pooled = max_pool(h, size = 2, stride = 1, padding = same) + avg_pool(h, size = (1, 2), padding = valid);
     let out = conv2d(pooled, w2, padding = same);
-    let cost = mean(out * out) + sum(avg_pool(x, size = 3, stride = 2, padding = same));
+    let cost = mean(out * out) + sum(avg_pool(x, size = 3, stride = 2, padding = same)) + mean(valid * valid);
     minimize cost;
 });
 

@@ -305,11 +305,13 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
 /// The loop over every window of `conv` over images `images` (`[batch, H, W, C]`): `pre` at
 /// each window (`outer_i`, its place among the windows), `cell` at each of its cells inside the
 /// image (`row_i`, `col_i` within the window; `at_i`, where the cell's `C` channels start in
-/// the image), `post` after the window's cells.
+/// the image), `post` after the window's cells; all three once per channel (`inner_i`) if
+/// `per_channel`.
 fn windows(
     ctx: &Ctx,
     conv: crate::ir::Conv,
     images: &Shape,
+    per_channel: bool,
     pre: TokenStream,
     cell: TokenStream,
     post: TokenStream,
@@ -341,9 +343,7 @@ fn windows(
     };
     let (y_out, x_out) = (outside(&y, conv.pad[0], &pt, &h), outside(&x, conv.pad[1], &pl, &w));
     let (y_in, x_in) = (inside(&y, conv.pad[0], &pt), inside(&x, conv.pad[1], &pl));
-    code! {
-        for outer_i in 0..#count {
-            let (image_i, oh_i, ow_i) = (outer_i / (#oh * #ow), outer_i / #ow % #oh, outer_i % #ow);
+    let cells = code! {
             #pre
             for row_i in 0..#kh {
                 let y_i = oh_i * #sh + row_i;
@@ -360,6 +360,16 @@ fn windows(
                 }
             }
             #post
+    };
+    // One channel at a time (`inner_i`), for a kernel that keeps a scalar per channel.
+    let cells = match per_channel {
+        true => code!(for inner_i in 0..#c { #cells }),
+        false => cells,
+    };
+    code! {
+        for outer_i in 0..#count {
+            let (image_i, oh_i, ow_i) = (outer_i / (#oh * #ow), outer_i / #ow % #oh, outer_i % #ow);
+            #cells
         }
     }
 }
@@ -407,7 +417,7 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
                     }
                 }
             };
-            let body = windows(ctx, conv, &images, nothing(), cell, nothing());
+            let body = windows(ctx, conv, &images, false, nothing(), cell, nothing());
             code!(#out.fill(#zero); #body)
         }
         Op::MaxPool(conv) => {
@@ -420,7 +430,7 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
                     }
                 }
             };
-            windows(ctx, conv, &images, pre, cell, nothing())
+            windows(ctx, conv, &images, false, pre, cell, nothing())
         }
         Op::AvgPool(conv) => {
             // The mean over the cells inside the image: padding is not counted.
@@ -434,32 +444,28 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
             let post = code!(for sum in total.iter_mut() {
                 *sum /= count;
             });
-            windows(ctx, conv, &images, pre, cell, post)
+            windows(ctx, conv, &images, false, pre, cell, post)
         }
         Op::MaxPoolGrad(conv) => {
             // Each window's gradient to its first maximum in row-major order, channel by channel.
             let g = &args[1];
             let pre = code! {
-                let mut extreme = [#float::NEG_INFINITY; #c];
-                let mut best = [usize::MAX; #c];
+                let mut extreme = #float::NEG_INFINITY;
+                let mut best = usize::MAX;
             };
             let cell = code! {
-                for inner_i in 0..#c {
-                    let value = #a[at_i + inner_i];
-                    if best[inner_i] == usize::MAX || !extreme[inner_i].is_nan() && (value > extreme[inner_i] || value.is_nan()) {
-                        extreme[inner_i] = value;
-                        best[inner_i] = at_i + inner_i;
-                    }
+                let value = #a[at_i + inner_i];
+                if best == usize::MAX || !extreme.is_nan() && (value > extreme || value.is_nan()) {
+                    extreme = value;
+                    best = at_i + inner_i;
                 }
             };
             let post = code! {
-                for inner_i in 0..#c {
-                    if best[inner_i] != usize::MAX {
-                        #out[best[inner_i]] += #g[outer_i * #c + inner_i];
-                    }
+                if best != usize::MAX {
+                    #out[best] += #g[outer_i * #c + inner_i];
                 }
             };
-            let body = windows(ctx, conv, &images, pre, cell, post);
+            let body = windows(ctx, conv, &images, true, pre, cell, post);
             code!(#out.fill(#zero); #body)
         }
         Op::AvgPoolGrad(conv) => {
@@ -484,7 +490,7 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
                     *sum += value / count;
                 }
             };
-            let body = windows(ctx, conv, &images, pre, cell, nothing());
+            let body = windows(ctx, conv, &images, false, pre, cell, nothing());
             code!(#out.fill(#zero); #body)
         }
         _ => unreachable!("{} is not windowed", graph.op(node)),
