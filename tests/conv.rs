@@ -122,10 +122,19 @@ graph_case!(small_cnn {
     minimize cost;
 });
 
+// More channels than the gradient of `max_pool` keeps on the stack at once (64).
+graph_case!(wide_pool {
+    placeholder x: [f64; batch, 3, 3, 65];
+    variable scale: [f64; 65];
+    let cost = sum(max_pool(x * scale, size = 2, stride = 1));
+    minimize cost;
+});
+
 #[test]
 fn gradients_match_finite_differences_and_the_interpreter_at_two_batch_sizes() {
     check!(small_cnn, cost, -1.0, 1.0, batch = 1);
     check!(small_cnn, cost, -1.0, 1.0, batch = 3);
+    check!(wide_pool, cost, -1.0, 1.0, batch = 2);
 }
 
 static_graph::graph! {

@@ -447,25 +447,56 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
             windows(ctx, conv, &images, false, pre, cell, post)
         }
         Op::MaxPoolGrad(conv) => {
-            // Each window's gradient to its first maximum in row-major order, channel by channel.
+            // Each window's gradient to its first maximum in row-major order, channel by channel:
+            // for up to 64 channels, all at once with the maxima in a block on the stack (one
+            // pass over each cell's channels); for more, one channel at a time.
             let g = &args[1];
-            let pre = code! {
-                let mut extreme = #float::NEG_INFINITY;
-                let mut best = usize::MAX;
+            let (pre, cell, post) = if channels <= 64 {
+                (
+                    code! {
+                        let mut extreme = [#float::NEG_INFINITY; #c];
+                        let mut best = [usize::MAX; #c];
+                    },
+                    code! {
+                        for inner_i in 0..#c {
+                            let value = #a[at_i + inner_i];
+                            if best[inner_i] == usize::MAX
+                                || !extreme[inner_i].is_nan() && (value > extreme[inner_i] || value.is_nan())
+                            {
+                                extreme[inner_i] = value;
+                                best[inner_i] = at_i + inner_i;
+                            }
+                        }
+                    },
+                    code! {
+                        for inner_i in 0..#c {
+                            if best[inner_i] != usize::MAX {
+                                #out[best[inner_i]] += #g[outer_i * #c + inner_i];
+                            }
+                        }
+                    },
+                )
+            } else {
+                (
+                    code! {
+                        let mut extreme = #float::NEG_INFINITY;
+                        let mut best = usize::MAX;
+                    },
+                    code! {
+                        let value = #a[at_i + inner_i];
+                        if best == usize::MAX || !extreme.is_nan() && (value > extreme || value.is_nan()) {
+                            extreme = value;
+                            best = at_i + inner_i;
+                        }
+                    },
+                    code! {
+                        if best != usize::MAX {
+                            #out[best] += #g[outer_i * #c + inner_i];
+                        }
+                    },
+                )
             };
-            let cell = code! {
-                let value = #a[at_i + inner_i];
-                if best == usize::MAX || !extreme.is_nan() && (value > extreme || value.is_nan()) {
-                    extreme = value;
-                    best = at_i + inner_i;
-                }
-            };
-            let post = code! {
-                if best != usize::MAX {
-                    #out[best] += #g[outer_i * #c + inner_i];
-                }
-            };
-            let body = windows(ctx, conv, &images, true, pre, cell, post);
+            let body = windows(ctx, conv, &images, channels > 64, pre, cell, post);
             code!(#out.fill(#zero); #body)
         }
         Op::AvgPoolGrad(conv) => {
