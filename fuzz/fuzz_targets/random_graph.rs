@@ -5,12 +5,22 @@
 #![no_main]
 
 use graph_core::{
-    Axes, AxisSet, Cmp, DType, Decl, Dim, Elem, Graph, Init, Loc, NodeId, Op, Perm, Program, Shape, Window,
+    Axes, AxisSet, Cmp, Conv, DType, Decl, Dim, Elem, Graph, Init, Loc, NodeId, Op, Padding, Perm, Program, Shape,
+    Window,
 };
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 
-const SHAPES: &[&[usize]] = &[&[], &[3], &[2, 3], &[3, 2], &[1, 3], &[2, 1, 3]];
+const SHAPES: &[&[usize]] = &[
+    &[],
+    &[3],
+    &[2, 3],
+    &[3, 2],
+    &[1, 3],
+    &[2, 1, 3],
+    &[2, 3, 4, 2],
+    &[2, 2, 2, 3],
+];
 
 /// The ops a user's graph can contain, from the op table (`Op::calls`, and `-a`, `x[i]`),
 /// with their parameters chosen by `extra` (the axes a reduction takes or a transpose's order,
@@ -119,6 +129,31 @@ fuzz_target!(|data: &[u8]| {
             },
             (Op::Slice(_), _) if shape.rank() > 0 => graph.push_with_shape(op, shape.without_axis(0), &[x], loc),
             (Op::Slice(_), _) => continue,
+            // Windows over images `[n, H, W, C]`: sizes, strides and padding from `d`, the filters
+            // `y` (checked by the shape rule).
+            (Op::Conv2d(_) | Op::MaxPool(_) | Op::AvgPool(_), _) if shape.rank() == 4 => {
+                let fixed = |k: usize| match shape.dims()[k] {
+                    Dim::Fixed(n) => n,
+                    Dim::Named(_) => 1,
+                };
+                let size = match op {
+                    Op::Conv2d(_) => match graph.shape(y).dims() {
+                        [Dim::Fixed(kh), Dim::Fixed(kw), ..] => [*kh, *kw],
+                        _ => [1, 1],
+                    },
+                    _ => [1 + usize::from(d % 3), 1 + usize::from(d / 3 % 3)],
+                };
+                let stride = [1 + usize::from(d / 9 % 2), 1 + usize::from(d / 18 % 2)];
+                let padding = if d & 64 != 0 { Padding::Same } else { Padding::Valid };
+                let Some((conv, _)) = Conv::new(size, stride, padding, [fixed(1), fixed(2)]) else {
+                    continue;
+                };
+                match op {
+                    Op::Conv2d(_) => graph.push(Op::Conv2d(conv), &[x, y], loc),
+                    Op::MaxPool(_) => graph.push(Op::MaxPool(conv), &[x], loc),
+                    _ => graph.push(Op::AvgPool(conv), &[x], loc),
+                }
+            }
             (_, 2) => graph.push(op, &[x, y], loc),
             _ => graph.push(op, &[x], loc),
         };
