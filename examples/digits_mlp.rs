@@ -7,8 +7,9 @@
 
 #[path = "../data/loader.rs"]
 mod loader;
+#[path = "common/plot.rs"]
+mod plot;
 
-use plotters::prelude::*;
 use static_graph::graph;
 
 graph! {
@@ -66,57 +67,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target")
         .join("digits_mlp.svg");
-    plot(&path, &curves)?;
+    let column = |k: usize| {
+        curves
+            .iter()
+            .map(|c: &(f32, f64, f64)| [f64::from(c.0), c.1, c.2][k])
+            .collect::<Vec<f64>>()
+    };
+    plot::curves(&path, &column(0), &[("train", column(1)), ("test", column(2))], 0.8)?;
     println!("curves written to {}", path.display());
-    Ok(())
-}
-
-/// Loss (left) and accuracies (right) per epoch.
-fn plot(path: &std::path::Path, curves: &[(f32, f64, f64)]) -> Result<(), Box<dyn std::error::Error>> {
-    let root = SVGBackend::new(path, (960, 400)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (left, right) = root.split_horizontally(480);
-    let epochs = curves.len() as f64;
-    let max_loss = curves.iter().map(|c| f64::from(c.0)).fold(0.0, f64::max);
-
-    let mut chart = ChartBuilder::on(&left)
-        .caption("training loss", ("sans-serif", 20))
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(40)
-        .build_cartesian_2d(1.0..epochs, 0.0..max_loss * 1.05)?;
-    chart.configure_mesh().x_desc("epoch").draw()?;
-    chart.draw_series(LineSeries::new(
-        curves.iter().enumerate().map(|(e, c)| (e as f64 + 1.0, f64::from(c.0))),
-        &RED,
-    ))?;
-
-    let mut chart = ChartBuilder::on(&right)
-        .caption("accuracy", ("sans-serif", 20))
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(40)
-        .build_cartesian_2d(1.0..epochs, 0.8..1.0)?;
-    chart.configure_mesh().x_desc("epoch").draw()?;
-    chart
-        .draw_series(LineSeries::new(
-            curves.iter().enumerate().map(|(e, c)| (e as f64 + 1.0, c.1)),
-            &BLUE,
-        ))?
-        .label("train")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
-    chart
-        .draw_series(LineSeries::new(
-            curves.iter().enumerate().map(|(e, c)| (e as f64 + 1.0, c.2)),
-            &GREEN,
-        ))?
-        .label("test")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREEN));
-    chart
-        .configure_series_labels()
-        .border_style(BLACK)
-        .background_style(WHITE)
-        .draw()?;
-    root.present()?;
     Ok(())
 }
