@@ -168,9 +168,26 @@ static_graph::graph! {
         let rows = relu(ow_i) * 0.5 + adjoints;
         let x_i = relu(rows) * 0.5 + adjoints;
         let y_i = relu(x_i) * 0.5 + adjoints;
-        let peak = max(y_i, axis = 1) + min(y_i, axis = 1);
-        let z = matmul(y_i, transpose(w)) * matmul(y_i, u);
-        let cost = mean(softmax_cross_entropy(y_i, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(y_i, axis = 0));
+        let accumulator_i = relu(y_i) * 0.5 + adjoints;
+        let beta1 = relu(accumulator_i) * 0.5 + adjoints;
+        let beta2 = relu(beta1) * 0.5 + adjoints;
+        let decay = relu(beta2) * 0.5 + adjoints;
+        let epsilon = relu(decay) * 0.5 + adjoints;
+        let gradient = relu(epsilon) * 0.5 + adjoints;
+        let gradient_all = relu(gradient) * 0.5 + adjoints;
+        let mom_i = relu(gradient_all) * 0.5 + adjoints;
+        let momentum = relu(mom_i) * 0.5 + adjoints;
+        let norm = relu(momentum) * 0.5 + adjoints;
+        let opt = relu(norm) * 0.5 + adjoints;
+        let rate = relu(opt) * 0.5 + adjoints;
+        let scale = relu(rate) * 0.5 + adjoints;
+        let slot = relu(scale) * 0.5 + adjoints;
+        let t = relu(slot) * 0.5 + adjoints;
+        let v_i = relu(t) * 0.5 + adjoints;
+        let weight_decay = relu(v_i) * 0.5 + adjoints;
+        let peak = max(weight_decay, axis = 1) + min(weight_decay, axis = 1);
+        let z = matmul(weight_decay, transpose(w)) * matmul(weight_decay, u);
+        let cost = mean(softmax_cross_entropy(weight_decay, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(weight_decay, axis = 0));
         minimize cost;
     }
 }
@@ -178,13 +195,13 @@ static_graph::graph! {
     /// Shape kernels (batched products, concatenations, pads of slices' gradients, masks over
     /// several axes) over two named dimensions, and a constant tensor.
     pub mod shape_locals {
-        const scale: [f64; 3] = [0.5, 1.0, 2.0];
+        const gains: [f64; 3] = [0.5, 1.0, 2.0];
         placeholder x: [f64; batch, seq, 3];
         placeholder ids: [i32; batch, seq];
         placeholder img: [f64; batch, 4, 3, 2];
         variable w: [f64; 3, 3] = 0.25;
         variable filt: [f64; 2, 2, 2, 2] = 0.25;
-        let q = matmul(x, w) * scale;
+        let q = matmul(x, w) * gains;
         let adjoints = tanh(q) * 0.5 + q;
         let along_i = tanh(adjoints) * 0.5 + q;
         let at = tanh(along_i) * 0.5 + q;
@@ -236,14 +253,36 @@ static_graph::graph! {
         let rows = tanh(ow_i) * 0.5 + q;
         let x_i = tanh(rows) * 0.5 + q;
         let y_i = tanh(x_i) * 0.5 + q;
-        let scores = matmul(y_i, transpose(y_i, axes = (0, 2, 1)));
-        let joined = concat(y_i[.., .., 0..2], y_i[.., .., 1..], axis = 2);
+        let accumulator_i = tanh(y_i) * 0.5 + q;
+        let beta1 = tanh(accumulator_i) * 0.5 + q;
+        let beta2 = tanh(beta1) * 0.5 + q;
+        let decay = tanh(beta2) * 0.5 + q;
+        let epsilon = tanh(decay) * 0.5 + q;
+        let gradient = tanh(epsilon) * 0.5 + q;
+        let gradient_all = tanh(gradient) * 0.5 + q;
+        let mom_i = tanh(gradient_all) * 0.5 + q;
+        let momentum = tanh(mom_i) * 0.5 + q;
+        let norm = tanh(momentum) * 0.5 + q;
+        let opt = tanh(norm) * 0.5 + q;
+        let rate = tanh(opt) * 0.5 + q;
+        let scale = tanh(rate) * 0.5 + q;
+        let slot = tanh(scale) * 0.5 + q;
+        let t = tanh(slot) * 0.5 + q;
+        let v_i = tanh(t) * 0.5 + q;
+        let weight_decay = tanh(v_i) * 0.5 + q;
+        let scores = matmul(weight_decay, transpose(weight_decay, axes = (0, 2, 1)));
+        let joined = concat(weight_decay[.., .., 0..2], weight_decay[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(y_i, ids)) + mean(argmax(y_i, axis = -1) == ids);
+        let classes = mean(sparse_softmax_cross_entropy(weight_decay, ids)) + mean(argmax(weight_decay, axis = -1) == ids);
         let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
             + sum(avg_pool(img, padding = same));
         let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
         minimize cost;
+        optimizer momentum(clip_global_norm = 1.0);
+        optimizer adam;
+        optimizer adamw;
+        optimizer rmsprop;
+        optimizer adagrad;
     }
 }
 
@@ -252,13 +291,13 @@ static_graph::graph! {
 static_graph::graph! {
     /// `shape_locals` with plain names.
     pub mod shape_plain {
-        const scale: [f64; 3] = [0.5, 1.0, 2.0];
+        const gains: [f64; 3] = [0.5, 1.0, 2.0];
         placeholder x: [f64; batch, seq, 3];
         placeholder ids: [i32; batch, seq];
         placeholder img: [f64; batch, 4, 3, 2];
         variable w: [f64; 3, 3] = 0.25;
         variable filt: [f64; 2, 2, 2, 2] = 0.25;
-        let q = matmul(x, w) * scale;
+        let q = matmul(x, w) * gains;
         let n0 = tanh(q) * 0.5 + q;
         let n1 = tanh(n0) * 0.5 + q;
         let n2 = tanh(n1) * 0.5 + q;
@@ -310,14 +349,36 @@ static_graph::graph! {
         let n48 = tanh(n47) * 0.5 + q;
         let n49 = tanh(n48) * 0.5 + q;
         let n50 = tanh(n49) * 0.5 + q;
-        let scores = matmul(n50, transpose(n50, axes = (0, 2, 1)));
-        let joined = concat(n50[.., .., 0..2], n50[.., .., 1..], axis = 2);
+        let n51 = tanh(n50) * 0.5 + q;
+        let n52 = tanh(n51) * 0.5 + q;
+        let n53 = tanh(n52) * 0.5 + q;
+        let n54 = tanh(n53) * 0.5 + q;
+        let n55 = tanh(n54) * 0.5 + q;
+        let n56 = tanh(n55) * 0.5 + q;
+        let n57 = tanh(n56) * 0.5 + q;
+        let n58 = tanh(n57) * 0.5 + q;
+        let n59 = tanh(n58) * 0.5 + q;
+        let n60 = tanh(n59) * 0.5 + q;
+        let n61 = tanh(n60) * 0.5 + q;
+        let n62 = tanh(n61) * 0.5 + q;
+        let n63 = tanh(n62) * 0.5 + q;
+        let n64 = tanh(n63) * 0.5 + q;
+        let n65 = tanh(n64) * 0.5 + q;
+        let n66 = tanh(n65) * 0.5 + q;
+        let n67 = tanh(n66) * 0.5 + q;
+        let scores = matmul(n67, transpose(n67, axes = (0, 2, 1)));
+        let joined = concat(n67[.., .., 0..2], n67[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(n50, ids)) + mean(argmax(n50, axis = -1) == ids);
+        let classes = mean(sparse_softmax_cross_entropy(n67, ids)) + mean(argmax(n67, axis = -1) == ids);
         let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
             + sum(avg_pool(img, padding = same));
         let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
         minimize cost;
+        optimizer momentum(clip_global_norm = 1.0);
+        optimizer adam;
+        optimizer adamw;
+        optimizer rmsprop;
+        optimizer adagrad;
     }
 }
 
@@ -360,6 +421,7 @@ macro_rules! graphs_with_dimensions {
 graphs_with_dimensions!(
     adjoints along_i at at_i best_i block chunk col_i count element first_i gradients half high i inner_i k lane learning_rate low mid offset outer_i p row_i seed v value values workspace extreme ties a_i b_i batch_i out_i
     best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
+    accumulator_i beta1 beta2 decay epsilon gradient gradient_all mom_i momentum norm opt rate scale slot t v_i weight_decay
 );
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs
@@ -439,6 +501,27 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
     assert_eq!(values.cost.to_bits(), plain_values.cost.to_bits());
     assert_eq!(gradients.w, plain_gradients.w);
     assert_eq!(gradients.filt, plain_gradients.filt);
+    // Every optimizer's step: the same bits.
+    let (mut v, mut plain_v) = (shape_locals::Variables::default(), shape_plain::Variables::default());
+    let (mut adam, mut plain_adam) = (shape_locals::Adam::new(), shape_plain::Adam::new());
+    let (mut momentum, mut plain_momentum) = (shape_locals::Momentum::new(), shape_plain::Momentum::new());
+    let (mut rms, mut plain_rms) = (shape_locals::RmsProp::new(), shape_plain::RmsProp::new());
+    let (mut adagrad, mut plain_adagrad) = (shape_locals::Adagrad::new(), shape_plain::Adagrad::new());
+    let (mut adamw, mut plain_adamw) = (shape_locals::AdamW::new(), shape_plain::AdamW::new());
+    for _ in 0..2 {
+        let _ = shape_locals::adam_step(&p, &mut v, &mut adam);
+        let _ = shape_plain::adam_step(&plain, &mut plain_v, &mut plain_adam);
+        let _ = shape_locals::momentum_step(&p, &mut v, &mut momentum);
+        let _ = shape_plain::momentum_step(&plain, &mut plain_v, &mut plain_momentum);
+        let _ = shape_locals::rmsprop_step(&p, &mut v, &mut rms);
+        let _ = shape_plain::rmsprop_step(&plain, &mut plain_v, &mut plain_rms);
+        let _ = shape_locals::adagrad_step(&p, &mut v, &mut adagrad);
+        let _ = shape_plain::adagrad_step(&plain, &mut plain_v, &mut plain_adagrad);
+        let _ = shape_locals::adamw_step(&p, &mut v, &mut adamw);
+        let _ = shape_plain::adamw_step(&plain, &mut plain_v, &mut plain_adamw);
+    }
+    assert_eq!((v.w, v.filt), (plain_v.w, plain_v.filt));
+    assert_ne!(v.w, shape_locals::Variables::default().w, "the steps moved the weights");
     assert!(values.cost.is_finite());
 
     // Every dimension name gives the same graph: the same bits.

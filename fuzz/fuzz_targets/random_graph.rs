@@ -187,6 +187,7 @@ fuzz_target!(|data: &[u8]| {
         objective: decl("cost".into(), objective),
         adjoints: BTreeMap::new(),
         derivations: Vec::new(),
+        optimizers: Vec::new(),
     };
     let _ = graph_core::compile(program, "fuzzed", &quote::quote!(::static_graph::__private));
 });

@@ -26,6 +26,7 @@ pub mod eval;
 pub mod formula;
 pub mod ir;
 pub mod opt;
+pub mod optimizer;
 mod program;
 
 pub use diag::{Diagnostic, Loc};

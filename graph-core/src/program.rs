@@ -54,6 +54,8 @@ pub struct Program {
     /// Each named backward node's formula, as derived (before optimisation rewrites it), in
     /// the order derived: what the generated docs state.
     pub derivations: Vec<(NodeId, String)>,
+    /// The `optimizer` declarations, in source order.
+    pub optimizers: Vec<crate::optimizer::Optimizer>,
 }
 
 impl Program {
@@ -73,6 +75,7 @@ impl Program {
             objective,
             adjoints: BTreeMap::new(),
             derivations: Vec::new(),
+            optimizers: Vec::new(),
         }
     }
 

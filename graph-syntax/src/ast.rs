@@ -60,6 +60,13 @@ pub enum Item {
         /// The objective's name.
         name: Ident,
     },
+    /// `optimizer NAME(KEY = VALUE, ...);`, after `minimize`.
+    Optimizer {
+        /// The `optimizer` keyword's span.
+        keyword: Span,
+        /// The declaration as a call: the optimizer's name and its hyperparameters.
+        call: Expr,
+    },
 }
 
 /// `f32`, `[f64; 5]`, `[f32; 2, 3]`.

@@ -117,6 +117,10 @@ impl Parse for Item {
                 keyword: keyword.span(),
                 name: input.parse()?,
             },
+            "optimizer" => Item::Optimizer {
+                keyword: keyword.span(),
+                call: parse_expr(input)?,
+            },
             _ => return Err(syn::Error::new(keyword.span(), statement_message(&keyword.to_string()))),
         };
         input.parse::<Token![;]>()?;
@@ -134,7 +138,7 @@ fn statement_message(found: &str) -> String {
     } else {
         format!(", found `{found}`")
     };
-    format!("expected a statement: `placeholder`, `variable`, `const`, `let` or `minimize`{found}")
+    format!("expected a statement: `placeholder`, `variable`, `const`, `let`, `minimize` or `optimizer`{found}")
 }
 
 /// `NAME: TYPE`

@@ -30,6 +30,8 @@ graph! {
         let weights = w;
         let scale = s;
         minimize cost;
+        optimizer adam(clip_global_norm = 1.0);
+        optimizer momentum(nesterov = true);
     }
 }
 
@@ -37,5 +39,8 @@ fn main() {
     let p = softmax_net::Placeholders::default();
     let mut v = softmax_net::Variables::default();
     softmax_net::sgd_step(&p, &mut v, 0.5);
+    let mut adam = softmax_net::Adam::new();
+    let _ = softmax_net::adam_step(&p, &mut v, &mut adam);
+    let _ = softmax_net::momentum_step(&p, &mut v, &mut softmax_net::Momentum::default());
     let _ = softmax_net::DOT;
 }

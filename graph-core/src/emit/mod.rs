@@ -15,6 +15,7 @@ mod body;
 mod dot;
 mod names;
 mod ops;
+mod optimizers;
 mod schedule;
 mod structs;
 
@@ -103,8 +104,23 @@ pub fn module(program: &Program, dot_text: &str, runtime: &TokenStream) -> Token
         },
     );
 
-    let mut scratch: Vec<NodeId> = [&forward, &backward, &adjoints, &sgd]
+    // Each optimizer's step: the fused pass with the gradients kept in the workspace.
+    let steps: Vec<body::Body> = program
+        .optimizers
         .iter()
+        .map(|_| {
+            body::body(
+                &ctx,
+                &Spec {
+                    outputs: optimizers::outputs(program),
+                    updates: vec![],
+                },
+            )
+        })
+        .collect();
+    let mut scratch: Vec<NodeId> = [&forward, &backward, &adjoints, &sgd]
+        .into_iter()
+        .chain(&steps)
         .flat_map(|b| b.scratch.clone())
         .collect();
     scratch.sort_unstable();
@@ -119,6 +135,9 @@ pub fn module(program: &Program, dot_text: &str, runtime: &TokenStream) -> Token
     items.extend(f.backward(backward.tokens));
     items.extend(f.adjoints(adjoints.tokens));
     items.extend(f.sgd_step(sgd.tokens));
+    for (optimizer, step) in program.optimizers.iter().zip(steps) {
+        items.extend(f.optimizer(optimizer, step.tokens));
+    }
     let dot_doc = " The forward graph (boxes) and the backward graph (blue ellipses) in Graphviz DOT.";
     let gradients_doc = " Every derived gradient as a formula, one per line, as in the docs of [`backward`].";
     let gradients_text: String = program
@@ -153,6 +172,9 @@ pub fn stub(program: &Program, runtime: &TokenStream) -> TokenStream {
     items.extend(f.backward(never()));
     items.extend(f.adjoints(never()));
     items.extend(f.sgd_step(never()));
+    for optimizer in &program.optimizers {
+        items.extend(f.optimizer(optimizer, never()));
+    }
     items.extend(code! {
         /// The graph did not compile.
         pub const DOT: &str = "";
@@ -235,6 +257,7 @@ impl Structs {
             " The values fed at each call, one field per `placeholder`.",
             &self.placeholders,
             Kind::Public,
+            None,
         ));
         items.extend(tensor_struct(
             ctx,
@@ -242,6 +265,7 @@ impl Structs {
             " The trained values, one field per `variable`; `Default` holds their initial values.",
             &self.variables,
             Kind::Variables,
+            None,
         ));
         items.extend(tensor_struct(
             ctx,
@@ -249,6 +273,7 @@ impl Structs {
             " The value of every `let`, as computed by the forward pass.",
             &self.values,
             Kind::Public,
+            None,
         ));
         items.extend(tensor_struct(
             ctx,
@@ -256,6 +281,7 @@ impl Structs {
             &format!(" The gradient of `{objective}` with respect to every variable."),
             &self.gradients,
             Kind::Public,
+            None,
         ));
         items.extend(tensor_struct(
             ctx,
@@ -263,12 +289,32 @@ impl Structs {
             &format!(" d {objective} / d x for every placeholder, variable and `let` x."),
             &self.adjoints,
             Kind::Public,
+            None,
         ));
         let workspace_doc = " Scratch space for the intermediate tensors of one call. Keep one and pass it to the\n `_into` functions, so that a training loop allocates nothing per step.";
-        let mut workspace_tokens = tensor_struct(ctx, "Workspace", workspace_doc, &workspace, Kind::Private);
+        // With optimizers, the workspace also holds the gradients they read (a field no tensor's
+        // lower-cased name can be).
+        let gradients_type = if is_generic(&self.gradients) {
+            let dims = &ctx.dims;
+            code!(Gradients<#(#dims),*>)
+        } else {
+            code!(Gradients)
+        };
+        let extra = (!ctx.program.optimizers.is_empty()).then(|| structs::Extra {
+            declaration: code!(#[doc = " The gradients, for the optimizers' steps."] Gradients: #gradients_type,),
+            default: code!(Gradients: ::core::default::Default::default(),),
+        });
+        let mut workspace_tokens = tensor_struct(
+            ctx,
+            "Workspace",
+            workspace_doc,
+            &workspace,
+            Kind::Private,
+            extra.as_ref(),
+        );
         if self.workspace_generic && !is_generic(&workspace) {
             // Keep `Workspace<batch>` uniform in signatures even when no scratch tensor needs `batch`.
-            workspace_tokens = generic_unit_workspace(ctx, workspace_doc, &workspace);
+            workspace_tokens = generic_unit_workspace(ctx, workspace_doc, &workspace, extra.as_ref());
         }
         items.extend(workspace_tokens);
         items
@@ -288,7 +334,11 @@ impl Structs {
 
 /// A `Workspace<const batch: usize>` whose fields do not use `batch`: a phantom keeps the
 /// parameter, so every function names the workspace the same way.
-fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field]) -> TokenStream {
+fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field], extra: Option<&structs::Extra>) -> TokenStream {
+    let (extra_declaration, extra_default) = match extra {
+        Some(e) => (e.declaration.clone(), e.default.clone()),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
     let dims = &ctx.dims;
     let idents: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
     let boxed = structs::boxing(ctx, fields);
@@ -307,12 +357,13 @@ fn generic_unit_workspace(ctx: &Ctx, doc: &str, fields: &[Field]) -> TokenStream
         pub struct Workspace<#(const #dims: usize),*> {
             #( #idents: #types, )*
             Dimension: ::core::marker::PhantomData<(#([(); #dims],)*)>,
+            #extra_declaration
         }
 
         #[allow(non_snake_case)]
         impl<#(const #dims: usize),*> ::core::default::Default for Workspace<#(#dims),*> {
             fn default() -> Self {
-                Self { #( #idents: #defaults, )* Dimension: ::core::marker::PhantomData }
+                Self { #( #idents: #defaults, )* Dimension: ::core::marker::PhantomData, #extra_default }
             }
         }
     }
@@ -537,7 +588,7 @@ pub(crate) fn mentions(tokens: &TokenStream, name: &str) -> bool {
     })
 }
 
-fn value_outputs(program: &Program, target: TokenStream) -> Vec<Output> {
+pub(crate) fn value_outputs(program: &Program, target: TokenStream) -> Vec<Output> {
     program
         .lets
         .iter()
@@ -552,7 +603,7 @@ fn value_outputs(program: &Program, target: TokenStream) -> Vec<Output> {
 }
 
 /// The adjoints of `decls`, stored into `target.NAME`.
-fn adjoints_of<'a>(
+pub(crate) fn adjoints_of<'a>(
     program: &Program,
     decls: impl Iterator<Item = &'a crate::program::Decl>,
     target: TokenStream,

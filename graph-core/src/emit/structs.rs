@@ -143,8 +143,25 @@ pub enum Kind {
     Private,
 }
 
-/// A struct named `name` with one field per entry of `fields`.
-pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: Kind) -> TokenStream {
+/// A field that is no tensor (the `Workspace`'s gradients, for the optimizers): its
+/// declaration (`Gradients: Gradients,`) and its default (`Gradients: Default::default(),`).
+pub struct Extra {
+    /// The field's declaration, with its doc comment.
+    pub declaration: TokenStream,
+    /// The field in `Default`'s struct expression.
+    pub default: TokenStream,
+}
+
+/// A struct named `name` with one field per entry of `fields`, and `extra` (for
+/// [`Kind::Private`]).
+pub fn tensor_struct(
+    ctx: &Ctx,
+    name: &str,
+    doc: &str,
+    fields: &[Field],
+    kind: Kind,
+    extra: Option<&Extra>,
+) -> TokenStream {
     let name = format_ident!("{name}");
     let dims = &ctx.dims;
     let (params, args) = if is_generic(fields) {
@@ -172,10 +189,14 @@ pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: K
         .collect();
     let vis = (kind != Kind::Private).then(|| code!(pub));
     let views = (kind != Kind::Private).then(|| views(ctx, fields, &idents));
+    let (extra_declaration, extra_default) = match extra {
+        Some(e) => (e.declaration.clone(), e.default.clone()),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
     let (default, init) = if kind == Kind::Variables {
         (code!(Self::init(0)), Some(init_fn(ctx, fields, &idents, &defaults)))
     } else {
-        (code!(Self { #( #idents: #defaults, )* }), None)
+        (code!(Self { #( #idents: #defaults, )* #extra_default }), None)
     };
     code! {
         #[doc = #doc]
@@ -183,6 +204,7 @@ pub fn tensor_struct(ctx: &Ctx, name: &str, doc: &str, fields: &[Field], kind: K
         #allow
         pub struct #name #params {
             #( #[doc = #docs] #vis #idents: #types, )*
+            #extra_declaration
         }
 
         #allow

@@ -60,6 +60,7 @@ mod tests {
             objective: decl("cost", cost),
             adjoints: BTreeMap::new(),
             derivations: Vec::new(),
+            optimizers: Vec::new(),
         };
         crate::autodiff::differentiate(&mut program).unwrap();
         let before = program.graph.len();

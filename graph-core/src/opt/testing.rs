@@ -56,5 +56,6 @@ pub fn program(dims: &[usize], body: impl FnOnce(&mut Build) -> NodeId) -> Progr
         objective: decl("cost", cost),
         adjoints: BTreeMap::new(),
         derivations: Vec::new(),
+        optimizers: Vec::new(),
     }
 }

@@ -13,6 +13,7 @@ use proc_macro2::{Ident, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod calls;
+mod optimizers;
 mod shapes;
 
 /// The variable initialisers: name and number of arguments.
@@ -38,6 +39,7 @@ pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, B
         errors,
     };
     let (mut placeholders, mut variables, mut lets) = (Vec::new(), Vec::new(), Vec::new());
+    let mut optimizers = Vec::new();
     let mut objective: Option<Decl> = None;
     let mut minimize_seen = false;
     for (position, item) in def.items.iter().enumerate() {
@@ -57,6 +59,11 @@ pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, B
                 minimize_seen = true;
                 l.minimize(*keyword, name, &mut objective);
             }
+            Item::Optimizer { keyword, call } => {
+                if let Some(declared) = l.optimizer(*keyword, call, minimize_seen, &optimizers) {
+                    optimizers.push(declared);
+                }
+            }
         }
     }
     let Some(objective) = objective.filter(|_| l.errors.is_empty()) else {
@@ -69,11 +76,13 @@ pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, B
         }
         // Otherwise the `minimize` statement was wrong, or something else was, and said so.
         let errors = l.errors.finish(()).err().unwrap_or_default();
-        let outline = outline(def, l.graph, placeholders, variables, lets);
+        let mut outline = outline(def, l.graph, placeholders, variables, lets);
+        outline.optimizers = optimizers;
         return Err((errors, Box::new(outline)));
     };
     // No errors (checked above): the program is whole.
-    let program = Program::new(l.graph, placeholders, variables, lets, objective);
+    let mut program = Program::new(l.graph, placeholders, variables, lets, objective);
+    program.optimizers = optimizers;
     Ok(program)
 }
 
@@ -195,7 +204,7 @@ fn later_names(def: &GraphDef) -> BTreeMap<String, usize> {
             | Item::Variable { name, .. }
             | Item::Let { name, .. }
             | Item::Const { name, .. } => name,
-            Item::Minimize { .. } => continue,
+            Item::Minimize { .. } | Item::Optimizer { .. } => continue,
         };
         later.entry(text(name)).or_insert(position);
     }
