@@ -82,6 +82,9 @@
 //!   name, as in Rust); numbers are values of the graph's float type, and constant
 //!   arithmetic folds in that type (`1e30 * 1e30` is `inf` in f32, as in TensorFlow).
 //! - `minimize NAME;` names the scalar objective, exactly once.
+//! - `optimizer NAME(KEY = VALUE, ...);`, after `minimize`, declares an optimizer of the
+//!   objective (see "Optimizers" below): `momentum`, `adam`, `adamw`, `rmsprop` or `adagrad`,
+//!   each at most once.
 //!
 //! Every mistake is a compile error at the offending tokens: unknown or duplicate names,
 //! shapes that do not broadcast (both shapes are named), matmul dimensions that do not agree
@@ -232,6 +235,54 @@
 //! The doc comment of `backward` lists every derived gradient as a formula, such as
 //! `d_logits = y * (d_y - sum(d_y * y))`, and `cargo expand` shows the fused loops with the
 //! same formulas beside the loops that compute them.
+//!
+//! ## Optimizers
+//!
+//! Each declaration after `minimize` generates a struct of the optimizer's hyperparameters
+//! (public fields, from the declaration: a schedule is plain code, `opt.learning_rate *= 0.5`)
+//! and state (its slots, each typed like `Variables`, and Adam's step count), with `Default`
+//! and `new()`, `Clone` and `PartialEq` (a checkpoint is a copy), and `NAME_step(&p, &mut v,
+//! &mut opt) -> Values` with `NAME_step_into(..., &mut values, &mut workspace)`. The updates are
+//! TensorFlow 1.x's (`tf.train.*Optimizer`), with its defaults:
+//!
+//! | declaration | state | update, for each weight `w` and its gradient `g` |
+//! | --- | --- | --- |
+//! | `momentum(learning_rate = 0.01, momentum = 0.9, nesterov = false)` | `accumulator` (zeros) | `a = momentum * a + g`; `w -= learning_rate * a` (Nesterov: `learning_rate * (g + momentum * a)`) |
+//! | `adam(learning_rate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8)` | `m`, `v` (zeros), `step` | `t += 1`; `rate = learning_rate * sqrt(1 - beta2^t) / (1 - beta1^t)`; `m = beta1 * m + (1 - beta1) * g`; `v = beta2 * v + (1 - beta2) * g²`; `w -= rate * m / (sqrt(v) + epsilon)` |
+//! | `adamw(..., weight_decay = 0.01)` | as `adam` | `w -= learning_rate * weight_decay * w` first (decoupled, as Keras's `AdamW`), then Adam's update |
+//! | `rmsprop(learning_rate = 0.001, decay = 0.9, momentum = 0.0, epsilon = 1e-10)` | `ms` (ones, as TensorFlow 1.x), `mom` (zeros) | `ms = decay * ms + (1 - decay) * g²`; `mom = momentum * mom + learning_rate * g / sqrt(ms + epsilon)`; `w -= mom` |
+//! | `adagrad(learning_rate = 0.01, initial_accumulator = 0.1)` | `accumulator` (`initial_accumulator`) | `a += g²`; `w -= learning_rate * g / sqrt(a)` |
+//!
+//! Every optimizer also takes `clip_global_norm = c` (a field too, `Option`): before the
+//! update, the gradients are scaled by `c / norm` when their global norm (over every variable)
+//! is above `c`, as TensorFlow's `clip_by_global_norm`. The learning rate may be given without
+//! its name: `optimizer adam(0.01);`, and `optimizer adam;` takes every default.
+//!
+//! ```
+//! use static_graph::graph;
+//!
+//! graph! {
+//!     /// A line through three points.
+//!     pub mod line {
+//!         placeholder x: [f64; 3];
+//!         placeholder y: [f64; 3];
+//!         variable a: f64;
+//!         variable b: f64;
+//!         let cost = mean(pow(x * a + b - y, 2));
+//!         minimize cost;
+//!         optimizer adam(learning_rate = 0.1);
+//!     }
+//! }
+//!
+//! let p = line::Placeholders { x: [0.0, 1.0, 2.0], y: [1.0, 3.0, 5.0] };
+//! let mut v = line::Variables::default();
+//! let mut opt = line::Adam::new();
+//! for _ in 0..500 {
+//!     line::adam_step(&p, &mut v, &mut opt);
+//! }
+//! assert!((v.a - 2.0).abs() < 1e-3 && (v.b - 1.0).abs() < 1e-3);
+//! assert_eq!(opt.step, 500);
+//! ```
 //!
 //! ## What is promised
 //!

@@ -6,6 +6,7 @@ generated code is compared with XLA side by side rather than with figures from e
     python3 tools/jax_steps.py seed       # only the seed step
     python3 tools/jax_steps.py attention  # only the attention block
     python3 tools/jax_steps.py cnn        # only the digits CNN
+    python3 tools/jax_steps.py adam       # only the network with optax.adam (pip install optax)
 
 Prints the median microseconds per step (the same statistic as `benches/`). Inputs as in the
 benchmarks: x in [-1, 1), t in [0, 1), w = 0, learning rate 0.1 (seed); Glorot-uniform weights,
@@ -112,6 +113,38 @@ def attention(repeats):
     return median_us(step, (params, x, t), repeats)
 
 
+def adam(repeats):
+    """The network step with `optax.adam` (state and weights donated), as `benches/network_step.rs`
+    times the generated Adam step."""
+    import optax
+
+    n, i, h, o = 64, 784, 256, 10
+    optimizer = optax.adam(1e-3, b1=0.9, b2=0.999, eps=1e-8)
+
+    def cost(params, x, t):
+        w1, b1, w2, b2 = params
+        hidden = jnp.tanh(x @ w1 + b1)
+        y = jax.nn.softmax(hidden @ w2 + b2)
+        return jnp.mean((y - t) ** 2)
+
+    @partial(jax.jit, donate_argnums=(0, 1))
+    def step(params, state, x, t):
+        grads = jax.grad(cost)(params, x, t)
+        updates, state = optimizer.update(grads, state, params)
+        return optax.apply_updates(params, updates), state, x, t
+
+    rng = np.random.default_rng(0)
+
+    def glorot(fan_in, fan_out):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        return jnp.asarray(rng.uniform(-limit, limit, (fan_in, fan_out)), dtype=jnp.float32)
+
+    params = (glorot(i, h), jnp.zeros(h, jnp.float32), glorot(h, o), jnp.zeros(o, jnp.float32))
+    x = jnp.asarray(rng.uniform(0, 1, (n, i)), dtype=jnp.float32)
+    t = jnp.asarray(np.eye(o)[rng.integers(0, o, n)], dtype=jnp.float32)
+    return median_us(step, (params, optimizer.init(params), x, t), repeats)
+
+
 def cnn(repeats):
     b = 64
     dims = ("NHWC", "HWIO", "NHWC")
@@ -153,7 +186,7 @@ def cnn(repeats):
 
 
 def main():
-    which = sys.argv[1:] or ["seed", "network", "attention", "cnn"]
+    which = sys.argv[1:] or ["seed", "network", "attention", "cnn", "adam"]
     print(f"jax {jax.__version__}, {jax.devices()}")
     if "seed" in which:
         for n, repeats in [(5, 20000), (4096, 20000), (32768, 4000), (131072, 1000), (1048576, 200)]:
@@ -162,6 +195,8 @@ def main():
         print(f"network 64 x 784-256-10: jax {network(2000):>9.3f} us")
     if "attention" in which:
         print(f"attention block 32 x 64 x 64: jax {attention(300):>9.3f} us")
+    if "adam" in which:
+        print(f"network 64 x 784-256-10, optax.adam: jax {adam(2000):>9.3f} us")
     if "cnn" in which:
         print(f"digits cnn, batch 64: jax {cnn(1000):>9.3f} us")
 
