@@ -18,4 +18,8 @@ graph! {
     }
 }
 
-fn main() {}
+fn main() {
+    // The module still has the optimizer declared without a mistake: only the mistakes above are reported.
+    let mut opt = g::AdamW::new();
+    let _ = g::adamw_step(&g::Placeholders::default(), &mut g::Variables::default(), &mut opt);
+}
