@@ -6,8 +6,8 @@
 //! Everything is in the graph (`model.rs`): `gather` embeddings of the token ids plus learned
 //! positions (gathered by position ids), one head of self-attention with layer norm, a
 //! feed-forward block, `sparse_softmax_cross_entropy` on the class ids, and the token accuracy
-//! (`argmax(logits, axis = -1) == targets`). Training is Adam, written in Rust over the
-//! generated `gradients.tensors()`; every batch is fresh random sequences, and the accuracy
+//! (`argmax(logits, axis = -1) == targets`). Training is the Adam optimizer the graph declares
+//! (`adam_step_into`); every batch is fresh random sequences, and the accuracy
 //! reported is on 1,000 held-out ones. One line per epoch, and an SVG of the curves.
 //!
 //! Run with `cargo run --release --example transformer`.

@@ -1,5 +1,5 @@
 //! The model of `examples/transformer`: a one-layer transformer that reverses sequences of 8
-//! digits, its data and its training loop (Adam over the generated gradients). Shared with
+//! digits, its data and its training loop (the Adam optimizer it declares). Shared with
 //! `tests/transformer_training.rs`, which trains it in CI.
 
 use static_graph::graph;
@@ -49,6 +49,7 @@ graph! {
         let loss = mean(sparse_softmax_cross_entropy(logits, targets));
         let accuracy = mean(argmax(logits, axis = -1) == targets);
         minimize loss;
+        optimizer adam(learning_rate = 0.003, epsilon = 0.0000001);
     }
 }
 
@@ -79,10 +80,9 @@ pub fn train(epochs: usize, steps: usize, mut report: impl FnMut(usize, Epoch)) 
     fill(&mut held_out, &mut rng);
 
     let mut v = reverser::Variables::init(7);
-    let mut adam = Adam::new(&v, 0.003);
+    let mut adam = reverser::Adam::new();
     let mut p = reverser::Placeholders::<BATCH, SEQ>::default();
     let mut values = reverser::Values::<BATCH, SEQ>::default();
-    let mut gradients = reverser::Gradients::default();
     let mut workspace = reverser::Workspace::<BATCH, SEQ>::default();
     let mut held_out_values = reverser::Values::<HELD_OUT, SEQ>::default();
     let mut held_out_workspace = reverser::Workspace::<HELD_OUT, SEQ>::default();
@@ -90,8 +90,7 @@ pub fn train(epochs: usize, steps: usize, mut report: impl FnMut(usize, Epoch)) 
         let (mut loss, mut accuracy) = (0.0, 0.0);
         for _ in 0..steps {
             fill(&mut p, &mut rng);
-            reverser::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace);
-            adam.step(&mut v, &gradients);
+            reverser::adam_step_into(&p, &mut v, &mut adam, &mut values, &mut workspace);
             loss += values.loss / steps as f32;
             accuracy += values.accuracy / steps as f32;
         }
@@ -120,46 +119,6 @@ pub fn fill<const B: usize, const S: usize>(p: &mut reverser::Placeholders<B, S>
         }
         for (target, token) in targets.iter_mut().zip(tokens.iter().rev()) {
             *target = *token;
-        }
-    }
-}
-
-/// Adam (Kingma and Ba, with TensorFlow's defaults), over the variables' flat views.
-pub struct Adam {
-    rate: f32,
-    moments: Vec<(Vec<f32>, Vec<f32>)>,
-    steps: i32,
-}
-
-impl Adam {
-    pub fn new(v: &reverser::Variables, rate: f32) -> Adam {
-        let moments = v
-            .tensors()
-            .iter()
-            .map(|(_, t)| (vec![0.0; t.len()], vec![0.0; t.len()]))
-            .collect();
-        Adam {
-            rate,
-            moments,
-            steps: 0,
-        }
-    }
-
-    pub fn step(&mut self, v: &mut reverser::Variables, gradients: &reverser::Gradients) {
-        let (beta1, beta2, epsilon) = (0.9f32, 0.999f32, 1e-7f32);
-        self.steps += 1;
-        let rate = self.rate * (1.0 - beta2.powi(self.steps)).sqrt() / (1.0 - beta1.powi(self.steps));
-        for (((_, w), (_, g)), (m, s)) in v
-            .tensors_mut()
-            .into_iter()
-            .zip(gradients.tensors())
-            .zip(&mut self.moments)
-        {
-            for (((w, &g), m), s) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(s.iter_mut()) {
-                *m = beta1 * *m + (1.0 - beta1) * g;
-                *s = beta2 * *s + (1.0 - beta2) * g * g;
-                *w -= rate * *m / (s.sqrt() + epsilon);
-            }
         }
     }
 }
