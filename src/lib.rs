@@ -85,6 +85,7 @@
 //! - `optimizer NAME(KEY = VALUE, ...);`, after `minimize`, declares an optimizer of the
 //!   objective (see "Optimizers" below): `momentum`, `adam`, `adamw`, `rmsprop` or `adagrad`,
 //!   each at most once.
+//! - `check_gradients;` generates `check_gradients` (see "Checking the gradients" below).
 //!
 //! Every mistake is a compile error at the offending tokens: unknown or duplicate names,
 //! shapes that do not broadcast (both shapes are named), matmul dimensions that do not agree
@@ -282,6 +283,35 @@
 //! }
 //! assert!((v.a - 2.0).abs() < 1e-3 && (v.b - 1.0).abs() < 1e-3);
 //! assert_eq!(opt.step, 500);
+//! ```
+//!
+//! ## Checking the gradients
+//!
+//! A graph that declares `check_gradients;` gets `check_gradients(&p, &v) -> GradientCheck`:
+//! every variable's gradient from `backward` against central finite differences of the
+//! objective computed in f64 (for an f32 graph, on an f64 copy of its forward pass, compiled
+//! beside it, which is why it is opt-in), with the worst absolute and relative error per
+//! variable; and `check_gradients_of(&p, &v, &gradients)` for gradients from elsewhere. Put it
+//! in your own tests, as PyTorch's `gradcheck` or JAX's `check_grads`:
+//!
+//! ```
+//! use static_graph::graph;
+//!
+//! graph! {
+//!     /// A layer with a checked gradient.
+//!     pub mod layer {
+//!         placeholder x: [f32; 2, 3];
+//!         variable w: [f32; 3, 2] = glorot_uniform;
+//!         let cost = mean(pow(tanh(matmul(x, w)), 2));
+//!         minimize cost;
+//!         check_gradients;
+//!     }
+//! }
+//!
+//! let p = layer::Placeholders { x: [[1.0, -0.5, 2.0], [0.25, 1.5, -1.0]] };
+//! let check = layer::check_gradients(&p, &layer::Variables::init(1));
+//! assert_eq!(check.variables[0].name, "w");
+//! assert!(check.worst_relative() < 1e-6); // f32 gradients, f64 differences
 //! ```
 //!
 //! ## What is promised
@@ -523,6 +553,42 @@
 //! ```
 
 #![deny(unsafe_code)]
+
+/// What a graph's `check_gradients` found (declared with `check_gradients;`): for each
+/// variable, the worst disagreement between its derived gradient (from `backward`) and central
+/// finite differences of the objective computed in f64.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GradientCheck {
+    /// One entry per variable, in declaration order.
+    pub variables: Vec<VariableCheck>,
+}
+
+/// One variable's part of a [`GradientCheck`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariableCheck {
+    /// The variable's name.
+    pub name: &'static str,
+    /// The largest `|derived - numeric|` over its elements.
+    pub worst_absolute: f64,
+    /// The largest `|derived - numeric| / max(|numeric|, 1)`: relative for gradients above 1,
+    /// absolute below (where differences' own error is absolute). NaN if either is NaN.
+    pub worst_relative: f64,
+}
+
+impl GradientCheck {
+    /// The worst relative error over every variable (NaN if any is NaN).
+    #[must_use]
+    pub fn worst_relative(&self) -> f64 {
+        let mut worst = 0.0f64;
+        for v in &self.variables {
+            if v.worst_relative.is_nan() {
+                return f64::NAN;
+            }
+            worst = worst.max(v.worst_relative);
+        }
+        worst
+    }
+}
 
 /// Compiles a declarative graph into a module of fused forward and backward functions: see
 /// the crate documentation for the language and what it generates.

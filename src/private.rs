@@ -592,6 +592,8 @@ impl Rng {
 }
 
 /// Fills `out` uniformly in `[lo, hi)`.
+pub use crate::{GradientCheck, VariableCheck};
+
 /// An integer id type of the graph language (`i32`, `i64`, `usize`).
 pub trait Id: Copy + core::fmt::Display {
     /// The id as an index, if it is not negative (and fits one).

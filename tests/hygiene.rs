@@ -185,9 +185,24 @@ static_graph::graph! {
         let t = relu(slot) * 0.5 + adjoints;
         let v_i = relu(t) * 0.5 + adjoints;
         let weight_decay = relu(v_i) * 0.5 + adjoints;
-        let peak = max(weight_decay, axis = 1) + min(weight_decay, axis = 1);
-        let z = matmul(weight_decay, transpose(w)) * matmul(weight_decay, u);
-        let cost = mean(softmax_cross_entropy(weight_decay, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(weight_decay, axis = 0));
+        let above = relu(weight_decay) * 0.5 + adjoints;
+        let absolute = relu(above) * 0.5 + adjoints;
+        let below = relu(absolute) * 0.5 + adjoints;
+        let check = relu(below) * 0.5 + adjoints;
+        let checks = relu(check) * 0.5 + adjoints;
+        let derived = relu(checks) * 0.5 + adjoints;
+        let from = relu(derived) * 0.5 + adjoints;
+        let j = relu(from) * 0.5 + adjoints;
+        let numeric = relu(j) * 0.5 + adjoints;
+        let original = relu(numeric) * 0.5 + adjoints;
+        let p64 = relu(original) * 0.5 + adjoints;
+        let relative = relu(p64) * 0.5 + adjoints;
+        let step = relu(relative) * 0.5 + adjoints;
+        let to = relu(step) * 0.5 + adjoints;
+        let v64 = relu(to) * 0.5 + adjoints;
+        let peak = max(v64, axis = 1) + min(v64, axis = 1);
+        let z = matmul(v64, transpose(w)) * matmul(v64, u);
+        let cost = mean(softmax_cross_entropy(v64, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(v64, axis = 0));
         minimize cost;
     }
 }
@@ -270,10 +285,25 @@ static_graph::graph! {
         let t = tanh(slot) * 0.5 + q;
         let v_i = tanh(t) * 0.5 + q;
         let weight_decay = tanh(v_i) * 0.5 + q;
-        let scores = matmul(weight_decay, transpose(weight_decay, axes = (0, 2, 1)));
-        let joined = concat(weight_decay[.., .., 0..2], weight_decay[.., .., 1..], axis = 2);
+        let above = tanh(weight_decay) * 0.5 + q;
+        let absolute = tanh(above) * 0.5 + q;
+        let below = tanh(absolute) * 0.5 + q;
+        let check = tanh(below) * 0.5 + q;
+        let checks = tanh(check) * 0.5 + q;
+        let derived = tanh(checks) * 0.5 + q;
+        let from = tanh(derived) * 0.5 + q;
+        let j = tanh(from) * 0.5 + q;
+        let numeric = tanh(j) * 0.5 + q;
+        let original = tanh(numeric) * 0.5 + q;
+        let p64 = tanh(original) * 0.5 + q;
+        let relative = tanh(p64) * 0.5 + q;
+        let step = tanh(relative) * 0.5 + q;
+        let to = tanh(step) * 0.5 + q;
+        let v64 = tanh(to) * 0.5 + q;
+        let scores = matmul(v64, transpose(v64, axes = (0, 2, 1)));
+        let joined = concat(v64[.., .., 0..2], v64[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(weight_decay, ids)) + mean(argmax(weight_decay, axis = -1) == ids);
+        let classes = mean(sparse_softmax_cross_entropy(v64, ids)) + mean(argmax(v64, axis = -1) == ids);
         let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
             + sum(avg_pool(img, padding = same));
         let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
@@ -283,6 +313,7 @@ static_graph::graph! {
         optimizer adamw;
         optimizer rmsprop;
         optimizer adagrad;
+        check_gradients;
     }
 }
 
@@ -366,10 +397,25 @@ static_graph::graph! {
         let n65 = tanh(n64) * 0.5 + q;
         let n66 = tanh(n65) * 0.5 + q;
         let n67 = tanh(n66) * 0.5 + q;
-        let scores = matmul(n67, transpose(n67, axes = (0, 2, 1)));
-        let joined = concat(n67[.., .., 0..2], n67[.., .., 1..], axis = 2);
+        let n68 = tanh(n67) * 0.5 + q;
+        let n69 = tanh(n68) * 0.5 + q;
+        let n70 = tanh(n69) * 0.5 + q;
+        let n71 = tanh(n70) * 0.5 + q;
+        let n72 = tanh(n71) * 0.5 + q;
+        let n73 = tanh(n72) * 0.5 + q;
+        let n74 = tanh(n73) * 0.5 + q;
+        let n75 = tanh(n74) * 0.5 + q;
+        let n76 = tanh(n75) * 0.5 + q;
+        let n77 = tanh(n76) * 0.5 + q;
+        let n78 = tanh(n77) * 0.5 + q;
+        let n79 = tanh(n78) * 0.5 + q;
+        let n80 = tanh(n79) * 0.5 + q;
+        let n81 = tanh(n80) * 0.5 + q;
+        let n82 = tanh(n81) * 0.5 + q;
+        let scores = matmul(n82, transpose(n82, axes = (0, 2, 1)));
+        let joined = concat(n82[.., .., 0..2], n82[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(n67, ids)) + mean(argmax(n67, axis = -1) == ids);
+        let classes = mean(sparse_softmax_cross_entropy(n82, ids)) + mean(argmax(n82, axis = -1) == ids);
         let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
             + sum(avg_pool(img, padding = same));
         let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
@@ -379,6 +425,7 @@ static_graph::graph! {
         optimizer adamw;
         optimizer rmsprop;
         optimizer adagrad;
+        check_gradients;
     }
 }
 
@@ -422,6 +469,7 @@ graphs_with_dimensions!(
     adjoints along_i at at_i best_i block chunk col_i count element first_i gradients half high i inner_i k lane learning_rate low mid offset outer_i p row_i seed v value values workspace extreme ties a_i b_i batch_i out_i
     best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
     accumulator_i beta1 beta2 decay epsilon gradient gradient_all mom_i momentum norm opt rate scale slot t v_i weight_decay
+    above absolute below check checks derived from j numeric original p64 relative step to v64
 );
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs
@@ -522,6 +570,11 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
     }
     assert_eq!((v.w, v.filt), (plain_v.w, plain_v.filt));
     assert_ne!(v.w, shape_locals::Variables::default().w, "the steps moved the weights");
+    // The gradient check: the same report.
+    assert_eq!(
+        shape_locals::check_gradients(&p, &v),
+        shape_plain::check_gradients(&plain, &plain_v)
+    );
     assert!(values.cost.is_finite());
 
     // Every dimension name gives the same graph: the same bits.

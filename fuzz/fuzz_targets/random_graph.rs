@@ -188,6 +188,7 @@ fuzz_target!(|data: &[u8]| {
         adjoints: BTreeMap::new(),
         derivations: Vec::new(),
         optimizers: Vec::new(),
+        check_gradients: false,
     };
     let _ = graph_core::compile(program, "fuzzed", &quote::quote!(::static_graph::__private));
 });

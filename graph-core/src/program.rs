@@ -56,6 +56,8 @@ pub struct Program {
     pub derivations: Vec<(NodeId, String)>,
     /// The `optimizer` declarations, in source order.
     pub optimizers: Vec<crate::optimizer::Optimizer>,
+    /// Whether the graph asks for `check_gradients` (`check_gradients;`).
+    pub check_gradients: bool,
 }
 
 impl Program {
@@ -76,6 +78,7 @@ impl Program {
             adjoints: BTreeMap::new(),
             derivations: Vec::new(),
             optimizers: Vec::new(),
+            check_gradients: false,
         }
     }
 

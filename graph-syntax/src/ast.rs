@@ -60,6 +60,12 @@ pub enum Item {
         /// The objective's name.
         name: Ident,
     },
+    /// `check_gradients;`: generate `check_gradients` (and, for an f32 graph, an f64 copy of the
+    /// forward pass for it).
+    CheckGradients {
+        /// The keyword's span.
+        keyword: Span,
+    },
     /// `optimizer NAME(KEY = VALUE, ...);`, after `minimize`.
     Optimizer {
         /// The `optimizer` keyword's span.

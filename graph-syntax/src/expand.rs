@@ -51,8 +51,24 @@ fn expansion(krate: &TokenStream, input: TokenStream) -> Result<TokenStream, (sy
         Ok(program) => program,
         Err((errors, outline)) => return Err((to_syn(errors), module(graph_core::emit::stub(&outline, &runtime)))),
     };
+    // `check_gradients` of an f32 graph runs its differences on an f64 copy of the forward pass.
+    let twin = program.check_gradients && program.graph.dtype() == graph_core::DType::F32;
     match graph_core::compile(program, &def.name.to_string(), &runtime) {
-        Ok(items) => Ok(module(items)),
+        Ok(mut items) => {
+            if twin {
+                let copy = crate::lower::lower_in_f64(&def).map_err(|errors| (to_syn(errors), TokenStream::new()))?;
+                let copy = graph_core::compile(copy, "f64_copy", &runtime)
+                    .map_err(|(errors, _)| (to_syn(errors), TokenStream::new()))?;
+                items.extend(quote! {
+                    /// The graph with every float in f64, for `check_gradients`.
+                    #[doc(hidden)]
+                    pub mod f64_copy {
+                        #copy
+                    }
+                });
+            }
+            Ok(module(items))
+        }
         Err((errors, program)) => Err((to_syn(errors), module(graph_core::emit::stub(&program, &runtime)))),
     }
 }

@@ -117,6 +117,9 @@ impl Parse for Item {
                 keyword: keyword.span(),
                 name: input.parse()?,
             },
+            "check_gradients" => Item::CheckGradients {
+                keyword: keyword.span(),
+            },
             "optimizer" => Item::Optimizer {
                 keyword: keyword.span(),
                 call: parse_expr(input)?,
@@ -138,7 +141,7 @@ fn statement_message(found: &str) -> String {
     } else {
         format!(", found `{found}`")
     };
-    format!("expected a statement: `placeholder`, `variable`, `const`, `let`, `minimize` or `optimizer`{found}")
+    format!("expected a statement: `placeholder`, `variable`, `const`, `let`, `minimize`, `optimizer` or `check_gradients`{found}")
 }
 
 /// `NAME: TYPE`

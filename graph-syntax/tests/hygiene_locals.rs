@@ -56,7 +56,7 @@ const GRAPHS: &[&str] = &[
     "mod g { placeholder u_x: [f32; u_batch, 3]; variable u_w: [f32; 3, 2]; variable u_b: f32;
        let u_c = mean(matmul(u_x, u_w)) + u_b * u_b; minimize u_c;
        optimizer momentum(clip_global_norm = 1.0); optimizer adam; optimizer adamw; optimizer rmsprop;
-       optimizer adagrad; }",
+       optimizer adagrad; check_gradients; }",
 ];
 
 /// Names bound in `tokens`: after `let` (through `mut` and tuple patterns), after `for`,

@@ -7,13 +7,14 @@ use graph_core::{autodiff, eval, opt, Program};
 use std::collections::BTreeMap;
 
 /// Defines `mod $case { pub mod g { .. generated .. } pub const SOURCE: &str }` from one body,
-/// so a test can run the generated code and the interpreter on the same graph.
+/// so a test can run the generated code and the interpreter on the same graph. Every case
+/// declares `check_gradients;`, which [`check!`] runs too.
 #[macro_export]
 macro_rules! graph_case {
     ($case:ident { $($body:tt)* }) => {
         mod $case {
-            static_graph::graph! { pub mod g { $($body)* } }
-            pub const SOURCE: &str = stringify!(pub mod g { $($body)* });
+            static_graph::graph! { pub mod g { $($body)* check_gradients; } }
+            pub const SOURCE: &str = stringify!(pub mod g { $($body)* check_gradients; });
         }
     };
 }
@@ -101,6 +102,9 @@ macro_rules! check {
                 let got = &adjoints.iter().find(|(n, _)| n == name).unwrap().1;
                 assert_close(&format!("{context}: d objective / d `{name}` vs finite differences"), got, want, 1e-6);
             }
+            // The check users call agrees.
+            let report = g::check_gradients(&p, &v);
+            assert!(report.worst_relative() < 1e-6, "{context}: check_gradients: {report:?}");
         }
     };
 }

@@ -12,6 +12,7 @@ macro_rules! code {
 }
 
 mod body;
+mod check;
 mod dot;
 mod names;
 mod ops;
@@ -138,6 +139,9 @@ pub fn module(program: &Program, dot_text: &str, runtime: &TokenStream) -> Token
     for (optimizer, step) in program.optimizers.iter().zip(steps) {
         items.extend(f.optimizer(optimizer, step.tokens));
     }
+    if program.check_gradients {
+        items.extend(f.check_gradients(false));
+    }
     let dot_doc = " The forward graph (boxes) and the backward graph (blue ellipses) in Graphviz DOT.";
     let gradients_doc = " Every derived gradient as a formula, one per line, as in the docs of [`backward`].";
     let gradients_text: String = program
@@ -174,6 +178,9 @@ pub fn stub(program: &Program, runtime: &TokenStream) -> TokenStream {
     items.extend(f.sgd_step(never()));
     for optimizer in &program.optimizers {
         items.extend(f.optimizer(optimizer, never()));
+    }
+    if program.check_gradients {
+        items.extend(f.check_gradients(true));
     }
     items.extend(code! {
         /// The graph did not compile.

@@ -61,6 +61,7 @@ mod tests {
             adjoints: BTreeMap::new(),
             derivations: Vec::new(),
             optimizers: Vec::new(),
+            check_gradients: false,
         };
         crate::autodiff::differentiate(&mut program).unwrap();
         let before = program.graph.len();

@@ -57,5 +57,6 @@ pub fn program(dims: &[usize], body: impl FnOnce(&mut Build) -> NodeId) -> Progr
         adjoints: BTreeMap::new(),
         derivations: Vec::new(),
         optimizers: Vec::new(),
+        check_gradients: false,
     }
 }

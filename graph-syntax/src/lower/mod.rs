@@ -24,11 +24,27 @@ pub fn lower(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
     lower_with_outline(def).map_err(|(errors, _)| errors)
 }
 
+/// The program `def` describes with every float in f64, whatever its declared type: the f64
+/// copy of an f32 graph's forward pass that `check_gradients` runs its finite differences on.
+/// Without its optimizers and its own check.
+pub(crate) fn lower_in_f64(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
+    let mut program = lower_typed(def, Some(DType::F64)).map_err(|(errors, _)| errors)?;
+    program.optimizers.clear();
+    program.check_gradients = false;
+    Ok(program)
+}
+
 /// [`lower`], and on failure also the outline of what `def` declares, for the stub module
 /// that keeps a user's other code free of follow-on errors.
 pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, Box<Program>)> {
+    lower_typed(def, None)
+}
+
+/// [`lower_with_outline`], with every float of type `dtype` if given.
+fn lower_typed(def: &GraphDef, dtype: Option<DType>) -> Result<Program, (Vec<Diagnostic>, Box<Program>)> {
     let mut errors = Diagnostics::default();
-    let dtype = float_type(def, &mut errors);
+    let declared = float_type(def, &mut errors);
+    let dtype = dtype.unwrap_or(declared);
     let mut graph = Graph::new(dtype);
     named_dimensions(def, &mut graph, &mut errors);
     let mut l = Lowering {
@@ -40,6 +56,7 @@ pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, B
     };
     let (mut placeholders, mut variables, mut lets) = (Vec::new(), Vec::new(), Vec::new());
     let mut optimizers = Vec::new();
+    let mut check_gradients = false;
     let mut objective: Option<Decl> = None;
     let mut minimize_seen = false;
     for (position, item) in def.items.iter().enumerate() {
@@ -59,6 +76,7 @@ pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, B
                 minimize_seen = true;
                 l.minimize(*keyword, name, &mut objective);
             }
+            Item::CheckGradients { .. } => check_gradients = true,
             Item::Optimizer { keyword, call } => {
                 if let Some(declared) = l.optimizer(*keyword, call, minimize_seen, &optimizers) {
                     optimizers.push(declared);
@@ -78,11 +96,13 @@ pub fn lower_with_outline(def: &GraphDef) -> Result<Program, (Vec<Diagnostic>, B
         let errors = l.errors.finish(()).err().unwrap_or_default();
         let mut outline = outline(def, l.graph, placeholders, variables, lets);
         outline.optimizers = optimizers;
+        outline.check_gradients = check_gradients;
         return Err((errors, Box::new(outline)));
     };
     // No errors (checked above): the program is whole.
     let mut program = Program::new(l.graph, placeholders, variables, lets, objective);
     program.optimizers = optimizers;
+    program.check_gradients = check_gradients;
     Ok(program)
 }
 
@@ -204,7 +224,7 @@ fn later_names(def: &GraphDef) -> BTreeMap<String, usize> {
             | Item::Variable { name, .. }
             | Item::Let { name, .. }
             | Item::Const { name, .. } => name,
-            Item::Minimize { .. } | Item::Optimizer { .. } => continue,
+            Item::Minimize { .. } | Item::Optimizer { .. } | Item::CheckGradients { .. } => continue,
         };
         later.entry(text(name)).or_insert(position);
     }
