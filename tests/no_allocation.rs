@@ -250,6 +250,45 @@ fn id_kernels_allocate_nothing() {
 }
 
 graph! {
+    /// A small network with every optimizer, one of them clipped.
+    pub mod optimized {
+        placeholder x: [f32; batch, 3];
+        variable w: [f32; 3, 2] = 0.5;
+        variable b: f32;
+        let cost = mean(tanh(matmul(x, w)) * b) + b * b;
+        minimize cost;
+        optimizer momentum(clip_global_norm = 0.5);
+        optimizer adam;
+        optimizer adamw;
+        optimizer rmsprop;
+        optimizer adagrad;
+    }
+}
+
+fn optimizer_steps_allocate_only_inside_the_gemm() {
+    let p = optimized::Placeholders::<4>::default();
+    let mut v = optimized::Variables::default();
+    let mut values = optimized::Values::default();
+    let mut workspace = optimized::Workspace::<4>::default();
+    let (mut momentum, mut adam, mut adamw) = (
+        optimized::Momentum::new(),
+        optimized::Adam::new(),
+        optimized::AdamW::new(),
+    );
+    let (mut rmsprop, mut adagrad) = (optimized::RmsProp::new(), optimized::Adagrad::new());
+    optimized::adam_step_into(&p, &mut v, &mut adam, &mut values, &mut workspace);
+    // Each step: the forward product and the two of the gradients, at most two allocations each.
+    let steps = allocations(|| {
+        optimized::momentum_step_into(&p, &mut v, &mut momentum, &mut values, &mut workspace);
+        optimized::adam_step_into(&p, &mut v, &mut adam, &mut values, &mut workspace);
+        optimized::adamw_step_into(&p, &mut v, &mut adamw, &mut values, &mut workspace);
+        optimized::rmsprop_step_into(&p, &mut v, &mut rmsprop, &mut values, &mut workspace);
+        optimized::adagrad_step_into(&p, &mut v, &mut adagrad, &mut values, &mut workspace);
+    });
+    assert!(steps <= 5 * 6, "five optimizer steps: {steps}");
+}
+
+graph! {
     /// A convolution (windows as rows, then the GEMM) and both pools.
     pub mod convolution {
         placeholder x: [f32; batch, 6, 6, 2];
@@ -285,4 +324,5 @@ fn generated_functions_allocate_nothing_of_their_own() {
     batched_products_allocate_only_inside_the_gemm();
     id_kernels_allocate_nothing();
     convolutions_allocate_only_inside_the_gemm();
+    optimizer_steps_allocate_only_inside_the_gemm();
 }
