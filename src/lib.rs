@@ -332,12 +332,14 @@
 //!   CPU's vector width, and kernels of different widths sum in different orders, so a
 //!   product and everything computed from it can differ in the last bits between, say, an
 //!   AVX2 and an AVX-512 machine. On one machine products are deterministic too.
-//! - **Allocation.** The `_into` functions allocate nothing of their own, on any thread,
+//! - **Allocation.** The `_into` functions (the optimizers' `NAME_step_into` included) allocate
+//!   nothing of their own, on any thread,
 //!   after the first call (which may start the runtime's one helper thread). The GEMM behind
 //!   `matmul` allocates its packing buffers: at most two per call, and a product of 2^20
 //!   multiply-adds or more is two calls, so at most four per product on any number of cores;
 //!   a batched product is one call per matrix of the batch (one in all for a matrix shared by
-//!   the batch) (`tests/no_allocation.rs`, which counts every thread).
+//!   the batch), and a convolution and its two gradients are one product each
+//!   (`tests/no_allocation.rs`, which counts every thread).
 //! - **Stack.** Every struct keeps at most 64 KiB of tensors inline (larger tensors, and the
 //!   largest of a struct that would pass that, are boxed) and the generated functions keep only
 //!   scalars and 64-element blocks on the stack, so every entry point runs on a 2 MiB thread in
