@@ -156,3 +156,28 @@ fn the_state_is_a_value_and_the_hyperparameters_are_fields() {
         "TensorFlow 1.x's ones"
     );
 }
+
+static_graph::graph! {
+    /// A variable sized by the named dimension: the optimizer's state is generic like it.
+    pub mod per_row {
+        placeholder x: [f64; batch, 2];
+        variable scale: [f64; batch, 2] = 1.0;
+        let cost = sum(pow(x * scale - 1, 2));
+        minimize cost;
+        optimizer adam(learning_rate = 0.1);
+    }
+}
+
+#[test]
+fn the_state_of_a_variable_sized_by_the_named_dimension_is_generic_like_it() {
+    let p = per_row::Placeholders::<3> {
+        x: Box::new([[1.0, 2.0], [4.0, 0.5], [0.25, 1.0]]),
+    };
+    let mut v = per_row::Variables::<3>::default();
+    let mut opt = per_row::Adam::<3>::new();
+    let first = per_row::adam_step(&p, &mut v, &mut opt).cost;
+    for _ in 0..200 {
+        let _ = per_row::adam_step(&p, &mut v, &mut opt);
+    }
+    assert!(per_row::forward(&p, &v).cost < first / 100.0);
+}

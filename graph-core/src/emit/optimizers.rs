@@ -32,10 +32,12 @@ impl Functions<'_> {
         let float = &ctx.float;
         let type_name = format_ident!("{}", kind.type_name());
         let variables = self.ty("Variables");
-        let generics = if self.structs.generic("Variables") {
-            self.generics()
+        // Generic like `Variables` (over the named dimensions, where a variable is sized by one).
+        let (generics, args) = if self.structs.generic("Variables") {
+            let dims = &ctx.dims;
+            (self.generics(), code!(<#(#dims),*>))
         } else {
-            TokenStream::new()
+            (TokenStream::new(), TokenStream::new())
         };
         let number = |v: f64| super::ops::literal(v, ctx.graph.dtype()).tokens;
 
@@ -100,13 +102,13 @@ impl Functions<'_> {
                 #fields
             }
 
-            impl #generics ::core::default::Default for #type_name #generics {
+            impl #generics ::core::default::Default for #type_name #args {
                 fn default() -> Self {
                     Self { #defaults }
                 }
             }
 
-            impl #generics #type_name #generics {
+            impl #generics #type_name #args {
                 /// The declared hyperparameters, and the state before the first step.
                 #[must_use]
                 pub fn new() -> Self {
