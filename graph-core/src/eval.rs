@@ -55,14 +55,10 @@ impl Evaluator<'_> {
     /// panics, before computing anything).
     fn check_ids(&self, id: NodeId, x: &[&[f64]]) -> Result<(), String> {
         let graph = self.graph;
-        let operand = |k: usize| graph.shape(graph.operands(id)[k]);
-        let (ids, bound) = match *graph.op(id) {
-            Op::Gather => (x[1], self.dim(operand(0), 0)),
-            Op::ScatterAdd => (x[1], self.dim(graph.shape(id), 0)),
-            Op::OneHot(depth) => (x[0], depth),
-            Op::SparseSoftmaxCrossEntropy => (x[1], self.dim(operand(0), operand(0).rank() - 1)),
-            _ => return Ok(()),
+        let Some((k, bound)) = graph.ids_operand(id) else {
+            return Ok(());
         };
+        let (ids, bound) = (x[k], bound.eval(self.named));
         match ids.iter().position(|&v| !(v >= 0.0 && v < bound as f64)) {
             None => Ok(()),
             Some(at) => Err(format!(

@@ -172,6 +172,23 @@ impl Graph {
         }
     }
 
+    /// If node `id` reads integer ids: which operand holds them, and the bound they must be
+    /// below (`gather`'s table length, `one_hot`'s depth, the number of classes). The one
+    /// statement of the range check, which the interpreter and the generated code both make.
+    pub fn ids_operand(&self, id: NodeId) -> Option<(usize, Size)> {
+        let operand = |k: usize| self.shape(self.operands(id)[k]);
+        match *self.op(id) {
+            Op::Gather => Some((1, operand(0).dim(0))),
+            Op::ScatterAdd => Some((1, self.shape(id).dim(0))),
+            Op::OneHot(depth) => Some((0, Size::fixed(depth))),
+            Op::SparseSoftmaxCrossEntropy => {
+                let logits = operand(0);
+                Some((1, logits.dim(logits.rank() - 1)))
+            }
+            _ => None,
+        }
+    }
+
     /// Each operand's element type, and whether it is a number written in the graph (a
     /// constant, or a constant broadcast to an operand's shape): what the element rule reads.
     pub fn elements(&self, operands: &[NodeId]) -> Vec<(Elem, bool)> {

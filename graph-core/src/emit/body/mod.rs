@@ -196,17 +196,10 @@ impl Emitter<'_> {
         let graph = self.ctx.graph;
         let mut checks: Vec<(NodeId, crate::ir::Size, &'static str)> = Vec::new();
         for &id in &self.sched.order {
-            let operands = graph.operands(id);
-            let (ids, bound) = match *graph.op(id) {
-                Op::Gather => (operands[1], graph.shape(operands[0]).dim(0)),
-                Op::ScatterAdd => (operands[1], graph.shape(id).dim(0)),
-                Op::OneHot(depth) => (operands[0], crate::ir::Size::fixed(depth)),
-                Op::SparseSoftmaxCrossEntropy => {
-                    let logits = graph.shape(operands[0]);
-                    (operands[1], logits.dim(logits.rank() - 1))
-                }
-                _ => continue,
+            let Some((k, bound)) = graph.ids_operand(id) else {
+                continue;
             };
+            let ids = graph.operands(id)[k];
             // Computed ids (`argmax`) are in range by construction or caught by the slice's own
             // bounds check; a placeholder's are the user's.
             if *graph.op(ids) != Op::Placeholder || checks.iter().any(|&(i, b, _)| i == ids && b == bound) {
