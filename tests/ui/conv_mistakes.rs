@@ -7,6 +7,7 @@ graph! {
         variable filters: [f32; 3, 3, 3, 8];
         variable wrong_channels: [f32; 3, 3, 4, 8];
         variable wide: [f32; 7, 7, 3, 8];
+        placeholder sized: [f32; batch, 3, 3, 8];
         let a = conv2d(flat, filters);
         let b = conv2d(images, wrong_channels);
         let c = conv2d(images, filters, padding = full);
@@ -14,6 +15,7 @@ graph! {
         let e = conv2d(images, filters, stride = (1, 2, 3));
         let f = conv2d(images, wide);
         let h = max_pool(images, size = 6);
+        let k = conv2d(images, sized);
         let cost = sum(conv2d(images, filters));
         minimize cost;
     }

@@ -5,6 +5,7 @@ graph! {
         placeholder x: [f32; batch, 4];
         placeholder labels: [i32; batch];
         placeholder scores: [f32; batch];
+        placeholder tokens: [i32; 4];
         variable counts: [i64; 4];
         variable table: [f32; 5, 4];
         variable w: [f32; 4, 3];
@@ -17,6 +18,9 @@ graph! {
         let same = labels == scores;
         let logits = matmul(x, w);
         let loss = sparse_softmax_cross_entropy(logits, scores);
+        let rows = argmax(x, axis = (0, 1));
+        let wide = sparse_softmax_cross_entropy(x, tokens);
+        let open = sparse_softmax_cross_entropy(transpose(x), labels);
         let cost = mean(loss);
         minimize cost;
     }
