@@ -200,7 +200,7 @@
 //! | `argmax` of ties, of a row with a NaN, of a row of `-inf` | the first tied index; the first NaN's index; 0 |
 //! | `max_pool` of a window holding a NaN; `avg_pool` with `same` padding at an edge | NaN (a NaN wins, as in `max`); the mean of the entries inside the image only (a 2x2 window with one row of padding averages 2 entries) |
 //! | kinks and ties | `abs` and `relu` 0 at 0, `leaky_relu` `alpha` at 0, `maximum`/`minimum` the first operand at a tie, `clip` 1 on a bound |
-//! | `matmul` with an infinite or NaN entry | IEEE sums of products: an `inf` times `0` is NaN, and a NaN reaches every output that reads its row or column |
+//! | `matmul` or `conv2d` with an infinite or NaN entry | IEEE sums of products: an `inf` times `0` is NaN, and a NaN reaches every output that reads its row or column |
 //! | NaN anywhere | NaN out, through `relu`, `max`, `min`, `maximum`, `minimum`, `clip` and every elementwise op too (`gather` copies it; a NaN logit makes its row's `sparse_softmax_cross_entropy` NaN; `argmax` points at it); the gradient of a `max` or `min` whose slice holds a NaN is NaN across that slice (no element equals the NaN extreme: 0 / 0, as TensorFlow) |
 //!
 //! ## What `graph!` generates
