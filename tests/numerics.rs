@@ -347,3 +347,30 @@ fn pools_let_a_nan_win_and_average_only_what_is_inside_the_image() {
     assert_eq!(average[..3], [3.0, 4.5, 7.5]);
     assert!(average[3].is_nan());
 }
+
+graph! {
+    /// A 2x2 filter of ones over a 3x3 image.
+    pub mod convolved {
+        placeholder x: [f64; 1, 3, 3, 1];
+        variable k: [f64; 2, 2, 1, 1] = 1;
+        let y = conv2d(x, k);
+        let cost = sum(y);
+        minimize cost;
+    }
+}
+
+#[test]
+fn a_convolution_sums_products_as_ieee_arithmetic_does() {
+    // The infinity at the centre is in all four windows; the last holds the NaN too: NaN.
+    let p = convolved::Placeholders {
+        x: [[
+            [[1.0], [2.0], [3.0]],
+            [[4.0], [f64::INFINITY], [6.0]],
+            [[7.0], [8.0], [f64::NAN]],
+        ]],
+    };
+    let y = convolved::forward(&p, &convolved::Variables::default()).y;
+    let y: Vec<f64> = y.as_flattened().as_flattened().as_flattened().to_vec();
+    assert_eq!(y[..3], [f64::INFINITY; 3]);
+    assert!(y[3].is_nan(), "{y:?}");
+}
