@@ -33,13 +33,15 @@ fn main() {
         writeln!(out, "graph_case!({name} {{\n{body}}});\n").unwrap();
         let sizes: Vec<String> = named.iter().map(usize::to_string).collect();
         let ids: Vec<String> = ids.iter().map(|id| format!("{id} < {ID_BOUND}")).collect();
+        // A function per graph: one frame each, however many graphs there are.
         writeln!(
-            checks,
-            "    check!({name}, cost, 0.5, 1.5, [{}], ids = [{}]);",
+            out,
+            "fn check_{name}() {{\n    check!({name}, cost, 0.5, 1.5, [{}], ids = [{}]);\n}}\n",
             sizes.join(", "),
             ids.join(", ")
         )
         .unwrap();
+        writeln!(checks, "    check_{name}();").unwrap();
     }
     writeln!(
         out,
@@ -558,7 +560,7 @@ impl<'a> Generator<'a> {
                 ))
             }
             Op::Conv2d(_) | Op::MaxPool(_) | Op::AvgPool(_) => None,
-            Op::Im2col(_) | Op::Col2im(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => None,
+            Op::Im2col(_) | Op::Col2im(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) | Op::MaxPoolPick(_) => None,
             Op::Softmax | Op::LogSoftmax | Op::Transpose(_) | Op::MatMul { .. } | Op::SoftmaxCrossEntropy => None,
             Op::Reshape | Op::Concat(_) => None,
             // Not written by users: `Op::calls` never names them.

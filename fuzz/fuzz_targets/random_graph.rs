@@ -189,6 +189,12 @@ fuzz_target!(|data: &[u8]| {
         derivations: Vec::new(),
         optimizers: Vec::new(),
         check_gradients: false,
+        // Forward mode over both graphs too: its rules must never panic either.
+        tangents: graph_core::Tangents {
+            jvp: true,
+            hvp: true,
+            ..Default::default()
+        },
     };
     let _ = graph_core::compile(program, "fuzzed", &quote::quote!(::static_graph::__private));
 });

@@ -15,6 +15,22 @@ impl Graph {
         Ok(id)
     }
 
+    /// `op` of `operands`, known to have `shape` (an op applied to tangents of its operands'
+    /// shapes): the shape given where the op's shape is given (a broadcast, a reshape),
+    /// otherwise inferred, and either way checked.
+    pub fn push_as(&mut self, op: Op, shape: Shape, operands: &[NodeId], loc: Loc) -> Result<NodeId, Diagnostic> {
+        let operand_shapes: Vec<&Shape> = operands.iter().map(|&o| self.shape(o)).collect();
+        if shapes::check_given(&op, &operand_shapes, &shape).is_ok() {
+            return self.push_with_shape(op, shape, operands, loc);
+        }
+        let id = self.push(op, operands, loc)?;
+        if self.shape(id) != &shape {
+            let message = format!("internal error: `{op}` made {}, not {shape}", self.shape(id));
+            return Err(Diagnostic::new(loc, message));
+        }
+        Ok(id)
+    }
+
     /// A scalar constant.
     pub fn constant(&mut self, value: f64, loc: Loc) -> NodeId {
         // A constant is a value of the graph's float type: rounded to it once, here.

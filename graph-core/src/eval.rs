@@ -306,9 +306,12 @@ impl Evaluator<'_> {
                 }
                 out
             }
-            Op::MaxPoolGrad(conv) => {
-                // Each window's gradient to its first maximum in row-major order.
-                let (b, h, w, c) = self.nhwc(shape);
+            Op::MaxPoolGrad(conv) | Op::MaxPoolPick(conv) => {
+                // Each window's gradient to its first maximum in row-major order; or the
+                // direction at that maximum, its transpose.
+                let pick = matches!(graph.op(id), Op::MaxPoolPick(_));
+                let images = if pick { operand(0) } else { shape };
+                let (b, h, w, c) = self.nhwc(images);
                 let mut out = vec![0.0; self.len(shape)];
                 for (n, oh, ow, at) in self.windows(&conv, b) {
                     for ch in 0..c {
@@ -322,7 +325,11 @@ impl Evaluator<'_> {
                             };
                         }
                         if let Some((k, _)) = best {
-                            out[k] += x[1][at * c + ch];
+                            if pick {
+                                out[at * c + ch] = x[1][k];
+                            } else {
+                                out[k] += x[1][at * c + ch];
+                            }
                         }
                     }
                 }
@@ -513,7 +520,9 @@ pub fn scalar(op: &Op, x: &[f64]) -> f64 {
         Op::Conv2d(_) | Op::Im2col(_) | Op::Col2im(_) | Op::MaxPool(_) | Op::AvgPool(_) => {
             unreachable!("{op} is not elementwise arithmetic")
         }
-        Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => unreachable!("{op} is not elementwise arithmetic"),
+        Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) | Op::MaxPoolPick(_) => {
+            unreachable!("{op} is not elementwise arithmetic")
+        }
     }
 }
 

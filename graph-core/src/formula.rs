@@ -107,8 +107,8 @@ fn write(graph: &Graph, id: NodeId, top: bool, depth: usize) -> (String, u8) {
         Op::OneHot(depth) => (format!("one_hot({}, depth = {depth})", args[0].0), 3),
         Op::ArgMax(axis) => (format!("argmax({}, axis = {axis})", args[0].0), 3),
         Op::Conv2d(c) => (format!("conv2d({}, {}, {})", args[0].0, args[1].0, windows(&c)), 3),
-        Op::MaxPoolGrad(c) => (
-            format!("max_pool_grad({}, {}, {})", args[0].0, args[1].0, windows(&c)),
+        Op::MaxPoolGrad(c) | Op::MaxPoolPick(c) => (
+            format!("{}({}, {}, {})", node.op.name(), args[0].0, args[1].0, windows(&c)),
             3,
         ),
         Op::Im2col(c) | Op::Col2im(c) | Op::MaxPool(c) | Op::AvgPool(c) | Op::AvgPoolGrad(c) => {

@@ -7,7 +7,8 @@
 //!    rule ([`check::shapes`]) as nodes go in;
 //! 2. [`check::influence`] rejects variables that cannot change the objective;
 //! 3. [`autodiff::differentiate`] adds the backward nodes to the same graph, one gradient
-//!    rule per op;
+//!    rule per op; for `jvp` and `hvp`, [`autodiff::tangents`] then adds forward-mode
+//!    tangents over both, one tangent rule per op;
 //! 4. [`opt`] simplifies the graph before and after differentiation, and rewrites it for
 //!    code generation (softmax into max, exp and sum);
 //! 5. [`emit::module`] schedules the nodes into fused loops and writes Rust tokens.
@@ -33,7 +34,7 @@ pub use diag::{Diagnostic, Loc};
 pub use ir::{
     Axes, AxisSet, Call, Cmp, Conv, DType, Dim, Elem, Graph, NodeId, Op, Padding, Perm, Shape, Size, Window, MAX_NAMED,
 };
-pub use program::{Decl, Init, Program};
+pub use program::{Decl, Init, Program, Tangents};
 
 use proc_macro2::TokenStream;
 
@@ -58,6 +59,14 @@ fn stages(program: &mut Program, name: &str, runtime: &TokenStream) -> Result<To
     autodiff::differentiate(program).map_err(|d| vec![d])?;
     passes.after_autodiff(program).map_err(|d| vec![d])?;
     let dot = emit::dot(&program.graph);
+    if program.tangents.wanted() {
+        // Forward mode over the forward and backward graph, for `jvp` and `hvp`; the pictures
+        // and formulas stay those of the two graphs the user reads.
+        passes
+            .run(program, "tangents", autodiff::tangents)
+            .map_err(|d| vec![d])?;
+        passes.after_autodiff(program).map_err(|d| vec![d])?;
+    }
     passes.for_emission(program).map_err(|d| vec![d])?;
     Ok(emit::module(program, &dot, runtime))
 }

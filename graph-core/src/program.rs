@@ -58,6 +58,36 @@ pub struct Program {
     pub optimizers: Vec<crate::optimizer::Optimizer>,
     /// Whether the graph asks for `check_gradients` (`check_gradients;`).
     pub check_gradients: bool,
+    /// Forward mode: `jvp` and `hvp`, if the graph asks for them.
+    pub tangents: Tangents,
+}
+
+/// What forward-mode differentiation (`autodiff::tangents`) adds, for `jvp;` and `hvp;`.
+///
+/// Invariant: after it, `of_lets` has a node for every float `let` (if `jvp`) and
+/// `of_gradients` one for every variable (if `hvp`), zeros where the value does not depend on
+/// the variables; a `let` of ids has no tangent.
+#[derive(Clone, Debug, Default)]
+pub struct Tangents {
+    /// Whether the graph asks for `jvp` (`jvp;`).
+    pub jvp: bool,
+    /// Whether the graph asks for `hvp` (`hvp;`).
+    pub hvp: bool,
+    /// One leaf per float variable, named as the variable: the direction, an argument of the
+    /// `Variables` type.
+    pub directions: Vec<Decl>,
+    /// Each `let` node to its tangent: its derivative along the direction.
+    pub of_lets: BTreeMap<NodeId, NodeId>,
+    /// Each variable node to the tangent of its gradient: the Hessian of the objective times
+    /// the direction.
+    pub of_gradients: BTreeMap<NodeId, NodeId>,
+}
+
+impl Tangents {
+    /// Whether the graph asks for either.
+    pub fn wanted(&self) -> bool {
+        self.jvp || self.hvp
+    }
 }
 
 impl Program {
@@ -79,6 +109,7 @@ impl Program {
             derivations: Vec::new(),
             optimizers: Vec::new(),
             check_gradients: false,
+            tangents: Tangents::default(),
         }
     }
 
@@ -97,9 +128,15 @@ impl Program {
     /// `old`. `old` must not be declared (the passes check with [`Program::declared`]).
     pub fn replace(&mut self, old: NodeId, new: NodeId) {
         self.graph.replace_uses(old, new);
-        for adjoint in self.adjoints.values_mut() {
-            if *adjoint == old {
-                *adjoint = new;
+        let tangents = &mut self.tangents;
+        for derived in self
+            .adjoints
+            .values_mut()
+            .chain(tangents.of_lets.values_mut())
+            .chain(tangents.of_gradients.values_mut())
+        {
+            if *derived == old {
+                *derived = new;
             }
         }
         if self.graph.node(new).name.is_none() {

@@ -60,11 +60,12 @@ pub enum Item {
         /// The objective's name.
         name: Ident,
     },
-    /// `check_gradients;`: generate `check_gradients` (and, for an f32 graph, an f64 copy of the
-    /// forward pass for it).
-    CheckGradients {
+    /// `check_gradients;`, `jvp;` or `hvp;`: generate that opt-in function.
+    Generate {
         /// The keyword's span.
         keyword: Span,
+        /// Which.
+        function: Generated,
     },
     /// `optimizer NAME(KEY = VALUE, ...);`, after `minimize`.
     Optimizer {
@@ -73,6 +74,28 @@ pub enum Item {
         /// The declaration as a call: the optimizer's name and its hyperparameters.
         call: Expr,
     },
+}
+
+/// The functions a graph generates only when asked, each by a statement of its name: they
+/// cost build time that most graphs do not need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Generated {
+    /// `check_gradients;`: `check_gradients` (and, for an f32 graph, an f64 copy of the
+    /// forward pass for it).
+    CheckGradients,
+    /// `jvp;`: forward mode, the derivative of every `let` along a direction.
+    Jvp,
+    /// `hvp;`: the Hessian of the objective times a direction.
+    Hvp,
+}
+
+impl Generated {
+    /// Each, with its statement's keyword.
+    pub const ALL: [(&'static str, Generated); 3] = [
+        ("check_gradients", Generated::CheckGradients),
+        ("jvp", Generated::Jvp),
+        ("hvp", Generated::Hvp),
+    ];
 }
 
 /// `f32`, `[f64; 5]`, `[f32; 2, 3]`.

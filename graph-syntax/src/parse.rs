@@ -9,6 +9,8 @@
 //!         | "let" IDENT "=" expr ";"
 //!         | "const" IDENT ":" type "=" expr ";"          (a number, or nested lists of numbers)
 //!         | "minimize" IDENT ";"
+//!         | "optimizer" IDENT "(" (arg ("," arg)*)? ")" ";"
+//!         | ("check_gradients" | "jvp" | "hvp") ";"
 //! type   := ("f32" | "f64") | "[" ("f32" | "f64") ";" dim ("," dim)* "]"
 //! dim    := INT | IDENT
 //! init   := number | IDENT | IDENT "(" number ("," number)* ")"
@@ -28,7 +30,7 @@
 //!
 //! Nesting (parentheses, calls, unary minus) is bounded by [`MAX_NESTING`].
 
-use crate::ast::{BinOp, DimSpec, Expr, GraphDef, IndexSpec, InitSpec, Item, Number, TypeSpec};
+use crate::ast::{BinOp, DimSpec, Expr, Generated, GraphDef, IndexSpec, InitSpec, Item, Number, TypeSpec};
 use graph_core::{DType, Dim, Elem, Loc, Shape};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
@@ -117,8 +119,13 @@ impl Parse for Item {
                 keyword: keyword.span(),
                 name: input.parse()?,
             },
-            "check_gradients" => Item::CheckGradients {
+            word if Generated::ALL.iter().any(|&(k, _)| k == word) => Item::Generate {
                 keyword: keyword.span(),
+                function: Generated::ALL
+                    .iter()
+                    .find(|&&(k, _)| k == word)
+                    .map(|&(_, g)| g)
+                    .expect("listed"),
             },
             "optimizer" => Item::Optimizer {
                 keyword: keyword.span(),
@@ -141,7 +148,7 @@ fn statement_message(found: &str) -> String {
     } else {
         format!(", found `{found}`")
     };
-    format!("expected a statement: `placeholder`, `variable`, `const`, `let`, `minimize`, `optimizer` or `check_gradients`{found}")
+    format!("expected a statement: `placeholder`, `variable`, `const`, `let`, `minimize`, `optimizer`, `check_gradients`, `jvp` or `hvp`{found}")
 }
 
 /// `NAME: TYPE`

@@ -8,20 +8,22 @@ use std::collections::BTreeMap;
 
 /// Defines `mod $case { pub mod g { .. generated .. } pub const SOURCE: &str }` from one body,
 /// so a test can run the generated code and the interpreter on the same graph. Every case
-/// declares `check_gradients;`, which [`check!`] runs too.
+/// declares `check_gradients;`, `jvp;` and `hvp;`, which [`check!`] runs too.
 #[macro_export]
 macro_rules! graph_case {
     ($case:ident { $($body:tt)* }) => {
         mod $case {
-            static_graph::graph! { pub mod g { $($body)* check_gradients; } }
-            pub const SOURCE: &str = stringify!(pub mod g { $($body)* check_gradients; });
+            static_graph::graph! { pub mod g { $($body)* check_gradients; jvp; hvp; } }
+            pub const SOURCE: &str = stringify!(pub mod g { $($body)* check_gradients; jvp; hvp; });
         }
     };
 }
 
 /// Checks graph `$case` (objective field `$objective`) on four seeded random inputs drawn
 /// from `[$lo, $hi)`: values and adjoints against the interpreter, `backward` and `sgd_step`
-/// against `adjoints`, and every adjoint against finite differences.
+/// against `adjoints`, every adjoint against finite differences, `check_gradients`, and along
+/// a random direction `jvp` against differences of `forward` and `hvp` against differences
+/// of `backward`.
 #[macro_export]
 macro_rules! check {
     ($case:ident, $objective:ident, $lo:expr, $hi:expr) => {
@@ -105,8 +107,66 @@ macro_rules! check {
             // The check users call agrees.
             let report = g::check_gradients(&p, &v);
             assert!(report.worst_relative() < 1e-6, "{context}: check_gradients: {report:?}");
+
+            // Forward mode and second order, along a random direction.
+            let mut direction = V::default();
+            for (_, t) in direction.tensors_mut() {
+                rng.fill(t, -1.0, 1.0);
+            }
+            $crate::common::check_second_order(
+                &context,
+                |s| {
+                    let mut moved = v.clone();
+                    for ((_, m), (_, d)) in moved.tensors_mut().into_iter().zip(direction.tensors()) {
+                        for (m, d) in m.iter_mut().zip(d) {
+                            *m += s * d;
+                        }
+                    }
+                    (owned(g::forward(&p, &moved).tensors()), owned(g::backward(&p, &moved).1.tensors()))
+                },
+                {
+                    let (jvp_values, tangents) = g::jvp(&p, &v, &direction);
+                    assert_eq!(owned(jvp_values.tensors()), values, "{context}: jvp's values");
+                    owned(tangents.tensors())
+                },
+                owned(g::hvp(&p, &v, &direction).tensors()),
+            );
         }
     };
+}
+
+/// `tangents` (from `jvp`) and `products` (from `hvp`) against central differences along the
+/// direction: `at(s)` is every `let`'s value and every gradient at the variables moved by `s`
+/// times the direction.
+pub fn check_second_order(context: &str, at: impl Fn(f64) -> (Tensors, Tensors), tangents: Tensors, products: Tensors) {
+    let h = 1e-6;
+    let ((values_above, gradients_above), (values_below, gradients_below)) = (at(h), at(-h));
+    let difference = |above: &Tensors, below: &Tensors, k: usize| -> Vec<f64> {
+        above[k]
+            .1
+            .iter()
+            .zip(&below[k].1)
+            .map(|(a, b)| (a - b) / (2.0 * h))
+            .collect()
+    };
+    for (k, (name, got)) in tangents.iter().enumerate() {
+        let want = difference(&values_above, &values_below, k);
+        assert_close(
+            &format!("{context}: jvp's tangent of `{name}` vs finite differences"),
+            got,
+            &want,
+            1e-6,
+        );
+    }
+    for (k, (name, got)) in products.iter().enumerate() {
+        let want = difference(&gradients_above, &gradients_below, k);
+        assert_close(
+            &format!("{context}: hvp for `{name}` vs finite differences of backward"),
+            got,
+            &want,
+            1e-6,
+        );
+    }
 }
 
 /// Each of `got` within 1e-9 of `want`, relative to `want` (or to 1e-3 for smaller values):

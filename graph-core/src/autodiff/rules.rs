@@ -71,9 +71,17 @@ pub fn contributions(g: &mut Graph, node: NodeId, grad: NodeId) -> Result<Vec<Op
             let shape = g.shape(operands[0]).clone();
             one(g.push_with_shape(Op::AvgPoolGrad(conv), shape, &[grad], loc)?)
         }
-        // Made only by differentiation, which runs once: never differentiated themselves.
-        Op::MaxPoolGrad(_) => Ok(vec![None, None]),
-        Op::AvgPoolGrad(_) => Ok(vec![None]),
+        // Linear in the gradient (or direction) they route, piecewise constant in `x`: each
+        // the other's transpose.
+        Op::MaxPoolGrad(conv) => Ok(vec![
+            None,
+            Some(g.push(Op::MaxPoolPick(conv), &[operands[0], grad], loc)?),
+        ]),
+        Op::MaxPoolPick(conv) => Ok(vec![
+            None,
+            Some(g.push(Op::MaxPoolGrad(conv), &[operands[0], grad], loc)?),
+        ]),
+        Op::AvgPoolGrad(conv) => one(g.push(Op::AvgPool(conv), &[grad], loc)?),
         Op::SparseSoftmaxCrossEntropy => {
             // d_logits = g * (softmax(logits) - one_hot(labels)), TensorFlow's rule.
             let (logits, labels) = (operands[0], operands[1]);
@@ -437,14 +445,14 @@ fn pow_rule(g: &mut Graph, a: NodeId, e: f64, grad: NodeId, node: NodeId) -> Res
 }
 
 /// The sum of `a` over its last axis.
-fn sum_last(g: &mut Graph, a: NodeId) -> Result<NodeId, Diagnostic> {
+pub(super) fn sum_last(g: &mut Graph, a: NodeId) -> Result<NodeId, Diagnostic> {
     let last = g.shape(a).rank() - 1;
     let loc = g.node(a).loc;
     g.push(Op::Sum(Axes::one(last)), &[a], loc)
 }
 
 /// The adjoint of a reduction's result spread back over the reduced operand's shape.
-fn spread(g: &mut Graph, grad: NodeId, operand: NodeId, axes: Axes) -> Result<NodeId, Diagnostic> {
+pub(super) fn spread(g: &mut Graph, grad: NodeId, operand: NodeId, axes: Axes) -> Result<NodeId, Diagnostic> {
     let loc = g.node(grad).loc;
     let shape = g.shape(operand).clone();
     g.unreduce(grad, axes, &shape, loc)

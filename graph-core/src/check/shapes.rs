@@ -140,6 +140,16 @@ pub fn infer(op: &Op, operands: &[&Shape], describe: Describe) -> Result<Shape, 
             }
             Ok(a.clone())
         }
+        Op::MaxPoolPick(conv) => {
+            if operands[1] != a {
+                return Err(format!(
+                    "internal error: `max_pool_pick` of {} takes a direction {}",
+                    describe(a),
+                    describe(operands[1])
+                ));
+            }
+            windows(op, conv, a, a.dims()[3])
+        }
         Op::Col2im(_) | Op::AvgPoolGrad(_) => Err(format!(
             "internal error: the shape of `{}` is given, not inferred",
             op.name()

@@ -19,6 +19,7 @@ mod ops;
 mod optimizers;
 mod schedule;
 mod structs;
+mod tangents;
 
 pub use dot::dot;
 
@@ -119,9 +120,23 @@ pub fn module(program: &Program, dot_text: &str, runtime: &TokenStream) -> Token
             )
         })
         .collect();
+    let spec = |outputs| Spec {
+        outputs,
+        updates: vec![],
+    };
+    let jvp = program
+        .tangents
+        .jvp
+        .then(|| body::body(&ctx, &spec(tangents::jvp_outputs(program))));
+    let hvp = program
+        .tangents
+        .hvp
+        .then(|| body::body(&ctx, &spec(tangents::hvp_outputs(program))));
     let mut scratch: Vec<NodeId> = [&forward, &backward, &adjoints, &sgd]
         .into_iter()
         .chain(&steps)
+        .chain(jvp.iter())
+        .chain(hvp.iter())
         .flat_map(|b| b.scratch.clone())
         .collect();
     scratch.sort_unstable();
@@ -141,6 +156,12 @@ pub fn module(program: &Program, dot_text: &str, runtime: &TokenStream) -> Token
     }
     if program.check_gradients {
         items.extend(f.check_gradients(false));
+    }
+    if let Some(jvp) = jvp {
+        items.extend(f.jvp(jvp.tokens));
+    }
+    if let Some(hvp) = hvp {
+        items.extend(f.hvp(hvp.tokens));
     }
     let dot_doc = " The forward graph (boxes) and the backward graph (blue ellipses) in Graphviz DOT.";
     let gradients_doc = " Every derived gradient as a formula, one per line, as in the docs of [`backward`].";
@@ -181,6 +202,12 @@ pub fn stub(program: &Program, runtime: &TokenStream) -> TokenStream {
     }
     if program.check_gradients {
         items.extend(f.check_gradients(true));
+    }
+    if program.tangents.jvp {
+        items.extend(f.jvp(never()));
+    }
+    if program.tangents.hvp {
+        items.extend(f.hvp(never()));
     }
     items.extend(code! {
         /// The graph did not compile.

@@ -295,7 +295,13 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
         Op::Gather | Op::ScatterAdd | Op::OneHot(_) | Op::SparseSoftmaxCrossEntropy | Op::ArgMax(_) => {
             unreachable!("kernels have a tensor operand")
         }
-        Op::Im2col(_) | Op::Col2im(_) | Op::MaxPool(_) | Op::AvgPool(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => {
+        Op::Im2col(_)
+        | Op::Col2im(_)
+        | Op::MaxPool(_)
+        | Op::AvgPool(_)
+        | Op::MaxPoolGrad(_)
+        | Op::AvgPoolGrad(_)
+        | Op::MaxPoolPick(_) => {
             unreachable!("kernels have a tensor operand")
         }
         Op::Conv2d(_) => unreachable!("legalised before emission"),
@@ -446,11 +452,24 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
             });
             windows(ctx, conv, &images, false, pre, cell, post)
         }
-        Op::MaxPoolGrad(conv) => {
-            // Each window's gradient to its first maximum in row-major order, channel by channel:
-            // for up to 64 channels, all at once with the maxima in a block on the stack (one
-            // pass over each cell's channels); for more, one channel at a time.
+        Op::MaxPoolGrad(conv) | Op::MaxPoolPick(conv) => {
+            // Each window's gradient to its first maximum in row-major order (or, picking, the
+            // direction at that maximum to the window), channel by channel: for up to 64
+            // channels, all at once with the maxima in a block on the stack (one pass over each
+            // cell's channels); for more, one channel at a time.
             let g = &args[1];
+            let pick = matches!(op, Op::MaxPoolPick(_));
+            let route = |best: TokenStream, window: TokenStream| {
+                if pick {
+                    code!(#out[#window] = if #best != usize::MAX { #g[#best] } else { #zero };)
+                } else {
+                    code!(if #best != usize::MAX { #out[#best] += #g[#window]; })
+                }
+            };
+            let (route_block, route_one) = (
+                route(code!(best[inner_i]), code!(outer_i * #c + inner_i)),
+                route(code!(best), code!(outer_i * #c + inner_i)),
+            );
             let (pre, cell, post) = if channels <= 64 {
                 (
                     code! {
@@ -470,9 +489,7 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
                     },
                     code! {
                         for inner_i in 0..#c {
-                            if best[inner_i] != usize::MAX {
-                                #out[best[inner_i]] += #g[outer_i * #c + inner_i];
-                            }
+                            #route_block
                         }
                     },
                 )
@@ -489,15 +506,15 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
                             best = at_i + inner_i;
                         }
                     },
-                    code! {
-                        if best != usize::MAX {
-                            #out[best] += #g[outer_i * #c + inner_i];
-                        }
-                    },
+                    route_one,
                 )
             };
             let body = windows(ctx, conv, &images, channels > 64, pre, cell, post);
-            code!(#out.fill(#zero); #body)
+            if pick {
+                body
+            } else {
+                code!(#out.fill(#zero); #body)
+            }
         }
         Op::AvgPoolGrad(conv) => {
             // Each window's gradient over its count of cells inside the image (the rows inside
@@ -914,9 +931,13 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                 }
             }
         }
-        Op::Im2col(_) | Op::Col2im(_) | Op::MaxPool(_) | Op::AvgPool(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => {
-            windowed(ctx, node, out, args)
-        }
+        Op::Im2col(_)
+        | Op::Col2im(_)
+        | Op::MaxPool(_)
+        | Op::AvgPool(_)
+        | Op::MaxPoolGrad(_)
+        | Op::AvgPoolGrad(_)
+        | Op::MaxPoolPick(_) => windowed(ctx, node, out, args),
         _ => unreachable!("{} is not a kernel", graph.op(node)),
     }
 }

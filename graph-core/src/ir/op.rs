@@ -530,10 +530,14 @@ pub enum Op {
     /// The gradient of [`Op::AvgPool`]: operand `g`; each window's `g` over its count, spread
     /// over its entries inside the input, in zeros of this node's shape.
     AvgPoolGrad(Conv),
+    /// The directional derivative of [`Op::MaxPool`]: operands `x` and `t` (of `x`'s shape);
+    /// each window's `t` at the first maximum of `x` that [`Op::MaxPoolGrad`] routes to (its
+    /// transpose), `[batch, OH, OW, C]`. Made only by forward-mode differentiation.
+    MaxPoolPick(Conv),
 }
 
 /// How many kinds of [`Op`] there are: one per variant, numbered by [`Op::ordinal`].
-pub const OP_KINDS: usize = 68;
+pub const OP_KINDS: usize = 69;
 
 impl Op {
     /// One op of every kind (parameters chosen as examples), in [`Op::ordinal`] order: the one
@@ -625,6 +629,7 @@ impl Op {
         Op::AvgPool(Conv::ONE),
         Op::MaxPoolGrad(Conv::ONE),
         Op::AvgPoolGrad(Conv::ONE),
+        Op::MaxPoolPick(Conv::ONE),
     ];
 
     /// The kind's number, `0..OP_KINDS`: its place in [`Op::EVERY`].
@@ -698,6 +703,7 @@ impl Op {
             Op::AvgPool(_) => 65,
             Op::MaxPoolGrad(_) => 66,
             Op::AvgPoolGrad(_) => 67,
+            Op::MaxPoolPick(_) => 68,
         }
     }
 
@@ -714,7 +720,7 @@ impl Op {
             Op::Select => 3,
             Op::LogSumExp(_) | Op::OneHot(_) | Op::ArgMax(_) => 1,
             Op::Gather | Op::ScatterAdd | Op::SparseSoftmaxCrossEntropy => 2,
-            Op::Conv2d(_) | Op::MaxPoolGrad(_) => 2,
+            Op::Conv2d(_) | Op::MaxPoolGrad(_) | Op::MaxPoolPick(_) => 2,
             Op::Im2col(_) | Op::Col2im(_) | Op::MaxPool(_) | Op::AvgPool(_) | Op::AvgPoolGrad(_) => 1,
             Op::Reshape | Op::Slice(_) | Op::Pad(_) => 1,
             Op::Sum(_) | Op::Mean(_) | Op::Max(_) | Op::Min(_) | Op::Broadcast | Op::SumTo | Op::Expand(_) => 1,
@@ -815,7 +821,7 @@ impl Op {
                 keywords: &["size", "stride", "padding"],
                 ..call("avg_pool", 1, false)?
             }),
-            Op::Im2col(_) | Op::Col2im(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => None,
+            Op::Im2col(_) | Op::Col2im(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) | Op::MaxPoolPick(_) => None,
             // Written as operators: `a < b`.
             Op::Compare(_) => None,
             Op::Slice(_) | Op::Pad(_) => None,
@@ -866,7 +872,7 @@ impl Op {
             Op::LogSumExp(_) => false,
             Op::Gather | Op::ScatterAdd | Op::OneHot(_) | Op::SparseSoftmaxCrossEntropy | Op::ArgMax(_) => false,
             Op::Conv2d(_) | Op::Im2col(_) | Op::Col2im(_) | Op::MaxPool(_) | Op::AvgPool(_) => false,
-            Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => false,
+            Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) | Op::MaxPoolPick(_) => false,
         }
     }
 
@@ -904,6 +910,7 @@ impl Op {
                 | Op::AvgPool(_)
                 | Op::MaxPoolGrad(_)
                 | Op::AvgPoolGrad(_)
+                | Op::MaxPoolPick(_)
         )
     }
 
@@ -933,7 +940,7 @@ impl Op {
             Op::Conv2d(c) | Op::Im2col(c) | Op::Col2im(c) | Op::MaxPool(c) | Op::AvgPool(c) => {
                 (self.name(), c.key(), 0)
             }
-            Op::MaxPoolGrad(c) | Op::AvgPoolGrad(c) => (self.name(), c.key(), 0),
+            Op::MaxPoolGrad(c) | Op::AvgPoolGrad(c) | Op::MaxPoolPick(c) => (self.name(), c.key(), 0),
             Op::Literal(k) => (self.name(), u64::from(*k), 0),
             Op::LeakyRelu(alpha) => (self.name(), alpha.to_bits(), 0),
             Op::Clip(lo, hi) => (self.name(), lo.to_bits(), hi.to_bits()),
@@ -1027,6 +1034,7 @@ impl Op {
             Op::AvgPool(_) => "avg_pool",
             Op::MaxPoolGrad(_) => "max_pool_grad",
             Op::AvgPoolGrad(_) => "avg_pool_grad",
+            Op::MaxPoolPick(_) => "max_pool_pick",
         }
     }
 }
@@ -1052,7 +1060,9 @@ impl fmt::Display for Op {
             Op::Conv2d(c) | Op::Im2col(c) | Op::Col2im(c) | Op::MaxPool(c) | Op::AvgPool(c) => {
                 write!(f, "{} {}", self.name(), c.describe())
             }
-            Op::MaxPoolGrad(c) | Op::AvgPoolGrad(c) => write!(f, "{} {}", self.name(), c.describe()),
+            Op::MaxPoolGrad(c) | Op::AvgPoolGrad(c) | Op::MaxPoolPick(c) => {
+                write!(f, "{} {}", self.name(), c.describe())
+            }
             Op::LeakyRelu(alpha) => write!(f, "leaky_relu alpha={alpha}"),
             Op::Clip(lo, hi) => write!(f, "clip {lo} {hi}"),
             Op::Compare(cmp) => write!(f, "compare {}", cmp.symbol()),

@@ -6,8 +6,8 @@ use crate::ir::NodeId;
 use crate::program::Program;
 use std::collections::BTreeSet;
 
-/// Removes every node that neither is nor feeds a declaration or the adjoint of one, and
-/// forgets the adjoints of undeclared nodes.
+/// Removes every node that neither is nor feeds a declaration, the adjoint of one, or a
+/// tangent `jvp` or `hvp` returns, and forgets the adjoints of undeclared nodes.
 pub fn dce(program: &mut Program) {
     let declared: BTreeSet<NodeId> = program
         .decls()
@@ -15,7 +15,15 @@ pub fn dce(program: &mut Program) {
         .chain([program.objective.node])
         .collect();
     program.adjoints.retain(|node, _| declared.contains(node));
-    let mut live: BTreeSet<NodeId> = program.adjoints.values().copied().chain(declared).collect();
+    let tangents = &program.tangents;
+    let mut live: BTreeSet<NodeId> = program
+        .adjoints
+        .values()
+        .chain(tangents.of_lets.values())
+        .chain(tangents.of_gradients.values())
+        .copied()
+        .chain(declared)
+        .collect();
     let mut stack: Vec<NodeId> = live.iter().copied().collect();
     while let Some(id) = stack.pop() {
         for operand in program.graph.operands(id) {
@@ -62,6 +70,7 @@ mod tests {
             derivations: Vec::new(),
             optimizers: Vec::new(),
             check_gradients: false,
+            tangents: Default::default(),
         };
         crate::autodiff::differentiate(&mut program).unwrap();
         let before = program.graph.len();

@@ -58,5 +58,6 @@ pub fn program(dims: &[usize], body: impl FnOnce(&mut Build) -> NodeId) -> Progr
         derivations: Vec::new(),
         optimizers: Vec::new(),
         check_gradients: false,
+        tangents: Default::default(),
     }
 }

@@ -174,7 +174,9 @@ impl Lowering {
             }
             Op::ScatterAdd => Err(internal(name, loc)),
             Op::Conv2d(_) | Op::MaxPool(_) | Op::AvgPool(_) => Err(internal(name, loc)),
-            Op::Im2col(_) | Op::Col2im(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) => Err(internal(name, loc)),
+            Op::Im2col(_) | Op::Col2im(_) | Op::MaxPoolGrad(_) | Op::AvgPoolGrad(_) | Op::MaxPoolPick(_) => {
+                Err(internal(name, loc))
+            }
             // Lowered above, or not callable (`Op::call` gives them no name).
             Op::Pow(_) | Op::Placeholder | Op::Variable | Op::Constant(_) | Op::Count(_) | Op::Literal(_) | Op::Neg => {
                 Err(internal(name, loc))

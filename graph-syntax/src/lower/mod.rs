@@ -6,7 +6,7 @@
 //! table (arguments, keywords, axes); `shapes.rs` the shape forms (constants, `transpose`,
 //! `concat`, `reshape`, indexing).
 
-use crate::ast::{BinOp, DimSpec, Expr, GraphDef, InitSpec, Item, Number, TypeSpec};
+use crate::ast::{BinOp, DimSpec, Expr, Generated, GraphDef, InitSpec, Item, Number, TypeSpec};
 use graph_core::diag::Diagnostics;
 use graph_core::{DType, Decl, Diagnostic, Dim, Graph, Init, Loc, NodeId, Op, Program, Shape, MAX_NAMED};
 use proc_macro2::{Ident, Span};
@@ -31,6 +31,7 @@ pub(crate) fn lower_in_f64(def: &GraphDef) -> Result<Program, Vec<Diagnostic>> {
     let mut program = lower_typed(def, Some(DType::F64)).map_err(|(errors, _)| errors)?;
     program.optimizers.clear();
     program.check_gradients = false;
+    program.tangents = graph_core::Tangents::default();
     Ok(program)
 }
 
@@ -57,6 +58,7 @@ fn lower_typed(def: &GraphDef, dtype: Option<DType>) -> Result<Program, (Vec<Dia
     let (mut placeholders, mut variables, mut lets) = (Vec::new(), Vec::new(), Vec::new());
     let mut optimizers = Vec::new();
     let mut check_gradients = false;
+    let mut tangents = graph_core::Tangents::default();
     let mut objective: Option<Decl> = None;
     let mut minimize_seen = false;
     for (position, item) in def.items.iter().enumerate() {
@@ -76,7 +78,11 @@ fn lower_typed(def: &GraphDef, dtype: Option<DType>) -> Result<Program, (Vec<Dia
                 minimize_seen = true;
                 l.minimize(*keyword, name, &mut objective);
             }
-            Item::CheckGradients { .. } => check_gradients = true,
+            Item::Generate { function, .. } => match function {
+                Generated::CheckGradients => check_gradients = true,
+                Generated::Jvp => tangents.jvp = true,
+                Generated::Hvp => tangents.hvp = true,
+            },
             Item::Optimizer { keyword, call } => {
                 if let Some(declared) = l.optimizer(*keyword, call, minimize_seen, &optimizers) {
                     optimizers.push(declared);
@@ -97,12 +103,14 @@ fn lower_typed(def: &GraphDef, dtype: Option<DType>) -> Result<Program, (Vec<Dia
         let mut outline = outline(def, l.graph, placeholders, variables, lets);
         outline.optimizers = optimizers;
         outline.check_gradients = check_gradients;
+        outline.tangents = tangents;
         return Err((errors, Box::new(outline)));
     };
     // No errors (checked above): the program is whole.
     let mut program = Program::new(l.graph, placeholders, variables, lets, objective);
     program.optimizers = optimizers;
     program.check_gradients = check_gradients;
+    program.tangents = tangents;
     Ok(program)
 }
 
@@ -224,7 +232,7 @@ fn later_names(def: &GraphDef) -> BTreeMap<String, usize> {
             | Item::Variable { name, .. }
             | Item::Let { name, .. }
             | Item::Const { name, .. } => name,
-            Item::Minimize { .. } | Item::Optimizer { .. } | Item::CheckGradients { .. } => continue,
+            Item::Minimize { .. } | Item::Optimizer { .. } | Item::Generate { .. } => continue,
         };
         later.entry(text(name)).or_insert(position);
     }

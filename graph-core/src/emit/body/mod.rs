@@ -275,7 +275,7 @@ impl Emitter<'_> {
         code!([#(#elements),*])
     }
 
-    /// `p.x` or `v.w`.
+    /// `p.x`, `v.w`, or `direction.w` (a variable's direction, in `jvp` and `hvp`).
     fn leaf_source(&self, id: NodeId) -> TokenStream {
         let program = self.ctx.program;
         let field = |decls: &[crate::program::Decl]| decls.iter().find(|d| d.node == id).map(|d| ident(&d.name));
@@ -283,6 +283,8 @@ impl Emitter<'_> {
             code!(p.#field)
         } else if let Some(field) = field(&program.variables) {
             code!(v.#field)
+        } else if let Some(field) = field(&program.tangents.directions) {
+            code!(direction.#field)
         } else {
             unreachable!("{id} is not a declared leaf")
         }
