@@ -199,7 +199,10 @@ static_graph::graph! {
         let relative = relu(p64) * 0.5 + adjoints;
         let step = relu(relative) * 0.5 + adjoints;
         let to = relu(step) * 0.5 + adjoints;
-        let v64 = relu(to) * 0.5 + adjoints;
+        let direction = relu(to) * 0.5 + adjoints;
+        let products = relu(direction) * 0.5 + adjoints;
+        let tangents = relu(products) * 0.5 + adjoints;
+        let v64 = relu(tangents) * 0.5 + adjoints;
         let peak = max(v64, axis = 1) + min(v64, axis = 1);
         let z = matmul(v64, transpose(w)) * matmul(v64, u);
         let cost = mean(softmax_cross_entropy(v64, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(v64, axis = 0));
@@ -299,7 +302,10 @@ static_graph::graph! {
         let relative = tanh(p64) * 0.5 + q;
         let step = tanh(relative) * 0.5 + q;
         let to = tanh(step) * 0.5 + q;
-        let v64 = tanh(to) * 0.5 + q;
+        let direction = tanh(to) * 0.5 + q;
+        let products = tanh(direction) * 0.5 + q;
+        let tangents = tanh(products) * 0.5 + q;
+        let v64 = tanh(tangents) * 0.5 + q;
         let scores = matmul(v64, transpose(v64, axes = (0, 2, 1)));
         let joined = concat(v64[.., .., 0..2], v64[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
@@ -314,6 +320,8 @@ static_graph::graph! {
         optimizer rmsprop;
         optimizer adagrad;
         check_gradients;
+        jvp;
+        hvp;
     }
 }
 
@@ -412,10 +420,13 @@ static_graph::graph! {
         let n80 = tanh(n79) * 0.5 + q;
         let n81 = tanh(n80) * 0.5 + q;
         let n82 = tanh(n81) * 0.5 + q;
-        let scores = matmul(n82, transpose(n82, axes = (0, 2, 1)));
-        let joined = concat(n82[.., .., 0..2], n82[.., .., 1..], axis = 2);
+        let n83 = tanh(n82) * 0.5 + q;
+        let n84 = tanh(n83) * 0.5 + q;
+        let n85 = tanh(n84) * 0.5 + q;
+        let scores = matmul(n85, transpose(n85, axes = (0, 2, 1)));
+        let joined = concat(n85[.., .., 0..2], n85[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(n82, ids)) + mean(argmax(n82, axis = -1) == ids);
+        let classes = mean(sparse_softmax_cross_entropy(n85, ids)) + mean(argmax(n85, axis = -1) == ids);
         let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
             + sum(avg_pool(img, padding = same));
         let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
@@ -426,6 +437,8 @@ static_graph::graph! {
         optimizer rmsprop;
         optimizer adagrad;
         check_gradients;
+        jvp;
+        hvp;
     }
 }
 
@@ -470,6 +483,7 @@ graphs_with_dimensions!(
     best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
     accumulator_i beta1 beta2 decay epsilon gradient gradient_all mom_i momentum norm opt rate scale slot t v_i weight_decay
     above absolute below check checks derived from j numeric original p64 relative step to v64
+    direction products tangents
 );
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs
@@ -575,6 +589,21 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
         shape_locals::check_gradients(&p, &v),
         shape_plain::check_gradients(&plain, &plain_v)
     );
+    // Forward mode and second order: the same bits.
+    let direction = shape_locals::Variables::init(4);
+    let plain_direction = shape_plain::Variables::init(4);
+    let ((_, tangents), (_, plain_tangents)) = (
+        shape_locals::jvp(&p, &v, &direction),
+        shape_plain::jvp(&plain, &plain_v, &plain_direction),
+    );
+    assert_eq!(tangents.cost.to_bits(), plain_tangents.cost.to_bits());
+    assert_eq!(tangents.scores, plain_tangents.scores);
+    let (products, plain_products) = (
+        shape_locals::hvp(&p, &v, &direction),
+        shape_plain::hvp(&plain, &plain_v, &plain_direction),
+    );
+    assert_eq!((products.w, products.filt), (plain_products.w, plain_products.filt));
+    assert!(tangents.cost.is_finite() && tangents.cost != 0.0, "{}", tangents.cost);
     assert!(values.cost.is_finite());
 
     // Every dimension name gives the same graph: the same bits.

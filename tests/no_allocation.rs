@@ -1,7 +1,7 @@
 //! The generated functions allocate nothing per call, counted on every thread (the helper
 //! thread that runs half of each long loop and of each large product included): a counting
-//! global allocator watches `backward`, `forward_into`, `backward_into` and `sgd_step` on the
-//! seed graph, and on the seed graph at 300,000 elements (loops on two threads). The one
+//! global allocator watches `backward`, `forward_into`, `backward_into`, `sgd_step`,
+//! `jvp_into` and `hvp_into` on the seed graph, and on the seed graph at 300,000 elements (loops on two threads). The one
 //! exception is inside the GEMM: the `gemm` crate allocates its packing buffers, at most two
 //! per call, and a large product is two calls (one per half), so a graph with `matmul` makes
 //! at most four allocations per product, none of its own, on any number of cores.
@@ -60,6 +60,8 @@ graph! {
         let loss = pow(y - y_true, 2);
         let cost = mean(loss);
         minimize cost;
+        jvp;
+        hvp;
     }
 }
 
@@ -71,6 +73,8 @@ graph! {
         variable w: [f32; 784, 10];
         let cost = mean(softmax_cross_entropy(matmul(x, w), t));
         minimize cost;
+        jvp;
+        hvp;
     }
 }
 
@@ -106,6 +110,18 @@ fn seed_functions_allocate_nothing() {
         }),
         0,
         "sgd_step"
+    );
+    let (mut tangents, mut products) = (seed::Values::default(), seed::Gradients::default());
+    let direction = seed::Variables::init(1);
+    assert_eq!(
+        allocations(|| seed::jvp_into(&p, &v, &direction, &mut values, &mut tangents, &mut workspace)),
+        0,
+        "jvp_into"
+    );
+    assert_eq!(
+        allocations(|| seed::hvp_into(&p, &v, &direction, &mut products, &mut workspace)),
+        0,
+        "hvp_into"
     );
     // The counter does count: a boxed value is one allocation.
     assert_eq!(allocations(|| drop(std::hint::black_box(Box::new(1)))), 1);
@@ -166,6 +182,17 @@ fn into_functions_allocate_only_inside_the_gemm() {
     assert!(backward <= 4, "backward_into: {backward}");
     let step = allocations(|| net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace));
     assert!(step <= 4, "sgd_step_into: {step}");
+    // Forward mode: the product and its tangent; second order: those, the gradient's product
+    // and its tangent (each GEMM allocates its packing buffers).
+    let (direction, mut tangents, mut products) = (
+        net::Variables::init(2),
+        net::Values::default(),
+        net::Gradients::default(),
+    );
+    let jvp = allocations(|| net::jvp_into(&p, &v, &direction, &mut values, &mut tangents, &mut workspace));
+    assert!(jvp <= 4, "jvp_into: {jvp}");
+    let hvp = allocations(|| net::hvp_into(&p, &v, &direction, &mut products, &mut workspace));
+    assert!(hvp <= 8, "hvp_into: {hvp}");
 }
 
 graph! {

@@ -52,11 +52,14 @@ const GRAPHS: &[&str] = &[
        let u_y = conv2d(u_i, u_f, stride = 2, padding = same);
        let u_c = sum(max_pool(u_y, size = 2, stride = 1, padding = same)) + sum(avg_pool(u_y, padding = same));
        minimize u_c; }",
-    // Every optimizer's step, with a clipped global norm.
+    // Every optimizer's step, with a clipped global norm; forward mode and second order.
     "mod g { placeholder u_x: [f32; u_batch, 3]; variable u_w: [f32; 3, 2]; variable u_b: f32;
        let u_c = mean(matmul(u_x, u_w)) + u_b * u_b; minimize u_c;
        optimizer momentum(clip_global_norm = 1.0); optimizer adam; optimizer adamw; optimizer rmsprop;
-       optimizer adagrad; check_gradients; }",
+       optimizer adagrad; check_gradients; jvp; hvp; }",
+    // Forward mode through pools (the maxima's directions picked) and their gradients.
+    "mod h { placeholder u_i: [f64; u_batch, 4, 4, 2]; variable u_f: [f64; 3, 3, 2, 2];
+       let u_c = sum(square(max_pool(conv2d(u_i, u_f, padding = same)))); minimize u_c; jvp; hvp; }",
 ];
 
 /// Names bound in `tokens`: after `let` (through `mut` and tuple patterns), after `for`,
@@ -131,14 +134,16 @@ fn bound(tokens: TokenStream, out: &mut BTreeSet<String>) {
     }
 }
 
-/// Whether a bound name comes from a tensor's name (`u_x`, `d_u_x`, `u_x_2`, `u_x_lanes`) or is
-/// a temporary (`t42`): the rest are the generator's own.
+/// Whether a bound name comes from a tensor's name (`u_x`, `d_u_x`, `u_x_2`, `u_x_lanes`, the
+/// tangent `tangent_u_x`, the Hessian-vector product `hvp_u_w`) or is a temporary (`t42`): the
+/// rest are the generator's own.
 fn from_tensor(name: &str) -> bool {
     let temporary = name
         .strip_prefix('t')
         .map(|n| n.trim_start_matches(|c: char| c.is_ascii_digit()))
         .is_some_and(|rest| rest.len() < name.len() - 1 && (rest.is_empty() || rest.starts_with('_')));
-    name.starts_with("u_") || name.starts_with("d_u_") || temporary || name == "self"
+    let derived = ["u_", "d_u_", "tangent_u_", "hvp_u_"];
+    derived.iter().any(|prefix| name.starts_with(prefix)) || temporary || name == "self"
 }
 
 #[test]

@@ -32,6 +32,8 @@ graph! {
         minimize cost;
         optimizer adam(clip_global_norm = 1.0);
         optimizer momentum(nesterov = true);
+        jvp;
+        hvp;
     }
 }
 
