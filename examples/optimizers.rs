@@ -1,12 +1,16 @@
 //! The 64-32-10 digits network of `digits_mlp` trained three ways from the same seed: plain
 //! gradient descent (`sgd_step`), momentum and Adam, each declared in the graph after
 //! `minimize` and stepped by its generated `momentum_step` / `adam_step`. One line per epoch,
-//! and one SVG with the three loss curves.
+//! and one SVG with the three loss curves. Then a second-order method: softmax regression on
+//! Iris fitted by Newton-CG with the generated `hvp` (`examples/common/newton_cg.rs`), one
+//! line per Newton step.
 //!
 //! Run with `cargo run --release --example optimizers`.
 
 #[path = "../data/loader.rs"]
 mod loader;
+#[path = "common/newton_cg.rs"]
+mod newton_cg;
 
 use plotters::prelude::*;
 use static_graph::graph;
@@ -80,6 +84,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .join("optimizers.svg");
     plot(&path, &curves)?;
     println!("curves written to {}", path.display());
+
+    // Newton-CG: a handful of steps, each a few Hessian-vector products, to the minimum.
+    println!("\nsoftmax regression on Iris by Newton-CG with hvp:");
+    let started = std::time::Instant::now();
+    let flowers = newton_cg::flowers();
+    let (fitted, steps) = newton_cg::fit(&flowers, 1e-10, 20);
+    let elapsed = started.elapsed().as_secs_f64();
+    for (k, step) in steps.iter().enumerate() {
+        println!(
+            "newton {:2}  cost {:.10}  |gradient| {:.2e}  {:2} Hessian-vector products  step {}",
+            k + 1,
+            step.cost,
+            step.gradient_norm,
+            step.products,
+            step.step
+        );
+    }
+    let last = newton_cg::iris::backward(&flowers, &fitted);
+    let norm = last
+        .1
+        .tensors()
+        .iter()
+        .flat_map(|(_, g)| g.iter())
+        .map(|g| g * g)
+        .sum::<f64>()
+        .sqrt();
+    println!(
+        "converged in {} steps ({:.1} ms): cost {:.10}, |gradient| {norm:.1e}, accuracy {:.3}",
+        steps.len(),
+        elapsed * 1e3,
+        last.0.cost,
+        last.0.accuracy
+    );
     Ok(())
 }
 

@@ -1,10 +1,15 @@
 //! `jvp` and `hvp` (declared with `jvp;` and `hvp;`) against JAX in float64
 //! (`tools/second_order_reference.py`: `jax.jvp` of every `let`, and `jax.jvp(jax.grad(cost))`)
 //! on the seed graph, an MLP and a softmax-cross-entropy classifier, to 1e-9 relative; the
-//! f32 seed graph to f32 rounding; and the `_into` forms against the by-value ones.
+//! f32 seed graph to f32 rounding; the `_into` forms against the by-value ones; and the
+//! Newton-CG fit of `examples/optimizers.rs`, which converges in a handful of steps.
 //! Every `graph_case!` in the other tests also checks both against finite differences.
 
 mod common;
+#[path = "../data/loader.rs"]
+mod loader;
+#[path = "../examples/common/newton_cg.rs"]
+mod newton_cg;
 
 use common::{assert_f32, assert_relative};
 use static_graph::graph;
@@ -215,4 +220,31 @@ fn the_hessian_is_linear_in_the_direction_and_symmetric() {
         (a - b).abs() < 1e-12 * a.abs().max(1.0),
         "d1 . H d2 = {a}, d2 . H d1 = {b}"
     );
+}
+
+#[test]
+fn newton_cg_with_hvp_converges_in_a_handful_of_steps() {
+    let flowers = newton_cg::flowers();
+    let (fitted, steps) = newton_cg::fit(&flowers, 1e-10, 20);
+    assert!(steps.len() <= 10, "{steps:#?}");
+    let (values, gradients) = newton_cg::iris::backward(&flowers, &fitted);
+    let norm = gradients
+        .tensors()
+        .iter()
+        .flat_map(|(_, g)| g.iter())
+        .map(|g| g * g)
+        .sum::<f64>()
+        .sqrt();
+    assert!(norm < 1e-10, "|gradient| {norm} after {steps:#?}");
+    // Newton's superlinear finish: the gradient norm falls faster than linearly near the end.
+    let norms: Vec<f64> = steps.iter().map(|s| s.gradient_norm).collect();
+    let tail = &norms[norms.len() - 3..];
+    assert!(tail[2] / tail[1] < (tail[1] / tail[0]).min(0.1), "{norms:?}");
+    assert!(steps.iter().all(|s| s.cost >= values.cost), "the cost only falls");
+    // Each step a few Hessian-vector products (the 15 parameters would allow 30), and full
+    // steps: the Newton direction from `hvp` is a good one.
+    let products: usize = steps.iter().map(|s| s.products).sum();
+    assert!(products <= 60, "{products} Hessian-vector products: {steps:#?}");
+    assert!(steps.iter().all(|s| s.step == 1.0), "{steps:#?}");
+    assert!(values.accuracy > 0.95, "accuracy {}", values.accuracy);
 }
