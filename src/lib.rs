@@ -86,6 +86,8 @@
 //!   objective (see "Optimizers" below): `momentum`, `adam`, `adamw`, `rmsprop` or `adagrad`,
 //!   each at most once.
 //! - `check_gradients;` generates `check_gradients` (see "Checking the gradients" below).
+//! - `jvp;` and `hvp;` generate forward mode and Hessian-vector products (see "Forward mode
+//!   and second order" below).
 //!
 //! Every mistake is a compile error at the offending tokens: unknown or duplicate names,
 //! shapes that do not broadcast (both shapes are named), matmul dimensions that do not agree
@@ -223,6 +225,8 @@
 //! - `adjoints(&Placeholders, &Variables) -> Adjoints`: every adjoint, for inspection.
 //! - `sgd_step(&Placeholders, &mut Variables, learning_rate: F) -> Values`: one step of
 //!   gradient descent, returning the values from before the update.
+//! - With `optimizer`, `check_gradients;`, `jvp;` or `hvp;`: the functions of the sections
+//!   below.
 //! - `forward_into`, `backward_into`, `sgd_step_into`: the same, writing into caller-owned
 //!   outputs with a caller-owned `Workspace` (the intermediates), so a training loop allocates
 //!   nothing per step of its own (the GEMM behind `matmul` allocates its packing buffers).
@@ -314,6 +318,50 @@
 //! assert!(check.worst_relative() < 1e-6); // f32 gradients, f64 differences
 //! ```
 //!
+//! ## Forward mode and second order
+//!
+//! A graph that declares `jvp;` gets `jvp(&p, &v, &direction) -> (Values, Values)`: the value
+//! of every `let` and its directional derivative along `direction` (a `Variables`: one
+//! direction per variable), as `jax.jvp` gives, in one fused pass. A graph that declares
+//! `hvp;` gets `hvp(&p, &v, &direction) -> Gradients`: the Hessian of the objective times the
+//! direction, the derivative of `backward`'s gradients along it (`jax.jvp(jax.grad(f), ...)`),
+//! for Newton and conjugate-gradient methods that never form the Hessian. Both have `_into`
+//! forms that allocate nothing. They are opt-in because they add two functions to compile.
+//!
+//! Both come from one tangent rule per op, applied to the forward graph and, for `hvp`, to the
+//! backward graph as well (forward-over-reverse). At kinks and ties a tangent takes the branch
+//! the gradient takes (`relu` has slope 0 at 0, a tie in `max` is split evenly, `max_pool`
+//! picks the first maximum), so `hvp` is exactly the derivative of what `backward` computes.
+//! A `let` of integer ids has no tangent (its field is left as it is).
+//!
+//! ```
+//! use static_graph::graph;
+//!
+//! graph! {
+//!     /// A quadratic bowl: its Hessian is known.
+//!     pub mod bowl {
+//!         placeholder a: [f64; 2];
+//!         variable x: [f64; 2];
+//!         let y = a * x * x;
+//!         let cost = sum(y);
+//!         minimize cost;
+//!         jvp;
+//!         hvp;
+//!     }
+//! }
+//!
+//! let p = bowl::Placeholders { a: [1.0, 3.0] };
+//! let v = bowl::Variables { x: [2.0, -1.0] };
+//! let direction = bowl::Variables { x: [1.0, 1.0] };
+//! let (values, tangents) = bowl::jvp(&p, &v, &direction);
+//! assert_eq!(values.y, [4.0, 3.0]);
+//! assert_eq!(tangents.y, [4.0, -6.0]); // 2 a x, along (1, 1)
+//! assert_eq!(bowl::hvp(&p, &v, &direction).x, [2.0, 6.0]); // the Hessian diag(2 a) times (1, 1)
+//! ```
+//!
+//! `examples/optimizers.rs` fits softmax regression on Iris by Newton-CG with `hvp`: eight
+//! Newton steps of one to nine Hessian-vector products each, to a gradient of 1e-11.
+//!
 //! ## What is promised
 //!
 //! Each promise is held by the test named with it.
@@ -332,7 +380,14 @@
 //!   CPU's vector width, and kernels of different widths sum in different orders, so a
 //!   product and everything computed from it can differ in the last bits between, say, an
 //!   AVX2 and an AVX-512 machine. On one machine products are deterministic too.
-//! - **Allocation.** The `_into` functions (the optimizers' `NAME_step_into` included) allocate
+//! - **Derivatives.** Every gradient, tangent and Hessian-vector product agrees with central
+//!   differences in f64 on every graph of the tests and 200 random graphs over every op
+//!   (`tests/gradients.rs` and the others through `graph_case!`,
+//!   `generated-tests/tests/random_graphs.rs`), and with JAX where JAX computes it
+//!   (`tests/jax_shapes.rs`, `tests/ops.rs`, `tests/ids.rs`, `tests/conv.rs`,
+//!   `tests/second_order.rs`).
+//! - **Allocation.** The `_into` functions (the optimizers' `NAME_step_into`, `jvp_into` and
+//!   `hvp_into` included) allocate
 //!   nothing of their own, on any thread,
 //!   after the first call (which may start the runtime's one helper thread). The GEMM behind
 //!   `matmul` allocates its packing buffers: at most two per call, and a product of 2^20
