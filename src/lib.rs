@@ -610,10 +610,15 @@
 //! ```
 
 #![deny(unsafe_code)]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
 
 /// What a graph's `check_gradients` found (declared with `check_gradients;`): for each
 /// variable, the worst disagreement between its derived gradient (from `backward`) and central
 /// finite differences of the objective computed in f64.
+#[cfg(feature = "std")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct GradientCheck {
     /// One entry per variable, in declaration order.
@@ -621,6 +626,7 @@ pub struct GradientCheck {
 }
 
 /// One variable's part of a [`GradientCheck`].
+#[cfg(feature = "std")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct VariableCheck {
     /// The variable's name.
@@ -632,6 +638,7 @@ pub struct VariableCheck {
     pub worst_relative: f64,
 }
 
+#[cfg(feature = "std")]
 impl GradientCheck {
     /// The worst relative error over every variable (NaN if any is NaN).
     #[must_use]
@@ -652,10 +659,31 @@ impl GradientCheck {
 ///
 /// It passes this crate's path (`$crate`) to the proc macro, so the generated code works
 /// under any name the dependency is given in `Cargo.toml`.
+#[cfg(feature = "std")]
 #[macro_export]
 macro_rules! graph {
     ($($graph:tt)*) => {
-        $crate::__private::graph! { $crate $($graph)* }
+        $crate::__private::graph! { $crate [std] $($graph)* }
+    };
+}
+
+/// Compiles a declarative graph into a module of fused forward and backward functions: see
+/// the crate documentation. (This build has `alloc` without `std`.)
+#[cfg(all(feature = "alloc", not(feature = "std")))]
+#[macro_export]
+macro_rules! graph {
+    ($($graph:tt)*) => {
+        $crate::__private::graph! { $crate [alloc] $($graph)* }
+    };
+}
+
+/// Compiles a declarative graph into a module of fused forward and backward functions: see
+/// the crate documentation. (This build has `core` alone: every tensor inline.)
+#[cfg(not(feature = "alloc"))]
+#[macro_export]
+macro_rules! graph {
+    ($($graph:tt)*) => {
+        $crate::__private::graph! { $crate [core] $($graph)* }
     };
 }
 

@@ -5,11 +5,24 @@
 
 pub use graph_macros::graph;
 
-use std::boxed::Box;
-use std::vec;
+#[cfg(feature = "alloc")]
+pub use alloc::boxed::Box;
+#[cfg(feature = "alloc")]
+use alloc::vec;
 
 /// The two float types a graph can use.
-pub trait Float: Copy + Send + Sync + 'static + core::ops::Neg<Output = Self> {
+pub trait Float:
+    Copy
+    + Send
+    + Sync
+    + 'static
+    + core::ops::Neg<Output = Self>
+    + core::ops::Add<Output = Self>
+    + core::ops::Sub<Output = Self>
+    + core::ops::Mul<Output = Self>
+{
+    /// Zero.
+    const ZERO: Self;
     /// One.
     const ONE: Self;
     /// `x` rounded to this type.
@@ -17,6 +30,7 @@ pub trait Float: Copy + Send + Sync + 'static + core::ops::Neg<Output = Self> {
 }
 
 impl Float for f32 {
+    const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     fn from_f64(x: f64) -> Self {
         x as f32
@@ -24,6 +38,7 @@ impl Float for f32 {
 }
 
 impl Float for f64 {
+    const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     fn from_f64(x: f64) -> Self {
         x
@@ -32,6 +47,7 @@ impl Float for f64 {
 
 /// A tensor of `N` rows, each `row`, built on the heap directly: `vec!` clones the row into
 /// its heap buffer, so no `[row; N]` array ever sits on the stack.
+#[cfg(feature = "alloc")]
 pub fn boxed<T: Clone, const N: usize>(row: T) -> Box<[T; N]> {
     match vec![row; N].into_boxed_slice().try_into() {
         Ok(array) => array,
@@ -182,10 +198,14 @@ fn rows<F: Float>(
     // its `count` rows (a transposed A keeps the stride `n` of its stored rows); `c` is
     // exclusive. `gemm` computes `dst = alpha dst + beta lhs rhs`; with `read_dst` false it
     // only writes `dst`.
+    #[cfg(not(feature = "std"))]
+    blocked::gemm(count, k, m, a, (rsa, csa), b, (rsb, csb), c, rate);
+    #[cfg(feature = "std")]
     let (read_dst, beta) = match rate {
         Some(rate) => (true, -rate),
         None => (false, F::ONE),
     };
+    #[cfg(feature = "std")]
     #[allow(unsafe_code)]
     unsafe {
         gemm::gemm(
@@ -209,6 +229,56 @@ fn rows<F: Float>(
             false,
             gemm::Parallelism::None,
         );
+    }
+}
+
+/// The GEMM without `std` (the `gemm` crate needs it): blocked over `k` and `m` so that a
+/// block of B stays in cache while rows of A stream past, written for clarity and for small
+/// microcontroller-sized products rather than peak speed.
+#[cfg(not(feature = "std"))]
+mod blocked {
+    use super::Float;
+
+    /// `C[count, m] = op(A) op(B)` (or `C -= rate op(A) op(B)`), `op(A)[i][p]` at
+    /// `a[i * rsa + p * csa]` and likewise `B`: the strides of `rows`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn gemm<F: Float>(
+        count: usize,
+        k: usize,
+        m: usize,
+        a: &[F],
+        (rsa, csa): (isize, isize),
+        b: &[F],
+        (rsb, csb): (isize, isize),
+        c: &mut [F],
+        rate: Option<F>,
+    ) {
+        const BLOCK: usize = 64;
+        let at = |i: usize, p: usize| a[i * rsa as usize + p * csa as usize];
+        let bt = |p: usize, j: usize| b[p * rsb as usize + j * csb as usize];
+        let mut sum = [F::ZERO; BLOCK];
+        for i in 0..count {
+            for j0 in (0..m).step_by(BLOCK) {
+                let width = BLOCK.min(m - j0);
+                let sum = &mut sum[..width];
+                sum.fill(F::ZERO);
+                for p in 0..k {
+                    let x = at(i, p);
+                    for (jj, s) in sum.iter_mut().enumerate() {
+                        *s = *s + x * bt(p, j0 + jj);
+                    }
+                }
+                let row = &mut c[i * m + j0..][..width];
+                match rate {
+                    None => row.copy_from_slice(sum),
+                    Some(rate) => {
+                        for (out, &s) in row.iter_mut().zip(sum.iter()) {
+                            *out = *out - rate * s;
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -246,6 +316,8 @@ pub fn simd<R>(body: impl FnOnce() -> R) -> R {
 /// generated functions allocate nothing of their own on any thread. Which thread runs `b`
 /// never changes a result: the halves the generated code gives it write disjoint elements
 /// and return their partial sums, merged in a fixed order.
+///
+/// Without `std` there are no threads: `a`, then `b`, on the calling thread.
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA + Send,
@@ -253,10 +325,14 @@ where
     RA: Send,
     RB: Send,
 {
-    helper::join(a, b)
+    #[cfg(feature = "std")]
+    return helper::join(a, b);
+    #[cfg(not(feature = "std"))]
+    (a(), b())
 }
 
 /// The helper thread behind [`join`].
+#[cfg(feature = "std")]
 #[allow(unsafe_code)]
 mod helper {
     use std::any::Any;
@@ -489,6 +565,40 @@ powi!(
 );
 powi!(powi_f32, f32, "[`powi_f64`] for `f32`.");
 
+/// The float functions `core` lacks, by the names of `std`'s methods (`math::f32::exp`): the
+/// generated code of a `#![no_std]` build calls these, and the initialisers do everywhere.
+/// With `std` they are `std`'s; without, the `libm` crate's (a port of musl's: within 1 ulp
+/// for `exp`, `ln`, `sin`, `cos`, `tanh` and the rest, `sqrt` correctly rounded), so a
+/// `#![no_std]` build agrees with a `std` one to float rounding.
+pub mod math {
+    macro_rules! functions {
+        ($float:ident, $($name:ident => $libm:ident ($($arg:ident),+);)*) => {
+            /// The functions, for this float type.
+            pub mod $float {
+                $(
+                    #[doc = concat!("`", stringify!($name), "`.")]
+                    #[inline(always)]
+                    #[must_use]
+                    pub fn $name($($arg: $float),+) -> $float {
+                        #[cfg(feature = "std")]
+                        return $float::$name($($arg),+);
+                        #[cfg(not(feature = "std"))]
+                        libm::$libm($($arg),+)
+                    }
+                )*
+            }
+        };
+    }
+    functions! { f32,
+        exp => expf(x); ln => logf(x); sqrt => sqrtf(x); tanh => tanhf(x); sin => sinf(x);
+        cos => cosf(x); powf => powf(x, e); ln_1p => log1pf(x); exp_m1 => expm1f(x); abs => fabsf(x);
+    }
+    functions! { f64,
+        exp => exp(x); ln => log(x); sqrt => sqrt(x); tanh => tanh(x); sin => sin(x);
+        cos => cos(x); powf => pow(x, e); ln_1p => log1p(x); exp_m1 => expm1(x); abs => fabs(x);
+    }
+}
+
 /// The error function, for `erf` and `gelu` (libm's, which the interpreter uses too).
 #[inline]
 pub fn erf_f32(x: f32) -> f32 {
@@ -510,7 +620,7 @@ pub fn erf_f64(x: f64) -> f64 {
 #[must_use]
 #[allow(clippy::excessive_precision)] // Cephes' coefficients, as published
 pub fn exp_f32(x: f32) -> f32 {
-    const LOG2_E: f32 = std::f32::consts::LOG2_E;
+    const LOG2_E: f32 = core::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
     // Round to nearest by adding 1.5 * 2^23: the sum's low mantissa bits then hold k as an
@@ -591,7 +701,7 @@ impl Rng {
     }
 }
 
-/// Fills `out` uniformly in `[lo, hi)`.
+#[cfg(feature = "std")]
 pub use crate::{GradientCheck, VariableCheck};
 
 /// An integer id type of the graph language (`i32`, `i64`, `usize`).
@@ -627,22 +737,40 @@ pub fn check_ids<T: Id>(ids: &[T], bound: usize, name: &str, dims: &[usize], op:
         if id.index().is_some_and(|i| i < bound) {
             continue;
         }
-        let mut position = Vec::with_capacity(dims.len());
-        let mut rest = at;
-        for &d in dims.iter().rev() {
-            position.push(rest % d.max(1));
-            rest /= d.max(1);
-        }
-        let position: Vec<String> = position.iter().rev().map(usize::to_string).collect();
-        let place = if dims.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{name}[{}]", position.join(", "))
-        };
+        let place = Place { name, dims, at };
         panic!("id out of range: `{place}` is {id}, but `{op}` takes ids in 0..{bound}");
     }
 }
 
+/// `ids[1, 2]`: element `at` of a placeholder of shape `dims`, written without allocating
+/// (a `#![no_std]` build may have no heap).
+struct Place<'a> {
+    name: &'a str,
+    dims: &'a [usize],
+    at: usize,
+}
+
+impl core::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name)?;
+        if self.dims.is_empty() {
+            return Ok(());
+        }
+        f.write_str("[")?;
+        for (k, _) in self.dims.iter().enumerate() {
+            // The index along axis `k`: the elements past it in row-major order divide it out.
+            let inner: usize = self.dims[k + 1..].iter().map(|&d| d.max(1)).product();
+            let index = self.at / inner % self.dims[k].max(1);
+            if k > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{index}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// Fills `out` uniformly in `[lo, hi)`.
 pub fn uniform<F: Float>(out: &mut [F], seed: u64, stream: u64, lo: f64, hi: f64) {
     let mut rng = Rng::new(seed, stream);
     for x in out {
@@ -655,13 +783,15 @@ pub fn normal<F: Float>(out: &mut [F], seed: u64, stream: u64, mean: f64, std: f
     let mut rng = Rng::new(seed, stream);
     for x in out {
         let (u, v) = (1.0 - rng.unit(), rng.unit());
-        *x = F::from_f64(mean + std * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos());
+        *x = F::from_f64(
+            mean + std * math::f64::sqrt(-2.0 * math::f64::ln(u)) * math::f64::cos(core::f64::consts::TAU * v),
+        );
     }
 }
 
 /// Fills `out` with Glorot-uniform samples for these fans.
 pub fn glorot_uniform<F: Float>(out: &mut [F], seed: u64, stream: u64, fan_in: usize, fan_out: usize) {
-    let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
+    let limit = math::f64::sqrt(6.0 / (fan_in + fan_out) as f64);
     uniform(out, seed, stream, -limit, limit);
 }
 

@@ -195,6 +195,7 @@ fuzz_target!(|data: &[u8]| {
             hvp: true,
             ..Default::default()
         },
+        platform: Default::default(),
     };
     let _ = graph_core::compile(program, "fuzzed", &quote::quote!(::static_graph::__private));
 });

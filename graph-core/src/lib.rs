@@ -34,7 +34,7 @@ pub use diag::{Diagnostic, Loc};
 pub use ir::{
     Axes, AxisSet, Call, Cmp, Conv, DType, Dim, Elem, Graph, NodeId, Op, Padding, Perm, Shape, Size, Window, MAX_NAMED,
 };
-pub use program::{Decl, Init, Program, Tangents};
+pub use program::{Decl, Init, Platform, Program, Tangents};
 
 use proc_macro2::TokenStream;
 
@@ -68,5 +68,6 @@ fn stages(program: &mut Program, name: &str, runtime: &TokenStream) -> Result<To
         passes.after_autodiff(program).map_err(|d| vec![d])?;
     }
     passes.for_emission(program).map_err(|d| vec![d])?;
+    check::platform(program)?;
     Ok(emit::module(program, &dot, runtime))
 }

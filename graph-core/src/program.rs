@@ -60,6 +60,23 @@ pub struct Program {
     pub check_gradients: bool,
     /// Forward mode: `jvp` and `hvp`, if the graph asks for them.
     pub tangents: Tangents,
+    /// What the runtime the generated code calls can use: `std`, only `alloc`, or only `core`.
+    pub platform: Platform,
+}
+
+/// What the facade crate was built with, which the generated code must live within (the
+/// facade's `graph!` says, from its features).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Platform {
+    /// `std`: boxed tensors, the math of `std`, the SIMD dispatch and the helper thread.
+    #[default]
+    Std,
+    /// `alloc` without `std` (`#![no_std]`): boxed tensors, the math of the `libm` crate, no
+    /// threads.
+    Alloc,
+    /// `core` alone: no heap, so every tensor is inline, and a graph whose tensors `std` would
+    /// box is a compile error.
+    Core,
 }
 
 /// What forward-mode differentiation (`autodiff::tangents`) adds, for `jvp;` and `hvp;`.
@@ -110,6 +127,7 @@ impl Program {
             optimizers: Vec::new(),
             check_gradients: false,
             tangents: Tangents::default(),
+            platform: Platform::Std,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use crate::ast::GraphDef;
 use crate::lower::lower_with_outline;
-use graph_core::Diagnostic;
+use graph_core::{Diagnostic, Platform};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -17,7 +17,13 @@ pub fn expand(input: TokenStream) -> TokenStream {
 /// [`expand`], for generated code that reaches the facade crate at `krate` (`$crate`, from
 /// the facade's `graph!`, so that a user may rename the dependency).
 pub fn expand_in(krate: &TokenStream, input: TokenStream) -> TokenStream {
-    match expansion(krate, input) {
+    expand_on(krate, Platform::Std, input)
+}
+
+/// [`expand_in`], for a facade built for `platform` (without `std`, or without `alloc`: the
+/// facade's `graph!` says which).
+pub fn expand_on(krate: &TokenStream, platform: Platform, input: TokenStream) -> TokenStream {
+    match expansion(krate, platform, input) {
         Ok(tokens) => tokens,
         Err((error, stub)) => {
             let mut tokens = error.into_compile_error();
@@ -29,11 +35,15 @@ pub fn expand_in(krate: &TokenStream, input: TokenStream) -> TokenStream {
 
 /// The pipeline, stage by stage; the first stage with errors stops it.
 pub fn try_expand(input: TokenStream) -> syn::Result<TokenStream> {
-    expansion(&quote!(::static_graph), input).map_err(|(error, _)| error)
+    expansion(&quote!(::static_graph), Platform::Std, input).map_err(|(error, _)| error)
 }
 
 /// The module, or the errors and a stub module (empty where not even the declarations read).
-fn expansion(krate: &TokenStream, input: TokenStream) -> Result<TokenStream, (syn::Error, TokenStream)> {
+fn expansion(
+    krate: &TokenStream,
+    platform: Platform,
+    input: TokenStream,
+) -> Result<TokenStream, (syn::Error, TokenStream)> {
     let none = |error| (error, TokenStream::new());
     crate::parse::check_nesting(&input).map_err(none)?;
     let def: GraphDef = syn::parse2(input).map_err(none)?;
@@ -47,16 +57,22 @@ fn expansion(krate: &TokenStream, input: TokenStream) -> Result<TokenStream, (sy
             }
         }
     };
-    let program = match lower_with_outline(&def) {
+    let mut program = match lower_with_outline(&def) {
         Ok(program) => program,
-        Err((errors, outline)) => return Err((to_syn(errors), module(graph_core::emit::stub(&outline, &runtime)))),
+        Err((errors, mut outline)) => {
+            outline.platform = platform;
+            return Err((to_syn(errors), module(graph_core::emit::stub(&outline, &runtime))));
+        }
     };
+    program.platform = platform;
     // `check_gradients` of an f32 graph runs its differences on an f64 copy of the forward pass.
     let twin = program.check_gradients && program.graph.dtype() == graph_core::DType::F32;
     match graph_core::compile(program, &def.name.to_string(), &runtime) {
         Ok(mut items) => {
             if twin {
-                let copy = crate::lower::lower_in_f64(&def).map_err(|errors| (to_syn(errors), TokenStream::new()))?;
+                let mut copy =
+                    crate::lower::lower_in_f64(&def).map_err(|errors| (to_syn(errors), TokenStream::new()))?;
+                copy.platform = platform;
                 let copy = graph_core::compile(copy, "f64_copy", &runtime)
                     .map_err(|(errors, _)| (to_syn(errors), TokenStream::new()))?;
                 items.extend(quote! {

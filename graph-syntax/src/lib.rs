@@ -14,7 +14,7 @@ mod parse;
 
 pub use parse::MAX_NESTING;
 
-pub use expand::{expand, expand_in, to_syn, try_expand};
+pub use expand::{expand, expand_in, expand_on, to_syn, try_expand};
 pub use lower::lower;
 
 use proc_macro2::TokenStream;

@@ -22,6 +22,7 @@ mod structs;
 mod tangents;
 
 pub use dot::dot;
+pub use structs::INLINE_LIMIT;
 
 use crate::ir::{Graph, NodeId};
 use crate::program::{Init, Program};
@@ -43,6 +44,9 @@ pub struct Ctx<'a> {
     pub names: Names,
     /// `::core::primitive::f32` or `::core::primitive::f64`.
     pub float: TokenStream,
+    /// Where the float functions `core` lacks (`exp`, `ln`, `sqrt`, ...) come from: the float
+    /// type's own (`std`'s), or without `std` the runtime's `math::f32` (`libm`'s).
+    pub math: TokenStream,
     /// The named dimensions' const generic parameters (`BATCH` for `batch`, see `names`), in
     /// the graph's order.
     pub dims: Vec<Ident>,
@@ -62,6 +66,7 @@ impl<'a> Ctx<'a> {
             graph,
             names: Names::new(graph, &graph.topological_order()),
             float: float_type(graph.dtype()),
+            math: ops::math_functions(program.platform, graph.dtype(), runtime),
             dims: graph.named().iter().map(|name| names::dimension(name)).collect(),
             runtime: runtime.clone(),
             derivations: program.derivations.iter().cloned().collect(),

@@ -122,10 +122,11 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
         let (a, b) = (args[0].operand(), args[1].operand());
         Expr::compound(code!(#a #op #b))
     };
+    let math = &ctx.math;
     // `f32::exp(a)` rather than `a.exp()`: a bare literal has no type to call a method on.
     let call = |f: TokenStream| {
         let a = &args[0].tokens;
-        Expr::atom(code!(#float::#f(#a)))
+        Expr::atom(code!(#math::#f(#a)))
     };
     let zero = literal(0.0, graph.dtype()).tokens;
     let unit = literal(1.0, graph.dtype()).tokens;
@@ -151,7 +152,7 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
                 Expr::atom(code!(#powi(#a, #e)))
             } else {
                 let e = literal(e, graph.dtype()).tokens;
-                Expr::atom(code!(#float::powf(#a, #e)))
+                Expr::atom(code!(#math::powf(#a, #e)))
             }
         }
         Op::Exp => exp(ctx, &args[0].tokens, vector),
@@ -195,7 +196,7 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
         Op::Softplus => {
             let a = &args[0].tokens;
             let e = exp(ctx, &code!(-#float::abs(value)), vector).tokens;
-            Expr::atom(code!({ let value = #a; #float::max(value, #zero) + #float::ln_1p(#e) }))
+            Expr::atom(code!({ let value = #a; #float::max(value, #zero) + #math::ln_1p(#e) }))
         }
         Op::LeakyRelu(alpha) => {
             let (a, alpha) = (&args[0].tokens, literal(alpha, graph.dtype()).operand());
@@ -203,7 +204,7 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
         }
         Op::Elu => {
             let a = &args[0].tokens;
-            Expr::atom(code!({ let value = #a; if value > #zero { value } else { #float::exp_m1(value) } }))
+            Expr::atom(code!({ let value = #a; if value > #zero { value } else { #math::exp_m1(value) } }))
         }
         Op::Gelu => {
             let a = &args[0].tokens;
@@ -225,7 +226,7 @@ pub fn elementwise(ctx: &Ctx, node: NodeId, args: &[Expr], vector: bool) -> Expr
         Op::Cos => call(code!(cos)),
         Op::Rsqrt => {
             let a = &args[0].tokens;
-            Expr::compound(code!(#unit / #float::sqrt(#a)))
+            Expr::compound(code!(#unit / #math::sqrt(#a)))
         }
         Op::Erf => erf(ctx, &args[0].tokens),
         // A NaN wins, as in `max` and `min`; at a tie, the first operand.
@@ -577,8 +578,8 @@ fn exp(ctx: &Ctx, a: &TokenStream, vector: bool) -> Expr {
         let runtime = &ctx.runtime;
         return Expr::atom(code!(#runtime::exp_f32(#a)));
     }
-    let float = float_type(dtype);
-    Expr::atom(code!(#float::exp(#a)))
+    let math = &ctx.math;
+    Expr::atom(code!(#math::exp(#a)))
 }
 
 /// The error function of `a`, from the runtime (libm's, as the interpreter's).
@@ -880,7 +881,7 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
             // Each row: `log(sum(exp(x - shift))) - (x[label] - shift)`, shifted by the row's
             // maximum where it is finite (as `logsumexp`), so that nothing overflows.
             let classes = size(ctx, operand(0).dim(operand(0).rank() - 1));
-            let (logits, labels, float) = (&slice(0), &slice(1), &ctx.float);
+            let (logits, labels, float, math) = (&slice(0), &slice(1), &ctx.float, &ctx.math);
             let zero = literal(0.0, graph.dtype()).tokens;
             code! {
                 for (row_i, &label) in #labels.iter().enumerate() {
@@ -894,11 +895,11 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                     let shift = if extreme.is_finite() { extreme } else { #zero };
                     let mut total = #zero;
                     for &value in row {
-                        total += #float::exp(value - shift);
+                        total += #math::exp(value - shift);
                     }
                     // The label's logit less the shift first: for logits of 1000 in f32 that
                     // difference is exact, and adding the log to 1000 would round it away.
-                    #out[row_i] = #float::ln(total) - (row[label as usize] - shift);
+                    #out[row_i] = #math::ln(total) - (row[label as usize] - shift);
                 }
             }
         }
@@ -943,6 +944,16 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
 }
 
 /// `::core::primitive::f32` or `::core::primitive::f64`.
+/// The path of the float functions `core` lacks: `std`'s methods of the float type, or
+/// without `std` the runtime's `math::f32` / `math::f64` (the `libm` crate's, same names).
+pub fn math_functions(platform: crate::Platform, dtype: DType, runtime: &TokenStream) -> TokenStream {
+    match (platform, dtype) {
+        (crate::Platform::Std, _) => float_type(dtype),
+        (_, DType::F32) => code!(#runtime::math::f32),
+        (_, DType::F64) => code!(#runtime::math::f64),
+    }
+}
+
 pub fn float_type(dtype: DType) -> TokenStream {
     match dtype {
         DType::F32 => code!(::core::primitive::f32),

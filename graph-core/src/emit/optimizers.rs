@@ -162,7 +162,7 @@ impl Functions<'_> {
 /// The update after the fused pass: the global norm's scale, then one loop per variable over
 /// it, its gradient and its slots.
 fn update(ctx: &Ctx, opt: &Optimizer) -> TokenStream {
-    let float = &ctx.float;
+    let (float, math) = (&ctx.float, &ctx.math);
     let runtime = &ctx.runtime;
     let kind = opt.kind;
     let one = super::ops::literal(1.0, ctx.graph.dtype()).tokens;
@@ -175,7 +175,7 @@ fn update(ctx: &Ctx, opt: &Optimizer) -> TokenStream {
             opt.step += 1;
             let t = opt.step as #float;
             let (beta1, beta2, epsilon) = (opt.beta1, opt.beta2, opt.epsilon);
-            let rate = opt.learning_rate * #float::sqrt(#one - #float::powf(beta2, t)) / (#one - #float::powf(beta1, t));
+            let rate = opt.learning_rate * #math::sqrt(#one - #math::powf(beta2, t)) / (#one - #math::powf(beta1, t));
         },
         Kind::Momentum => code!(let (rate, momentum) = (opt.learning_rate, opt.momentum);),
         Kind::RmsProp => {
@@ -206,14 +206,14 @@ fn update(ctx: &Ctx, opt: &Optimizer) -> TokenStream {
                 #decayed
                 *#m = beta1 * *#m + (#one - beta1) * gradient;
                 *#s = beta2 * *#s + (#one - beta2) * gradient * gradient;
-                *w -= rate * *#m / (#float::sqrt(*#s) + epsilon);
+                *w -= rate * *#m / (#math::sqrt(*#s) + epsilon);
             }
         }
         Kind::RmsProp => {
             let (ms, mom) = (&elements[0], &elements[1]);
             code! {
                 *#ms = decay * *#ms + (#one - decay) * gradient * gradient;
-                *#mom = momentum * *#mom + rate * gradient / #float::sqrt(*#ms + epsilon);
+                *#mom = momentum * *#mom + rate * gradient / #math::sqrt(*#ms + epsilon);
                 *w -= *#mom;
             }
         }
@@ -221,7 +221,7 @@ fn update(ctx: &Ctx, opt: &Optimizer) -> TokenStream {
             let a = &elements[0];
             code! {
                 *#a += gradient * gradient;
-                *w -= rate * gradient / #float::sqrt(*#a);
+                *w -= rate * gradient / #math::sqrt(*#a);
             }
         }
     };
@@ -251,7 +251,7 @@ fn update(ctx: &Ctx, opt: &Optimizer) -> TokenStream {
                         total += gradient * gradient;
                     }
                 }
-                let norm = #float::sqrt(total);
+                let norm = #math::sqrt(total);
                 if norm > limit { limit / norm } else { #one }
             }
             ::core::option::Option::None => #one,

@@ -43,6 +43,10 @@ pub const INLINE_STRUCT_BYTES: usize = 64 * 1024;
 /// than [`INLINE_LIMIT`] elements, then the largest others (earlier first among equals)
 /// until the inline ones take at most [`INLINE_STRUCT_BYTES`].
 pub fn boxing(ctx: &Ctx, fields: &[Field]) -> Vec<bool> {
+    if ctx.program.platform == crate::Platform::Core {
+        // No heap: every tensor inline (`check::heap` rejected the graphs that need one).
+        return vec![false; fields.len()];
+    }
     let bytes = |f: &Field| f.shape.size().factor.saturating_mul(f.elem.bytes(ctx.graph.dtype()));
     let mut boxed: Vec<bool> = fields
         .iter()
@@ -99,10 +103,14 @@ pub fn tensor_type(ctx: &Ctx, shape: &Shape, elem: Elem, boxed: bool) -> TokenSt
         let d = dim(ctx, d);
         ty = code!([#ty; #d]);
     }
-    if boxed {
-        code!(::std::boxed::Box<#ty>)
-    } else {
-        ty
+    match (boxed, ctx.program.platform) {
+        (false, _) => ty,
+        (true, crate::Platform::Std) => code!(::std::boxed::Box<#ty>),
+        // `alloc`'s, re-exported: a `#![no_std]` crate need not declare `extern crate alloc`.
+        (true, _) => {
+            let runtime = &ctx.runtime;
+            code!(#runtime::Box<#ty>)
+        }
     }
 }
 

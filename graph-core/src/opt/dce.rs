@@ -71,6 +71,7 @@ mod tests {
             optimizers: Vec::new(),
             check_gradients: false,
             tangents: Default::default(),
+            platform: Default::default(),
         };
         crate::autodiff::differentiate(&mut program).unwrap();
         let before = program.graph.len();

@@ -59,5 +59,6 @@ pub fn program(dims: &[usize], body: impl FnOnce(&mut Build) -> NodeId) -> Progr
         optimizers: Vec::new(),
         check_gradients: false,
         tangents: Default::default(),
+        platform: Default::default(),
     }
 }
