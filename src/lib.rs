@@ -687,6 +687,82 @@ macro_rules! graph {
     };
 }
 
+/// Why `Variables::from_safetensors` refused a file (with the `safetensors` feature). Nothing
+/// is loaded when it does.
+#[cfg(feature = "safetensors")]
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadError {
+    /// The bytes are not a safetensors file: the reader's message.
+    Format(String),
+    /// A variable the graph declares is not in the file.
+    Missing(String),
+    /// The file holds a tensor the graph does not declare.
+    Unexpected(String),
+    /// A tensor has another shape than its declaration.
+    Shape {
+        /// The tensor.
+        name: String,
+        /// Its declared shape.
+        expected: Vec<usize>,
+        /// Its shape in the file.
+        found: Vec<usize>,
+    },
+    /// A tensor has another element type than the graph's float type.
+    Dtype {
+        /// The tensor.
+        name: String,
+        /// The graph's float type (`F32`, `F64`).
+        expected: String,
+        /// The type in the file.
+        found: String,
+    },
+}
+
+#[cfg(feature = "safetensors")]
+impl core::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            LoadError::Format(message) => write!(f, "not a safetensors file: {message}"),
+            LoadError::Missing(name) => write!(f, "the file has no tensor `{name}`, which the graph declares"),
+            LoadError::Unexpected(name) => {
+                write!(f, "the file has a tensor `{name}`, which the graph does not declare")
+            }
+            LoadError::Shape { name, expected, found } => {
+                write!(
+                    f,
+                    "tensor `{name}` has shape {found:?} in the file, but the graph declares {expected:?}"
+                )
+            }
+            LoadError::Dtype { name, expected, found } => {
+                write!(
+                    f,
+                    "tensor `{name}` is {found} in the file, but the graph's floats are {expected}"
+                )
+            }
+        }
+    }
+}
+
+#[cfg(feature = "safetensors")]
+impl std::error::Error for LoadError {}
+
+/// Keeps its items with the `safetensors` feature, drops them without: how the generated code,
+/// compiled in the user's crate, follows this crate's features.
+#[doc(hidden)]
+#[cfg(feature = "safetensors")]
+#[macro_export]
+macro_rules! __with_safetensors {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Keeps its items with the `safetensors` feature, drops them without.
+#[doc(hidden)]
+#[cfg(not(feature = "safetensors"))]
+#[macro_export]
+macro_rules! __with_safetensors {
+    ($($item:tt)*) => {};
+}
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

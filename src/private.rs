@@ -5,10 +5,15 @@
 
 pub use graph_macros::graph;
 
+pub use crate::__with_safetensors as with_safetensors;
+#[cfg(feature = "safetensors")]
+pub use crate::LoadError;
 #[cfg(feature = "alloc")]
 pub use alloc::boxed::Box;
 #[cfg(feature = "alloc")]
 use alloc::vec;
+#[cfg(feature = "alloc")]
+pub use alloc::vec::Vec;
 
 /// The two float types a graph can use.
 pub trait Float:
@@ -596,6 +601,120 @@ pub mod math {
     functions! { f64,
         exp => exp(x); ln => log(x); sqrt => sqrt(x); tanh => tanh(x); sin => sin(x);
         cos => cos(x); powf => pow(x, e); ln_1p => log1p(x); exp_m1 => expm1(x); abs => fabs(x);
+    }
+}
+
+/// Weights in the safetensors format, for the generated `to_safetensors` and
+/// `from_safetensors`: little-endian floats, row-major, named as declared.
+#[cfg(feature = "safetensors")]
+pub mod weights {
+    use super::Float;
+    use crate::LoadError;
+    use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+
+    /// A float type as safetensors stores it.
+    pub trait Stored: Float {
+        /// Its safetensors type.
+        const DTYPE: Dtype;
+        /// Appends its little-endian bytes.
+        fn put(self, out: &mut Vec<u8>);
+        /// Reads it from its little-endian bytes.
+        fn get(bytes: &[u8]) -> Self;
+    }
+
+    impl Stored for f32 {
+        const DTYPE: Dtype = Dtype::F32;
+        fn put(self, out: &mut Vec<u8>) {
+            out.extend_from_slice(&self.to_le_bytes());
+        }
+        fn get(bytes: &[u8]) -> Self {
+            f32::from_le_bytes(bytes.try_into().expect("four bytes"))
+        }
+    }
+
+    impl Stored for f64 {
+        const DTYPE: Dtype = Dtype::F64;
+        fn put(self, out: &mut Vec<u8>) {
+            out.extend_from_slice(&self.to_le_bytes());
+        }
+        fn get(bytes: &[u8]) -> Self {
+            f64::from_le_bytes(bytes.try_into().expect("eight bytes"))
+        }
+    }
+
+    /// The file holding `tensors` (names and flat elements, from `tensors()`), of `shapes`.
+    ///
+    /// # Panics
+    ///
+    /// If a shape does not hold its tensor's elements (the generated code passes the declared
+    /// shapes).
+    #[must_use]
+    pub fn write<F: Stored>(tensors: &[(&'static str, &[F])], shapes: &[&[usize]]) -> Vec<u8> {
+        let bytes: Vec<Vec<u8>> = tensors
+            .iter()
+            .map(|(_, elements)| {
+                let mut out = Vec::with_capacity(size_of_val(*elements));
+                for &x in *elements {
+                    x.put(&mut out);
+                }
+                out
+            })
+            .collect();
+        let views = tensors
+            .iter()
+            .zip(shapes)
+            .zip(&bytes)
+            .map(|(((name, _), shape), data)| {
+                let view = TensorView::new(F::DTYPE, shape.to_vec(), data).expect("a declared shape holds its tensor");
+                (*name, view)
+            });
+        safetensors::serialize(views, None).expect("declared tensors serialize")
+    }
+
+    /// Reads `bytes` into `tensors` (names and flat elements, from `tensors_mut()`), of
+    /// `shapes`: every tensor checked (present, of its shape and type, and no other in the
+    /// file) before any is written.
+    ///
+    /// # Errors
+    ///
+    /// The first tensor that is missing, unexpected, of another shape or of another type, or
+    /// the reader's error if the bytes are not a safetensors file.
+    pub fn read<F: Stored>(
+        bytes: &[u8],
+        tensors: &mut [(&'static str, &mut [F])],
+        shapes: &[&[usize]],
+    ) -> Result<(), LoadError> {
+        let file = SafeTensors::deserialize(bytes).map_err(|e| LoadError::Format(e.to_string()))?;
+        let mut views = Vec::with_capacity(tensors.len());
+        for ((name, _), &shape) in tensors.iter().zip(shapes) {
+            let view = file.tensor(name).map_err(|_| LoadError::Missing((*name).to_owned()))?;
+            if view.dtype() != F::DTYPE {
+                return Err(LoadError::Dtype {
+                    name: (*name).to_owned(),
+                    expected: format!("{:?}", F::DTYPE),
+                    found: format!("{:?}", view.dtype()),
+                });
+            }
+            if view.shape() != shape {
+                return Err(LoadError::Shape {
+                    name: (*name).to_owned(),
+                    expected: shape.to_vec(),
+                    found: view.shape().to_vec(),
+                });
+            }
+            views.push(view);
+        }
+        let mut names = file.names();
+        names.sort_unstable();
+        if let Some(extra) = names.into_iter().find(|n| !tensors.iter().any(|(name, _)| name == n)) {
+            return Err(LoadError::Unexpected(extra.to_owned()));
+        }
+        for ((_, elements), view) in tensors.iter_mut().zip(views) {
+            for (x, chunk) in elements.iter_mut().zip(view.data().chunks_exact(size_of::<F>())) {
+                *x = F::get(chunk);
+            }
+        }
+        Ok(())
     }
 }
 

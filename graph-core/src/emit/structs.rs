@@ -201,6 +201,7 @@ pub fn tensor_struct(
         Some(e) => (e.declaration.clone(), e.default.clone()),
         None => (TokenStream::new(), TokenStream::new()),
     };
+    let safetensors = (kind == Kind::Variables).then(|| safetensors(ctx, &name, &params, &args, fields));
     let (default, init) = if kind == Kind::Variables {
         (code!(Self::init(0)), Some(init_fn(ctx, fields, &idents, &defaults)))
     } else {
@@ -226,6 +227,52 @@ pub fn tensor_struct(
         impl #params #name #args {
             #init
             #views
+        }
+
+        #safetensors
+    }
+}
+
+/// `to_safetensors` and `from_safetensors` for `Variables`, inside the facade's
+/// `with_safetensors!`, which keeps them only when its `safetensors` feature is on: each float
+/// field a tensor named as declared, with its declared shape.
+fn safetensors(
+    ctx: &Ctx,
+    name: &proc_macro2::Ident,
+    params: &TokenStream,
+    args: &TokenStream,
+    fields: &[Field],
+) -> TokenStream {
+    let runtime = &ctx.runtime;
+    let shapes: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| f.elem == Elem::Float)
+        .map(|f| {
+            let dims = f.shape.dims().iter().map(|&d| dim(ctx, d));
+            code!(&[#(#dims),*])
+        })
+        .collect();
+    code! {
+        #runtime::with_safetensors! {
+            #[allow(non_snake_case)]
+            impl #params #name #args {
+                /// The variables in the safetensors format (PyTorch's, JAX's, candle's), each a
+                /// tensor named as declared, of its declared shape and the graph's float type.
+                #[must_use]
+                pub fn to_safetensors(&self) -> #runtime::Vec<u8> {
+                    #runtime::weights::write(&self.tensors(), &[#(#shapes),*])
+                }
+
+                /// Variables read from the safetensors format: every declared variable must be
+                /// there with its declared shape and the graph's float type, and nothing else;
+                /// otherwise an error naming the tensor, and nothing is loaded.
+                pub fn from_safetensors(bytes: &[u8]) -> ::core::result::Result<Self, #runtime::LoadError> {
+                    let mut v = <Self as ::core::default::Default>::default();
+                    let shapes: &[&[usize]] = &[#(#shapes),*];
+                    #runtime::weights::read(bytes, &mut v.tensors_mut(), shapes)?;
+                    ::core::result::Result::Ok(v)
+                }
+            }
         }
     }
 }
