@@ -70,4 +70,18 @@ fn main() {
          d_logits = y * (d_y - sum(d_y * y)), as the generated backward pass computes:"
     );
     println!("\n{}", softmax_net::GRADIENTS);
+
+    // The forward graph (boxes) and the backward graph (blue ellipses, derived nodes labelled
+    // with their formulas) as a picture: with the `svg` feature, no Graphviz needed.
+    #[cfg(feature = "svg")]
+    {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target")
+            .join("softmax_backprop.svg");
+        std::fs::create_dir_all(path.parent().expect("a directory")).expect("target/ can be made");
+        std::fs::write(&path, static_graph::svg(softmax_net::DOT)).expect("the picture can be written");
+        println!("the forward and backward graph: {}", path.display());
+    }
+    #[cfg(not(feature = "svg"))]
+    println!("(with `--features svg`, this example also draws the forward and backward graph)");
 }

@@ -746,6 +746,45 @@ impl core::fmt::Display for LoadError {
 #[cfg(feature = "safetensors")]
 impl std::error::Error for LoadError {}
 
+/// The picture of a graph's `DOT` (the forward graph as boxes, the backward graph as blue
+/// ellipses, derived nodes labelled with their formulas) as SVG, laid out and drawn in pure
+/// Rust by the `layout-rs` crate, so no Graphviz is needed (the `svg` feature).
+///
+/// ```
+/// static_graph::graph! {
+///     /// A line.
+///     pub mod line {
+///         placeholder x: [f64; 3];
+///         variable a: f64;
+///         let cost = mean(square(x * a - 1));
+///         minimize cost;
+///     }
+/// }
+///
+/// let picture = static_graph::svg(line::DOT);
+/// assert!(picture.starts_with("<?xml") && picture.contains("d_a"));
+/// ```
+///
+/// # Panics
+///
+/// If `dot` is not DOT that `layout-rs` reads; every `DOT` a graph generates is.
+#[cfg(feature = "svg")]
+#[must_use]
+pub fn svg(dot: &str) -> String {
+    use layout::backends::svg::SVGWriter;
+    use layout::gv::{DotParser, GraphBuilder};
+    let graph = match DotParser::new(dot).process() {
+        Ok(graph) => graph,
+        Err(error) => panic!("static_graph::svg: not DOT that layout-rs reads: {error}"),
+    };
+    let mut builder = GraphBuilder::new();
+    builder.visit_graph(&graph);
+    let mut picture = builder.get();
+    let mut writer = SVGWriter::new();
+    picture.do_it(false, false, false, &mut writer);
+    writer.finalize()
+}
+
 /// Keeps its items with the `safetensors` feature, drops them without: how the generated code,
 /// compiled in the user's crate, follows this crate's features.
 #[doc(hidden)]

@@ -202,7 +202,9 @@ static_graph::graph! {
         let direction = relu(to) * 0.5 + adjoints;
         let products = relu(direction) * 0.5 + adjoints;
         let tangents = relu(products) * 0.5 + adjoints;
-        let v64 = relu(tangents) * 0.5 + adjoints;
+        let bytes = relu(tangents) * 0.5 + adjoints;
+        let shapes = relu(bytes) * 0.5 + adjoints;
+        let v64 = relu(shapes) * 0.5 + adjoints;
         let peak = max(v64, axis = 1) + min(v64, axis = 1);
         let z = matmul(v64, transpose(w)) * matmul(v64, u);
         let cost = mean(softmax_cross_entropy(v64, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(v64, axis = 0));
@@ -305,7 +307,9 @@ static_graph::graph! {
         let direction = tanh(to) * 0.5 + q;
         let products = tanh(direction) * 0.5 + q;
         let tangents = tanh(products) * 0.5 + q;
-        let v64 = tanh(tangents) * 0.5 + q;
+        let bytes = tanh(tangents) * 0.5 + q;
+        let shapes = tanh(bytes) * 0.5 + q;
+        let v64 = tanh(shapes) * 0.5 + q;
         let scores = matmul(v64, transpose(v64, axes = (0, 2, 1)));
         let joined = concat(v64[.., .., 0..2], v64[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
@@ -423,10 +427,12 @@ static_graph::graph! {
         let n83 = tanh(n82) * 0.5 + q;
         let n84 = tanh(n83) * 0.5 + q;
         let n85 = tanh(n84) * 0.5 + q;
-        let scores = matmul(n85, transpose(n85, axes = (0, 2, 1)));
-        let joined = concat(n85[.., .., 0..2], n85[.., .., 1..], axis = 2);
+        let n86 = tanh(n85) * 0.5 + q;
+        let n87 = tanh(n86) * 0.5 + q;
+        let scores = matmul(n87, transpose(n87, axes = (0, 2, 1)));
+        let joined = concat(n87[.., .., 0..2], n87[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(n85, ids)) + mean(argmax(n85, axis = -1) == ids);
+        let classes = mean(sparse_softmax_cross_entropy(n87, ids)) + mean(argmax(n87, axis = -1) == ids);
         let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
             + sum(avg_pool(img, padding = same));
         let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
@@ -483,7 +489,7 @@ graphs_with_dimensions!(
     best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
     accumulator_i beta1 beta2 decay epsilon gradient gradient_all mom_i momentum norm opt rate scale slot t v_i weight_decay
     above absolute below check checks derived from j numeric original p64 relative step to v64
-    direction products tangents
+    direction products tangents bytes shapes
 );
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs
@@ -589,6 +595,43 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
         shape_locals::check_gradients(&p, &v),
         shape_plain::check_gradients(&plain, &plain_v)
     );
+    assert!(values.cost.is_finite());
+
+    // Every dimension name gives the same graph: the same bits.
+    let all = dimension_fingerprints();
+    assert!(all.iter().all(|graph| graph == &all[0]), "{all:?}");
+
+    let mut p = awkward_names::Placeholders::default();
+    p.r#type = [1.0, 2.0, 3.0, 4.0];
+    p.W1 = [0.5; 4];
+    let values = awkward_names::forward(&p, &awkward_names::Variables::default());
+    assert_eq!(values.None, [0.5, 1.0, 1.5, 2.0]);
+    assert_eq!(values.r#match[0], (1.0f32).exp() * 2.0 - 0.5);
+    assert!(awkward_names::DOT.contains("GRADIENTS") && awkward_names::GRADIENTS.contains("d_DOT = d_GRADIENTS * 2"));
+}
+
+#[test]
+#[allow(clippy::float_cmp, clippy::cast_precision_loss)]
+fn names_like_the_generated_codes_own_in_forward_mode_and_weights_files() {
+    let mut p = shape_locals::Placeholders::<2, 3>::default();
+    let mut plain = shape_plain::Placeholders::<2, 3>::default();
+    for (k, (x, y)) in
+        p.x.iter_mut()
+            .flatten()
+            .flatten()
+            .zip(plain.x.iter_mut().flatten().flatten())
+            .enumerate()
+    {
+        (*x, *y) = ((k % 5) as f64 * 0.25 - 0.5, (k % 5) as f64 * 0.25 - 0.5);
+    }
+    (p.ids[1][2], plain.ids[1][2]) = (2, 2);
+    let (v, plain_v) = (shape_locals::Variables::init(3), shape_plain::Variables::init(3));
+    // Weights in and out, with the generator's locals as tensor names.
+    #[cfg(feature = "safetensors")]
+    assert_eq!(
+        shape_locals::Variables::from_safetensors(&v.to_safetensors()),
+        Ok(v.clone())
+    );
     // Forward mode and second order: the same bits.
     let direction = shape_locals::Variables::init(4);
     let plain_direction = shape_plain::Variables::init(4);
@@ -604,17 +647,4 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
     );
     assert_eq!((products.w, products.filt), (plain_products.w, plain_products.filt));
     assert!(tangents.cost.is_finite() && tangents.cost != 0.0, "{}", tangents.cost);
-    assert!(values.cost.is_finite());
-
-    // Every dimension name gives the same graph: the same bits.
-    let all = dimension_fingerprints();
-    assert!(all.iter().all(|graph| graph == &all[0]), "{all:?}");
-
-    let mut p = awkward_names::Placeholders::default();
-    p.r#type = [1.0, 2.0, 3.0, 4.0];
-    p.W1 = [0.5; 4];
-    let values = awkward_names::forward(&p, &awkward_names::Variables::default());
-    assert_eq!(values.None, [0.5, 1.0, 1.5, 2.0]);
-    assert_eq!(values.r#match[0], (1.0f32).exp() * 2.0 - 0.5);
-    assert!(awkward_names::DOT.contains("GRADIENTS") && awkward_names::GRADIENTS.contains("d_DOT = d_GRADIENTS * 2"));
 }
