@@ -785,6 +785,22 @@ pub fn svg(dot: &str) -> String {
     writer.finalize()
 }
 
+/// Keeps its items with the `serde` feature, drops them without (see `__with_safetensors`).
+#[doc(hidden)]
+#[cfg(feature = "serde")]
+#[macro_export]
+macro_rules! __with_serde {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Keeps its items with the `serde` feature, drops them without.
+#[doc(hidden)]
+#[cfg(not(feature = "serde"))]
+#[macro_export]
+macro_rules! __with_serde {
+    ($($item:tt)*) => {};
+}
+
 /// Keeps its items with the `safetensors` feature, drops them without: how the generated code,
 /// compiled in the user's crate, follows this crate's features.
 #[doc(hidden)]

@@ -6,6 +6,7 @@
 pub use graph_macros::graph;
 
 pub use crate::__with_safetensors as with_safetensors;
+pub use crate::__with_serde as with_serde;
 #[cfg(feature = "safetensors")]
 pub use crate::LoadError;
 #[cfg(feature = "alloc")]
@@ -14,6 +15,8 @@ pub use alloc::boxed::Box;
 use alloc::vec;
 #[cfg(feature = "alloc")]
 pub use alloc::vec::Vec;
+#[cfg(feature = "serde")]
+pub use serde;
 
 /// The two float types a graph can use.
 pub trait Float:
@@ -715,6 +718,180 @@ pub mod weights {
             }
         }
         Ok(())
+    }
+}
+
+/// `Serialize` and `Deserialize` for the generated structs: a struct of named fields, each a
+/// flat row-major sequence, read back in place (no copy of a tensor is made) with every field
+/// required, none unknown, and each of its declared length.
+#[cfg(feature = "serde")]
+pub mod tensors_serde {
+    use core::fmt;
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::ser::{SerializeStruct, Serializer};
+    use serde::{Deserialize, Deserializer, Serialize};
+
+    /// A field of integer ids, read.
+    pub enum Ids<'a> {
+        /// `i32` ids.
+        I32(&'a [i32]),
+        /// `i64` ids.
+        I64(&'a [i64]),
+        /// `usize` ids.
+        Usize(&'a [usize]),
+    }
+
+    /// A field of integer ids, written.
+    pub enum IdsMut<'a> {
+        /// `i32` ids.
+        I32(&'a mut [i32]),
+        /// `i64` ids.
+        I64(&'a mut [i64]),
+        /// `usize` ids.
+        Usize(&'a mut [usize]),
+    }
+
+    macro_rules! ids {
+        ($($t:ty => $variant:ident),*) => {$(
+            impl<'a> From<&'a [$t]> for Ids<'a> {
+                fn from(ids: &'a [$t]) -> Self {
+                    Ids::$variant(ids)
+                }
+            }
+            impl<'a> From<&'a mut [$t]> for IdsMut<'a> {
+                fn from(ids: &'a mut [$t]) -> Self {
+                    IdsMut::$variant(ids)
+                }
+            }
+        )*};
+    }
+    ids!(i32 => I32, i64 => I64, usize => Usize);
+
+    /// Serializes the struct `name` of `floats` and `ids`.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's.
+    pub fn serialize<S: Serializer, F: Serialize>(
+        serializer: S,
+        name: &'static str,
+        floats: &[(&'static str, &[F])],
+        ids: &[(&'static str, Ids<'_>)],
+    ) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct(name, floats.len() + ids.len())?;
+        for (field, values) in floats {
+            out.serialize_field(field, values)?;
+        }
+        for (field, values) in ids {
+            match values {
+                Ids::I32(v) => out.serialize_field(field, v)?,
+                Ids::I64(v) => out.serialize_field(field, v)?,
+                Ids::Usize(v) => out.serialize_field(field, v)?,
+            }
+        }
+        out.end()
+    }
+
+    /// Deserializes the struct `name`, whose fields are `names`, into `floats` and `ids`.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's, or a missing, unknown or repeated field, or one of another length.
+    pub fn deserialize<'de, 'b, D: Deserializer<'de>, F: Deserialize<'de>>(
+        deserializer: D,
+        name: &'static str,
+        names: &'static [&'static str],
+        floats: &mut [(&'static str, &'b mut [F])],
+        ids: &mut [(&'static str, IdsMut<'b>)],
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_struct(name, names, Fields { names, floats, ids })
+    }
+
+    struct Fields<'a, 'b, F> {
+        names: &'static [&'static str],
+        floats: &'a mut [(&'static str, &'b mut [F])],
+        ids: &'a mut [(&'static str, IdsMut<'b>)],
+    }
+
+    impl<'de, F: Deserialize<'de>> Visitor<'de> for Fields<'_, '_, F> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a struct with the fields {:?}", self.names)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = alloc::vec![false; self.names.len()];
+            while let Some(k) = map.next_key_seed(Key(self.names))? {
+                let field = self.names[k];
+                if core::mem::replace(&mut seen[k], true) {
+                    return Err(de::Error::duplicate_field(field));
+                }
+                if let Some((_, slot)) = self.floats.iter_mut().find(|(n, _)| *n == field) {
+                    map.next_value_seed(InPlace(slot))?;
+                } else if let Some((_, slot)) = self.ids.iter_mut().find(|(n, _)| *n == field) {
+                    match slot {
+                        IdsMut::I32(v) => map.next_value_seed(InPlace(v))?,
+                        IdsMut::I64(v) => map.next_value_seed(InPlace(v))?,
+                        IdsMut::Usize(v) => map.next_value_seed(InPlace(v))?,
+                    }
+                }
+            }
+            match seen.iter().position(|&s| !s) {
+                Some(k) => Err(de::Error::missing_field(self.names[k])),
+                None => Ok(()),
+            }
+        }
+    }
+
+    /// A field name, as its index among the names.
+    struct Key(&'static [&'static str]);
+
+    impl<'de> DeserializeSeed<'de> for Key {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+            deserializer.deserialize_identifier(self)
+        }
+    }
+
+    impl Visitor<'_> for Key {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "one of the fields {:?}", self.0)
+        }
+        fn visit_str<E: de::Error>(self, name: &str) -> Result<usize, E> {
+            self.0
+                .iter()
+                .position(|n| *n == name)
+                .ok_or_else(|| de::Error::unknown_field(name, self.0))
+        }
+    }
+
+    /// A sequence read into a slice of its exact length.
+    struct InPlace<'a, T>(&'a mut [T]);
+
+    impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for InPlace<'_, T> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_seq(self)
+        }
+    }
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for InPlace<'_, T> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a sequence of {} elements", self.0.len())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let length = self.0.len();
+            for k in 0..length {
+                self.0[k] = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(k, &self))?;
+            }
+            if seq.next_element::<IgnoredAny>()?.is_some() {
+                return Err(de::Error::invalid_length(length + 1, &self));
+            }
+            Ok(())
+        }
     }
 }
 

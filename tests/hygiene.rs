@@ -204,7 +204,10 @@ static_graph::graph! {
         let tangents = relu(products) * 0.5 + adjoints;
         let bytes = relu(tangents) * 0.5 + adjoints;
         let shapes = relu(bytes) * 0.5 + adjoints;
-        let v64 = relu(shapes) * 0.5 + adjoints;
+        let deserializer = relu(shapes) * 0.5 + adjoints;
+        let out = relu(deserializer) * 0.5 + adjoints;
+        let serializer = relu(out) * 0.5 + adjoints;
+        let v64 = relu(serializer) * 0.5 + adjoints;
         let peak = max(v64, axis = 1) + min(v64, axis = 1);
         let z = matmul(v64, transpose(w)) * matmul(v64, u);
         let cost = mean(softmax_cross_entropy(v64, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(v64, axis = 0));
@@ -309,7 +312,10 @@ static_graph::graph! {
         let tangents = tanh(products) * 0.5 + q;
         let bytes = tanh(tangents) * 0.5 + q;
         let shapes = tanh(bytes) * 0.5 + q;
-        let v64 = tanh(shapes) * 0.5 + q;
+        let deserializer = tanh(shapes) * 0.5 + q;
+        let out = tanh(deserializer) * 0.5 + q;
+        let serializer = tanh(out) * 0.5 + q;
+        let v64 = tanh(serializer) * 0.5 + q;
         let scores = matmul(v64, transpose(v64, axes = (0, 2, 1)));
         let joined = concat(v64[.., .., 0..2], v64[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
@@ -429,10 +435,13 @@ static_graph::graph! {
         let n85 = tanh(n84) * 0.5 + q;
         let n86 = tanh(n85) * 0.5 + q;
         let n87 = tanh(n86) * 0.5 + q;
-        let scores = matmul(n87, transpose(n87, axes = (0, 2, 1)));
-        let joined = concat(n87[.., .., 0..2], n87[.., .., 1..], axis = 2);
+        let n88 = tanh(n87) * 0.5 + q;
+        let n89 = tanh(n88) * 0.5 + q;
+        let n90 = tanh(n89) * 0.5 + q;
+        let scores = matmul(n90, transpose(n90, axes = (0, 2, 1)));
+        let joined = concat(n90[.., .., 0..2], n90[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(n87, ids)) + mean(argmax(n87, axis = -1) == ids);
+        let classes = mean(sparse_softmax_cross_entropy(n90, ids)) + mean(argmax(n90, axis = -1) == ids);
         let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
             + sum(avg_pool(img, padding = same));
         let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
@@ -489,7 +498,7 @@ graphs_with_dimensions!(
     best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
     accumulator_i beta1 beta2 decay epsilon gradient gradient_all mom_i momentum norm opt rate scale slot t v_i weight_decay
     above absolute below check checks derived from j numeric original p64 relative step to v64
-    direction products tangents bytes shapes
+    direction products tangents bytes shapes deserializer out serializer
 );
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs
@@ -626,6 +635,18 @@ fn names_like_the_generated_codes_own_in_forward_mode_and_weights_files() {
     }
     (p.ids[1][2], plain.ids[1][2]) = (2, 2);
     let (v, plain_v) = (shape_locals::Variables::init(3), shape_plain::Variables::init(3));
+    // Serialized and read back, with the generator's locals as tensor names.
+    #[cfg(feature = "serde")]
+    {
+        let text = serde_json::to_string(&v).unwrap();
+        assert_eq!(serde_json::from_str::<shape_locals::Variables>(&text).unwrap(), v);
+        let values = shape_locals::forward(&p, &v);
+        let text = serde_json::to_string(&values).unwrap();
+        assert_eq!(
+            serde_json::from_str::<shape_locals::Values<2, 3>>(&text).unwrap(),
+            values
+        );
+    }
     // Weights in and out, with the generator's locals as tensor names.
     #[cfg(feature = "safetensors")]
     assert_eq!(

@@ -197,6 +197,7 @@ pub fn tensor_struct(
         .collect();
     let vis = (kind != Kind::Private).then(|| code!(pub));
     let views = (kind != Kind::Private).then(|| views(ctx, fields, &idents));
+    let serde = (kind != Kind::Private).then(|| serde(ctx, &name, &params, &args, fields, &idents));
     let (extra_declaration, extra_default) = match extra {
         Some(e) => (e.declaration.clone(), e.default.clone()),
         None => (TokenStream::new(), TokenStream::new()),
@@ -230,6 +231,68 @@ pub fn tensor_struct(
         }
 
         #safetensors
+        #serde
+    }
+}
+
+/// `Serialize` and `Deserialize`, inside the facade's `with_serde!`, which keeps them only
+/// when its `serde` feature is on: a struct of the fields, each a flat row-major sequence (a
+/// scalar a sequence of one), read back in place with every field required and of its length.
+fn serde(
+    ctx: &Ctx,
+    name: &proc_macro2::Ident,
+    params: &TokenStream,
+    args: &TokenStream,
+    fields: &[Field],
+    idents: &[proc_macro2::Ident],
+) -> TokenStream {
+    let (runtime, float, dims) = (&ctx.runtime, &ctx.float, &ctx.dims);
+    let de_params = if is_generic(fields) {
+        code!(<'de, #(const #dims: usize),*>)
+    } else {
+        code!(<'de>)
+    };
+    let text = name.to_string();
+    let label = |f: &Field| f.name.trim_start_matches("r#").to_owned();
+    let labels: Vec<String> = fields.iter().map(label).collect();
+    type Named<'a> = Vec<(&'a Field, &'a proc_macro2::Ident)>;
+    let (floats, ids): (Named, Named) = fields.iter().zip(idents).partition(|(f, _)| f.elem == Elem::Float);
+    let ids_shared = ids.iter().map(|(f, id)| {
+        let (label, slice) = (label(f), flat(code!(self.#id), f.shape.rank(), false));
+        code!((#label, ::core::convert::Into::into(#slice)))
+    });
+    let floats_unique = floats.iter().map(|(f, id)| {
+        let (label, slice) = (label(f), flat(code!(out.#id), f.shape.rank(), true));
+        code!((#label, #slice))
+    });
+    let ids_unique = ids.iter().map(|(f, id)| {
+        let (label, slice) = (label(f), flat(code!(out.#id), f.shape.rank(), true));
+        code!((#label, ::core::convert::Into::into(#slice)))
+    });
+    code! {
+        #runtime::with_serde! {
+            #[allow(non_snake_case)]
+            impl #params #runtime::serde::Serialize for #name #args {
+                fn serialize<S: #runtime::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    #runtime::tensors_serde::serialize(serializer, #text, &self.tensors(), &[#(#ids_shared),*])
+                }
+            }
+
+            #[allow(non_snake_case)]
+            impl #de_params #runtime::serde::Deserialize<'de> for #name #args {
+                fn deserialize<D: #runtime::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    let mut out = <Self as ::core::default::Default>::default();
+                    #runtime::tensors_serde::deserialize::<D, #float>(
+                        deserializer,
+                        #text,
+                        &[#(#labels),*],
+                        &mut [#(#floats_unique),*],
+                        &mut [#(#ids_unique),*],
+                    )?;
+                    ::core::result::Result::Ok(out)
+                }
+            }
+        }
     }
 }
 
