@@ -645,15 +645,16 @@ pub mod weights {
         }
     }
 
-    /// The file holding `tensors` (names and flat elements, from `tensors()`), of `shapes`.
+    /// The file holding `tensors` (names and flat elements, from `tensors()`), of `shapes`,
+    /// and a count of steps (an optimizer's), if any, as the scalar `I64` tensor `step`.
     ///
     /// # Panics
     ///
     /// If a shape does not hold its tensor's elements (the generated code passes the declared
     /// shapes).
     #[must_use]
-    pub fn write<F: Stored>(tensors: &[(&'static str, &[F])], shapes: &[&[usize]]) -> Vec<u8> {
-        let bytes: Vec<Vec<u8>> = tensors
+    pub fn write<F: Stored>(tensors: &[(&str, &[F])], shapes: &[&[usize]], step: Option<u64>) -> Vec<u8> {
+        let mut bytes: Vec<Vec<u8>> = tensors
             .iter()
             .map(|(_, elements)| {
                 let mut out = Vec::with_capacity(size_of_val(*elements));
@@ -663,20 +664,25 @@ pub mod weights {
                 out
             })
             .collect();
-        let views = tensors
+        let step_bytes = step.map(|s| (s as i64).to_le_bytes().to_vec());
+        let mut views: Vec<(&str, TensorView<'_>)> = tensors
             .iter()
             .zip(shapes)
-            .zip(&bytes)
+            .zip(&mut bytes)
             .map(|(((name, _), shape), data)| {
                 let view = TensorView::new(F::DTYPE, shape.to_vec(), data).expect("a declared shape holds its tensor");
                 (*name, view)
-            });
+            })
+            .collect();
+        if let Some(data) = &step_bytes {
+            views.push(("step", TensorView::new(Dtype::I64, vec![], data).expect("one i64")));
+        }
         safetensors::serialize(views, None).expect("declared tensors serialize")
     }
 
     /// Reads `bytes` into `tensors` (names and flat elements, from `tensors_mut()`), of
-    /// `shapes`: every tensor checked (present, of its shape and type, and no other in the
-    /// file) before any is written.
+    /// `shapes`, and the scalar `I64` tensor `step` into `step` if asked: every tensor checked
+    /// (present, of its shape and type, and no other in the file) before any is written.
     ///
     /// # Errors
     ///
@@ -684,38 +690,58 @@ pub mod weights {
     /// the reader's error if the bytes are not a safetensors file.
     pub fn read<F: Stored>(
         bytes: &[u8],
-        tensors: &mut [(&'static str, &mut [F])],
+        tensors: &mut [(&str, &mut [F])],
         shapes: &[&[usize]],
+        step: Option<&mut u64>,
     ) -> Result<(), LoadError> {
         let file = SafeTensors::deserialize(bytes).map_err(|e| LoadError::Format(e.to_string()))?;
-        let mut views = Vec::with_capacity(tensors.len());
-        for ((name, _), &shape) in tensors.iter().zip(shapes) {
-            let view = file.tensor(name).map_err(|_| LoadError::Missing((*name).to_owned()))?;
-            if view.dtype() != F::DTYPE {
+        let check = |name: &str, dtype: Dtype, shape: &[usize]| {
+            let view = file.tensor(name).map_err(|_| LoadError::Missing(name.to_owned()))?;
+            if view.dtype() != dtype {
                 return Err(LoadError::Dtype {
-                    name: (*name).to_owned(),
-                    expected: format!("{:?}", F::DTYPE),
+                    name: name.to_owned(),
+                    expected: format!("{dtype:?}"),
                     found: format!("{:?}", view.dtype()),
                 });
             }
             if view.shape() != shape {
                 return Err(LoadError::Shape {
-                    name: (*name).to_owned(),
+                    name: name.to_owned(),
                     expected: shape.to_vec(),
                     found: view.shape().to_vec(),
                 });
             }
-            views.push(view);
+            Ok(view)
+        };
+        let mut views = Vec::with_capacity(tensors.len());
+        for ((name, _), &shape) in tensors.iter().zip(shapes) {
+            views.push(check(name, F::DTYPE, shape)?);
         }
+        let counted = match &step {
+            Some(_) => {
+                let view = check("step", Dtype::I64, &[])?;
+                let count = i64::from_le_bytes(
+                    view.data()
+                        .try_into()
+                        .map_err(|_| LoadError::Format("`step` is not one i64".into()))?,
+                );
+                Some(u64::try_from(count).map_err(|_| LoadError::Format(format!("`step` is {count}")))?)
+            }
+            None => None,
+        };
         let mut names = file.names();
         names.sort_unstable();
-        if let Some(extra) = names.into_iter().find(|n| !tensors.iter().any(|(name, _)| name == n)) {
+        let known = |n: &str| tensors.iter().any(|(name, _)| *name == n) || (n == "step" && counted.is_some());
+        if let Some(extra) = names.into_iter().find(|n| !known(n)) {
             return Err(LoadError::Unexpected(extra.to_owned()));
         }
         for ((_, elements), view) in tensors.iter_mut().zip(views) {
             for (x, chunk) in elements.iter_mut().zip(view.data().chunks_exact(size_of::<F>())) {
                 *x = F::get(chunk);
             }
+        }
+        if let (Some(step), Some(count)) = (step, counted) {
+            *step = count;
         }
         Ok(())
     }

@@ -207,7 +207,8 @@ static_graph::graph! {
         let deserializer = relu(shapes) * 0.5 + adjoints;
         let out = relu(deserializer) * 0.5 + adjoints;
         let serializer = relu(out) * 0.5 + adjoints;
-        let v64 = relu(serializer) * 0.5 + adjoints;
+        let state = relu(serializer) * 0.5 + adjoints;
+        let v64 = relu(state) * 0.5 + adjoints;
         let peak = max(v64, axis = 1) + min(v64, axis = 1);
         let z = matmul(v64, transpose(w)) * matmul(v64, u);
         let cost = mean(softmax_cross_entropy(v64, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(v64, axis = 0));
@@ -315,7 +316,8 @@ static_graph::graph! {
         let deserializer = tanh(shapes) * 0.5 + q;
         let out = tanh(deserializer) * 0.5 + q;
         let serializer = tanh(out) * 0.5 + q;
-        let v64 = tanh(serializer) * 0.5 + q;
+        let state = tanh(serializer) * 0.5 + q;
+        let v64 = tanh(state) * 0.5 + q;
         let scores = matmul(v64, transpose(v64, axes = (0, 2, 1)));
         let joined = concat(v64[.., .., 0..2], v64[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
@@ -438,10 +440,11 @@ static_graph::graph! {
         let n88 = tanh(n87) * 0.5 + q;
         let n89 = tanh(n88) * 0.5 + q;
         let n90 = tanh(n89) * 0.5 + q;
-        let scores = matmul(n90, transpose(n90, axes = (0, 2, 1)));
-        let joined = concat(n90[.., .., 0..2], n90[.., .., 1..], axis = 2);
+        let n91 = tanh(n90) * 0.5 + q;
+        let scores = matmul(n91, transpose(n91, axes = (0, 2, 1)));
+        let joined = concat(n91[.., .., 0..2], n91[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(n90, ids)) + mean(argmax(n90, axis = -1) == ids);
+        let classes = mean(sparse_softmax_cross_entropy(n91, ids)) + mean(argmax(n91, axis = -1) == ids);
         let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
             + sum(avg_pool(img, padding = same));
         let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
@@ -498,7 +501,7 @@ graphs_with_dimensions!(
     best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
     accumulator_i beta1 beta2 decay epsilon gradient gradient_all mom_i momentum norm opt rate scale slot t v_i weight_decay
     above absolute below check checks derived from j numeric original p64 relative step to v64
-    direction products tangents bytes shapes deserializer out serializer
+    direction products tangents bytes shapes deserializer out serializer state
 );
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs
@@ -649,10 +652,15 @@ fn names_like_the_generated_codes_own_in_forward_mode_and_weights_files() {
     }
     // Weights in and out, with the generator's locals as tensor names.
     #[cfg(feature = "safetensors")]
-    assert_eq!(
-        shape_locals::Variables::from_safetensors(&v.to_safetensors()),
-        Ok(v.clone())
-    );
+    {
+        assert_eq!(
+            shape_locals::Variables::from_safetensors(&v.to_safetensors()),
+            Ok(v.clone())
+        );
+        let mut adam = shape_locals::Adam::new();
+        let _ = shape_locals::adam_step(&p, &mut v.clone(), &mut adam);
+        assert_eq!(shape_locals::Adam::from_safetensors(&adam.to_safetensors()), Ok(adam));
+    }
     // Forward mode and second order: the same bits.
     let direction = shape_locals::Variables::init(4);
     let plain_direction = shape_plain::Variables::init(4);

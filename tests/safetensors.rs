@@ -1,8 +1,9 @@
 //! `Variables::to_safetensors` and `from_safetensors` (the `safetensors` feature): weights
 //! written by NumPy load and compute what NumPy computes with them; weights written here read
 //! back in Python as they are (`tools/safetensors_reference.py`, run by hand, its output in
-//! `tests/reference/`); a round trip keeps every bit; and each way a file can fail to fit is an
-//! error naming the tensor, with nothing loaded.
+//! `tests/reference/`); a round trip keeps every bit, an optimizer's state included, so
+//! training resumes exactly; and each way a file can fail to fit is an error naming the
+//! tensor, with nothing loaded.
 
 mod common;
 
@@ -26,6 +27,8 @@ graph! {
         let out = matmul(tanh(matmul(x, w1) + b1), w2) + b2;
         let cost = mean(square(out));
         minimize cost;
+        optimizer adam(learning_rate = 0.01);
+        optimizer momentum;
     }
 }
 
@@ -176,5 +179,36 @@ fn each_misfit_is_an_error_naming_the_tensor() {
     assert_eq!(
         missing.unwrap_err().to_string(),
         "the file has no tensor `b2`, which the graph declares"
+    );
+}
+
+#[test]
+fn an_optimizers_state_round_trips_and_training_resumes_exactly() {
+    let mut p = mlp::Placeholders::default();
+    p.x.as_flattened_mut().copy_from_slice(&NUMPY_X);
+    let (mut v, mut adam) = (mlp::Variables::init(5), mlp::Adam::new());
+    for _ in 0..3 {
+        let _ = mlp::adam_step(&p, &mut v, &mut adam);
+    }
+    // A checkpoint: the weights and the optimizer's state, as files.
+    let (weights, state) = (v.to_safetensors(), adam.to_safetensors());
+    let (mut resumed_v, mut resumed_adam) = (
+        mlp::Variables::from_safetensors(&weights).unwrap(),
+        mlp::Adam::from_safetensors(&state).unwrap(),
+    );
+    assert_eq!(resumed_adam, adam);
+    assert_eq!(resumed_adam.step, 3);
+    for _ in 0..3 {
+        let _ = mlp::adam_step(&p, &mut v, &mut adam);
+        let _ = mlp::adam_step(&p, &mut resumed_v, &mut resumed_adam);
+    }
+    assert_eq!(resumed_v, v, "training resumes to the bit");
+    // Momentum has one slot and no step: Adam's file is not a momentum state.
+    let error = mlp::Momentum::from_safetensors(&state).unwrap_err();
+    assert_eq!(error, LoadError::Missing("accumulator/w1".into()));
+    let momentum = mlp::Momentum::new();
+    assert_eq!(
+        mlp::Momentum::from_safetensors(&momentum.to_safetensors()),
+        Ok(momentum)
     );
 }

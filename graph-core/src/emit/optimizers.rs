@@ -25,6 +25,89 @@ pub fn outputs(program: &Program) -> Vec<super::body::Output> {
 }
 
 impl Functions<'_> {
+    /// `to_safetensors` and `from_safetensors` for an optimizer's state (with the facade's
+    /// `safetensors` feature): each slot's tensors named `slot/variable` (`m/w`), and Adam's
+    /// step count as the scalar `I64` tensor `step`; the hyperparameters are the declaration's.
+    fn optimizer_safetensors(
+        &self,
+        opt: &Optimizer,
+        type_name: &proc_macro2::Ident,
+        generics: &TokenStream,
+        args: &TokenStream,
+    ) -> TokenStream {
+        let (ctx, runtime) = (self.ctx, &self.ctx.runtime);
+        let variables: Vec<&crate::program::Decl> = ctx
+            .program
+            .variables
+            .iter()
+            .filter(|d| ctx.graph.elem(d.node) == crate::ir::Elem::Float)
+            .collect();
+        let (mut labels, mut shared, mut unique, mut shapes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for &(slot, _) in opt.kind.slots() {
+            let slot_ident = format_ident!("{slot}");
+            for d in &variables {
+                let (field, shape) = (super::names::ident(&d.name), ctx.graph.shape(d.node));
+                labels.push(format!("{slot}/{}", d.name.trim_start_matches("r#")));
+                shared.push(super::structs::flat(
+                    code!(self.#slot_ident.#field),
+                    shape.rank(),
+                    false,
+                ));
+                unique.push(super::structs::flat(
+                    code!(state.#slot_ident.#field),
+                    shape.rank(),
+                    true,
+                ));
+                let dims = shape
+                    .dims()
+                    .iter()
+                    .map(|&d| super::ops::size(ctx, crate::ir::Size::of(d)));
+                shapes.push(code!(&[#(#dims),*]));
+            }
+        }
+        let (step_out, step_in) = if opt.kind.counts_steps() {
+            (
+                code!(::core::option::Option::Some(self.step)),
+                code!(::core::option::Option::Some(&mut state.step)),
+            )
+        } else {
+            (code!(::core::option::Option::None), code!(::core::option::Option::None))
+        };
+        let name = type_name.to_string();
+        let doc_out = format!(
+            " The state in the safetensors format: each slot's tensors named `slot/variable`{}.",
+            if opt.kind.counts_steps() {
+                ", and the steps taken as `step`"
+            } else {
+                ""
+            }
+        );
+        let doc_in = format!(
+            " {name} with the declared hyperparameters and the state read from the safetensors format (see \
+             `to_safetensors`): every tensor present, of its shape and type, and nothing else; otherwise an \
+             error naming the tensor, and nothing is loaded."
+        );
+        code! {
+            #runtime::with_safetensors! {
+                impl #generics #type_name #args {
+                    #[doc = #doc_out]
+                    #[must_use]
+                    pub fn to_safetensors(&self) -> #runtime::Vec<u8> {
+                        #runtime::weights::write(&[#((#labels, #shared)),*], &[#(#shapes),*], #step_out)
+                    }
+
+                    #[doc = #doc_in]
+                    pub fn from_safetensors(bytes: &[u8]) -> ::core::result::Result<Self, #runtime::LoadError> {
+                        let mut state = Self::new();
+                        let shapes: &[&[usize]] = &[#(#shapes),*];
+                        #runtime::weights::read(bytes, &mut [#((#labels, #unique)),*], shapes, #step_in)?;
+                        ::core::result::Result::Ok(state)
+                    }
+                }
+            }
+        }
+    }
+
     /// The state struct of `opt` and its two step functions, whose fused pass is `body`.
     pub(super) fn optimizer(&self, opt: &Optimizer, body: TokenStream) -> TokenStream {
         let ctx = self.ctx;
@@ -95,6 +178,7 @@ impl Functions<'_> {
             kind.type_name(),
             kind.name()
         );
+        let safetensors = self.optimizer_safetensors(opt, &type_name, &generics, &args);
         let structure = code! {
             #[doc = #struct_doc]
             #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq)]
@@ -115,6 +199,8 @@ impl Functions<'_> {
                     Self::default()
                 }
             }
+
+            #safetensors
         };
 
         // The functions.

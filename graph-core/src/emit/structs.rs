@@ -323,7 +323,7 @@ fn safetensors(
                 /// tensor named as declared, of its declared shape and the graph's float type.
                 #[must_use]
                 pub fn to_safetensors(&self) -> #runtime::Vec<u8> {
-                    #runtime::weights::write(&self.tensors(), &[#(#shapes),*])
+                    #runtime::weights::write(&self.tensors(), &[#(#shapes),*], ::core::option::Option::None)
                 }
 
                 /// Variables read from the safetensors format: every declared variable must be
@@ -332,7 +332,7 @@ fn safetensors(
                 pub fn from_safetensors(bytes: &[u8]) -> ::core::result::Result<Self, #runtime::LoadError> {
                     let mut v = <Self as ::core::default::Default>::default();
                     let shapes: &[&[usize]] = &[#(#shapes),*];
-                    #runtime::weights::read(bytes, &mut v.tensors_mut(), shapes)?;
+                    #runtime::weights::read(bytes, &mut v.tensors_mut(), shapes, ::core::option::Option::None)?;
                     ::core::result::Result::Ok(v)
                 }
             }
