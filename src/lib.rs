@@ -362,6 +362,27 @@
 //! `examples/optimizers.rs` fits softmax regression on Iris by Newton-CG with `hvp`: eight
 //! Newton steps of one to nine Hessian-vector products each, to a gradient of 1e-11.
 //!
+//! ## Deploying
+//!
+//! - **`#![no_std]`.** With `default-features = false` this crate and everything `graph!`
+//!   generates build without `std`: no allocator, no threads. Without the `alloc` feature
+//!   every tensor is inline, so each must have at most 4096 elements and no named dimension,
+//!   or the graph is a compile error that says so; with `alloc` larger ones are boxed. The
+//!   float functions come from the `libm` crate (musl's: within 1 ulp; `sqrt` correctly
+//!   rounded), so results agree with a `std` build to float rounding; products use the
+//!   runtime's own blocked kernel instead of the `gemm` crate, and `check_gradients` needs
+//!   `std` (it is for tests). `tests/no-std-network` trains a network in a `#![no_std]`
+//!   crate without `alloc`.
+//! - **safetensors** (the `safetensors` feature): `Variables::to_safetensors()` and
+//!   `Variables::from_safetensors(&bytes) -> Result<Variables, LoadError>`, each variable a
+//!   tensor named and shaped as declared, in the graph's float type; a missing, extra,
+//!   mis-shaped or mis-typed tensor is a `LoadError` naming it, and nothing is loaded. An
+//!   optimizer's state has the same pair (slots as `slot/variable`, Adam's step as `step`).
+//! - **serde** (the `serde` feature): the generated structs are `Serialize + Deserialize`, each
+//!   field a flat row-major sequence (a scalar a sequence of one), read back in place; a
+//!   missing, unknown, repeated or mis-sized field is an error naming it.
+//! - **Pictures** (the `svg` feature): `static_graph::svg` draws a module's `DOT` as SVG in pure Rust.
+//!
 //! ## What is promised
 //!
 //! Each promise is held by the test named with it.
