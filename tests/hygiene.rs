@@ -552,30 +552,7 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
     assert!(before.cost.is_finite());
 
     // Shape kernels over two named dimensions: the same bits as with plain names.
-    let mut p = shape_locals::Placeholders::<2, 3>::default();
-    let mut plain = shape_plain::Placeholders::<2, 3>::default();
-    for (k, (x, y)) in
-        p.x.iter_mut()
-            .flatten()
-            .flatten()
-            .zip(plain.x.iter_mut().flatten().flatten())
-            .enumerate()
-    {
-        (*x, *y) = ((k % 5) as f64 * 0.25 - 0.5, (k % 5) as f64 * 0.25 - 0.5);
-    }
-    (p.ids[1][2], plain.ids[1][2]) = (2, 2);
-    for (k, (x, y)) in p
-        .img
-        .iter_mut()
-        .flatten()
-        .flatten()
-        .flatten()
-        .zip(plain.img.iter_mut().flatten().flatten().flatten())
-        .enumerate()
-    {
-        (*x, *y) = ((k % 7) as f64 * 0.5 - 1.5, (k % 7) as f64 * 0.5 - 1.5);
-    }
-    (p.ids[0][1], plain.ids[0][1]) = (1, 1);
+    let (p, plain) = shape_inputs();
     let (values, gradients) = shape_locals::backward(&p, &shape_locals::Variables::default());
     let (plain_values, plain_gradients) = shape_plain::backward(&plain, &shape_plain::Variables::default());
     assert_eq!(values.cost.to_bits(), plain_values.cost.to_bits());
@@ -622,9 +599,9 @@ fn names_like_the_generated_codes_own_compute_the_same_as_plain_names() {
     assert!(awkward_names::DOT.contains("GRADIENTS") && awkward_names::GRADIENTS.contains("d_DOT = d_GRADIENTS * 2"));
 }
 
-#[test]
-#[allow(clippy::float_cmp, clippy::cast_precision_loss)]
-fn names_like_the_generated_codes_own_in_forward_mode_and_weights_files() {
+/// The same inputs for `shape_locals` and `shape_plain`.
+#[allow(clippy::cast_precision_loss)]
+fn shape_inputs() -> (shape_locals::Placeholders<2, 3>, shape_plain::Placeholders<2, 3>) {
     let mut p = shape_locals::Placeholders::<2, 3>::default();
     let mut plain = shape_plain::Placeholders::<2, 3>::default();
     for (k, (x, y)) in
@@ -637,6 +614,21 @@ fn names_like_the_generated_codes_own_in_forward_mode_and_weights_files() {
         (*x, *y) = ((k % 5) as f64 * 0.25 - 0.5, (k % 5) as f64 * 0.25 - 0.5);
     }
     (p.ids[1][2], plain.ids[1][2]) = (2, 2);
+    let images = p.img.iter_mut().flatten().flatten().flatten();
+    for (k, (x, y)) in images
+        .zip(plain.img.iter_mut().flatten().flatten().flatten())
+        .enumerate()
+    {
+        (*x, *y) = ((k % 7) as f64 * 0.5 - 1.5, (k % 7) as f64 * 0.5 - 1.5);
+    }
+    (p.ids[0][1], plain.ids[0][1]) = (1, 1);
+    (p, plain)
+}
+
+#[test]
+#[allow(clippy::float_cmp)]
+fn names_like_the_generated_codes_own_in_forward_mode_and_weights_files() {
+    let (p, plain) = shape_inputs();
     let (v, plain_v) = (shape_locals::Variables::init(3), shape_plain::Variables::init(3));
     // Serialized and read back, with the generator's locals as tensor names.
     #[cfg(feature = "serde")]
