@@ -75,3 +75,25 @@ fn with_alloc_and_without_std_boxed_tensors_train_too() {
     println!("alloc, batched: worst relative difference {worst:e}");
     assert_costs_close("batched with std", &network::train_batched::<STEPS>(), &std_costs);
 }
+
+#[test]
+fn without_alloc_a_graph_too_large_to_be_inline_does_not_compile() {
+    // The crate's doc test is a `compile_fail` graph of 64 x 784 inputs, built against the
+    // facade without `alloc` (`graph-syntax/tests/platforms.rs` checks the message it gives).
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = std::process::Command::new(cargo)
+        .args(["test", "--quiet", "--doc", "--manifest-path"])
+        .arg(format!("{root}/tests/no-std-network/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(format!("{root}/target/no-std"))
+        .output()
+        .expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("1 passed"), "the compile_fail doc test ran: {stdout}");
+}
