@@ -429,6 +429,12 @@
 //!   classes it indexes) panics in every generated function before anything is written,
 //!   naming the placeholder, the position in it, the value and the valid range; never a
 //!   silent wrong answer (`tests/ids.rs`).
+//! - **Without `std`.** A `#![no_std]` crate without `alloc` declares, compiles and trains a
+//!   network, and computes what the `std` build computes to float rounding; a graph too large
+//!   for it is a compile error (`tests/no_std.rs`, `graph-syntax/tests/platforms.rs`).
+//! - **Weights files.** A round trip through safetensors or serde keeps every bit, and a file
+//!   that does not fit the graph is an error naming the tensor, with nothing loaded
+//!   (`tests/safetensors.rs`, `tests/serde.rs`).
 //! - **Errors.** Every mistake in a graph is a compile error at the tokens that make it, and the
 //!   macro never panics (`tests/compile_fail.rs`, `graph-syntax/tests/no_panic.rs`, two fuzz
 //!   targets).
