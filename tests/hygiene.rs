@@ -495,13 +495,15 @@ macro_rules! graphs_with_dimensions {
 }
 
 // Every local of the generated code as the named dimension (the list is checked complete by
-// `graph-syntax/tests/hygiene_locals.rs`).
+// `graph-syntax/tests/hygiene_locals.rs`), and the names whose upper-case forms a generic
+// parameter of the generated impls might take (`S`, `D`, ...).
 graphs_with_dimensions!(
     adjoints along_i at at_i best_i block chunk col_i count element first_i gradients half high i inner_i k lane learning_rate low mid offset outer_i p row_i seed v value values workspace extreme ties a_i b_i batch_i out_i
     best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
     accumulator_i beta1 beta2 decay epsilon gradient gradient_all mom_i momentum norm opt rate scale slot t v_i weight_decay
     above absolute below check checks derived from j numeric original p64 relative step to v64
     direction products tangents bytes shapes deserializer out serializer state
+    s d ser de
 );
 
 // Names that are a prelude variant, a generated constant, a keyword or a name that differs

@@ -236,7 +236,8 @@ pub fn tensor_struct(
 }
 
 /// `Serialize` and `Deserialize`, inside the facade's `with_serde!`, which keeps them only
-/// when its `serde` feature is on: a struct of the fields, each a flat row-major sequence (a
+/// when its `serde` feature is on (their type parameters, `Ser` and `De`, have lower-case
+/// letters, so no named dimension's parameter can be one of them): a struct of the fields, each a flat row-major sequence (a
 /// scalar a sequence of one), read back in place with every field required and of its length.
 fn serde(
     ctx: &Ctx,
@@ -273,16 +274,16 @@ fn serde(
         #runtime::with_serde! {
             #[allow(non_snake_case)]
             impl #params #runtime::serde::Serialize for #name #args {
-                fn serialize<S: #runtime::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                fn serialize<Ser: #runtime::serde::Serializer>(&self, serializer: Ser) -> ::core::result::Result<Ser::Ok, Ser::Error> {
                     #runtime::tensors_serde::serialize(serializer, #text, &self.tensors(), &[#(#ids_shared),*])
                 }
             }
 
             #[allow(non_snake_case)]
             impl #de_params #runtime::serde::Deserialize<'de> for #name #args {
-                fn deserialize<D: #runtime::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                fn deserialize<De: #runtime::serde::Deserializer<'de>>(deserializer: De) -> ::core::result::Result<Self, De::Error> {
                     let mut out = <Self as ::core::default::Default>::default();
-                    #runtime::tensors_serde::deserialize::<D, #float>(
+                    #runtime::tensors_serde::deserialize::<De, #float>(
                         deserializer,
                         #text,
                         &[#(#labels),*],
