@@ -44,14 +44,14 @@ fn assert_costs_close(what: &str, got: &[f32], want: &[f32]) -> f32 {
     worst
 }
 
-fn costs(lines: &[String]) -> Vec<f32> {
+fn parse_costs(lines: &[String]) -> Vec<f32> {
     lines.iter().map(|l| l.parse().expect("a cost")).collect()
 }
 
 #[test]
 fn a_no_std_crate_without_alloc_trains_like_the_std_build() {
     let lines = run_no_std_example(&[]);
-    let costs = costs(&lines[..STEPS]);
+    let costs = parse_costs(&lines[..STEPS]);
     let accuracy: f32 = lines[STEPS]
         .strip_prefix("accuracy ")
         .and_then(|a| a.parse().ok())
@@ -60,6 +60,11 @@ fn a_no_std_crate_without_alloc_trains_like_the_std_build() {
     let (std_costs, std_accuracy) = network::train::<STEPS>();
     let worst = assert_costs_close("core only", &costs, &std_costs);
     println!("worst relative difference of the costs over {STEPS} steps: {worst:e}");
+    // `sgd_step` updates the weights inside the products: the runtime's own kernel's update.
+    let sgd = parse_costs(&lines[STEPS + 1..2 * STEPS + 1]);
+    let worst_sgd = assert_costs_close("core only, sgd_step", &sgd, &network::train_sgd::<STEPS>());
+    println!("sgd_step: worst relative difference {worst_sgd:e}");
+    assert!(sgd[STEPS - 1] < sgd[0] / 4.0, "{sgd:?}");
     assert_eq!(accuracy, std_accuracy);
     // It trains: the cost falls from ln 4 to a small fraction of it, every point classified.
     assert!(costs[0] > 1.0 && costs[STEPS - 1] < 0.05, "{costs:?}");
@@ -69,7 +74,7 @@ fn a_no_std_crate_without_alloc_trains_like_the_std_build() {
 #[test]
 fn with_alloc_and_without_std_boxed_tensors_train_too() {
     let lines = run_no_std_example(&["--features", "alloc"]);
-    let batched = costs(&lines[STEPS + 1..]);
+    let batched = parse_costs(&lines[2 * STEPS + 1..]);
     let (std_costs, _) = network::train::<STEPS>();
     let worst = assert_costs_close("alloc", &batched, &std_costs);
     println!("alloc, batched: worst relative difference {worst:e}");

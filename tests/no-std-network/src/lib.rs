@@ -28,4 +28,4 @@ mod network;
 
 #[cfg(feature = "alloc")]
 pub use network::{batched, train_batched};
-pub use network::{data, net, train};
+pub use network::{data, net, train, train_sgd};

@@ -55,6 +55,21 @@ pub fn train<const STEPS: usize>() -> ([f32; STEPS], f32) {
     (costs, values.accuracy)
 }
 
+/// Trains from `Variables::init(7)` with `sgd_step` (learning rate 0.5), whose weight updates
+/// happen inside the products: the cost before each step.
+pub fn train_sgd<const STEPS: usize>() -> [f32; STEPS] {
+    let p = data();
+    let mut v = net::Variables::init(7);
+    let mut values = net::Values::default();
+    let mut workspace = net::Workspace::default();
+    let mut costs = [0.0; STEPS];
+    for cost in &mut costs {
+        net::sgd_step_into(&p, &mut v, 0.5, &mut values, &mut workspace);
+        *cost = values.cost;
+    }
+    costs
+}
+
 #[cfg(feature = "alloc")]
 static_graph::graph! {
     /// `net` with a named batch dimension: its batch-sized tensors are boxed, so it needs a
