@@ -396,7 +396,9 @@
 //!   `backward`, `sgd_step`, `adjoints`, the `_into` forms), on every call, and whichever
 //!   instruction set its loops run with (AVX-512, AVX2+FMA or the baseline;
 //!   `STATIC_GRAPH_SIMD=baseline` or `=avx2` caps it) (`tests/same_bits.rs`). Loops on two
-//!   threads merge their partial sums in a fixed order, so the split never changes a bit.
+//!   threads merge their partial sums in a fixed order, so the split never changes a bit:
+//!   `STATIC_GRAPH_THREADS=1` runs everything on the calling thread with the same bits, as do
+//!   2, 3 and 8 (`tests/same_bits.rs`).
 //!   Products (`matmul`) are the exception across machines: the GEMM picks its kernel by the
 //!   CPU's vector width, and kernels of different widths sum in different orders, so a
 //!   product and everything computed from it can differ in the last bits between, say, an

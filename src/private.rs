@@ -325,7 +325,9 @@ pub fn simd<R>(body: impl FnOnce() -> R) -> R {
 /// never changes a result: the halves the generated code gives it write disjoint elements
 /// and return their partial sums, merged in a fixed order.
 ///
-/// Without `std` there are no threads: `a`, then `b`, on the calling thread.
+/// With `STATIC_GRAPH_THREADS=1` in the environment (read once) there is no helper: `a`,
+/// then `b`, here, with the same bits (the runtime uses at most two threads; any other number
+/// means two). Without `std` there are no threads: `a`, then `b`, on the calling thread.
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA + Send,
@@ -380,6 +382,11 @@ mod helper {
     fn helper() -> Option<&'static Helper> {
         static HELPER: OnceLock<Option<&'static Helper>> = OnceLock::new();
         *HELPER.get_or_init(|| {
+            // One thread asked for: no helper, every job in place (to measure one core, and to
+            // test that the split never changes a bit).
+            if std::env::var("STATIC_GRAPH_THREADS").is_ok_and(|n| n.trim() == "1") {
+                return None;
+            }
             let helper: &'static Helper = Box::leak(Box::new(Helper {
                 state: Mutex::new(State::Idle),
                 posted: Condvar::new(),

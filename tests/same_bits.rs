@@ -1,7 +1,8 @@
 //! The same value has the same bits whichever entry point computed it (`forward`,
-//! `backward`, `sgd_step`, `adjoints`, and their `_into` forms), and whichever instruction set
-//! the CPU's loops were compiled for (AVX-512, AVX2+FMA or the baseline; the child processes
-//! of the last test run with `STATIC_GRAPH_SIMD` capping the level).
+//! `backward`, `sgd_step`, `adjoints`, and their `_into` forms), whichever instruction set
+//! the CPU's loops were compiled for (AVX-512, AVX2+FMA or the baseline; child processes run
+//! with `STATIC_GRAPH_SIMD` capping the level), and on any number of threads (child processes
+//! run with `STATIC_GRAPH_THREADS` at 1, 2, 3 and 8).
 
 use static_graph::graph;
 
@@ -130,7 +131,19 @@ fn every_entry_point_computes_the_same_bits() {
     }
 }
 
-/// The bits of the long graph's values and gradients, as text: what a child process prints.
+graph! {
+    /// A product of 2^21 multiply-adds, which splits its rows over two threads.
+    pub mod wide {
+        placeholder a: [f32; 256, 512];
+        variable m: [f32; 512, 16] = uniform(-0.1, 0.1);
+        let h = tanh(matmul(a, m));
+        let cost = mean(h * h);
+        minimize cost;
+    }
+}
+
+/// The bits of the long graph's values and gradients, and the wide product's, as text: what a
+/// child process prints.
 fn long_fingerprint() -> String {
     let mut p = long::Placeholders::default();
     for (k, x) in p.x.iter_mut().enumerate() {
@@ -142,11 +155,18 @@ fn long_fingerprint() -> String {
         xs.iter()
             .fold(0u64, |h, x| (h ^ u64::from(x.to_bits())).wrapping_mul(0x100_0000_01B3))
     };
+    let mut q = wide::Placeholders::default();
+    for (k, a) in q.a.as_flattened_mut().iter_mut().enumerate() {
+        *a = ((k * 613) % 1009) as f32 / 504.5 - 1.0;
+    }
+    let (wide_values, wide_gradients) = wide::backward(&q, &wide::Variables::init(2));
     format!(
-        "{:x} {:x} {:x}",
+        "{:x} {:x} {:x} {:x} {:x}",
         values.cost.to_bits(),
         hash(&values.y[..]),
-        hash(&gradients.w[..])
+        hash(&gradients.w[..]),
+        hash(wide_values.h.as_flattened()),
+        hash(wide_gradients.m.as_flattened())
     )
 }
 
@@ -158,21 +178,34 @@ fn fingerprint_child() {
     }
 }
 
+/// The fingerprint a child process prints with the environment variable `name` set to `value`.
+fn child_fingerprint(name: &str, value: &str) -> String {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["fingerprint_child", "--exact", "--nocapture", "--test-threads=1"])
+        .env("STATIC_GRAPH_FINGERPRINT", "1")
+        .env(name, value)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|l| l.split_once("fingerprint: ").map(|(_, f)| f.to_owned()))
+        .unwrap_or_else(|| panic!("{text}"))
+}
+
 #[test]
 fn loops_compute_the_same_bits_on_every_instruction_set() {
     let here = long_fingerprint();
     for level in ["baseline", "avx2"] {
-        let output = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["fingerprint_child", "--exact", "--nocapture", "--test-threads=1"])
-            .env("STATIC_GRAPH_FINGERPRINT", "1")
-            .env("STATIC_GRAPH_SIMD", level)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&output.stdout);
-        let line = text
-            .lines()
-            .find_map(|l| l.split_once("fingerprint: ").map(|(_, f)| f))
-            .unwrap_or_else(|| panic!("{text}"));
-        assert_eq!(line, here, "loops compiled for {level} and for this CPU's widest set");
+        let there = child_fingerprint("STATIC_GRAPH_SIMD", level);
+        assert_eq!(there, here, "loops compiled for {level} and for this CPU's widest set");
+    }
+}
+
+#[test]
+fn loops_and_products_compute_the_same_bits_on_any_number_of_threads() {
+    let here = long_fingerprint();
+    for threads in ["1", "2", "3", "8"] {
+        let there = child_fingerprint("STATIC_GRAPH_THREADS", threads);
+        assert_eq!(there, here, "{threads} threads, and the default");
     }
 }
