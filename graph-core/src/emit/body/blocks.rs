@@ -12,7 +12,7 @@ use proc_macro2::{Literal, TokenStream};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Partial results a scalar accumulator keeps in a long loop (one per vector lane).
-pub(super) const LANES: usize = 8;
+pub(super) const LANES: usize = 16;
 
 /// Elements per block of a long loop (a multiple of [`LANES`]). Each block computes its
 /// elements in one loop, which the compiler vectorises whole, `exp` included, because nothing
@@ -279,7 +279,7 @@ mod tests {
         assert!(text.contains("for block in 0 .. 300 / 64"), "{text}");
         assert!(text.contains("for i in 300 / 64 * 64 .. 300"), "the tail of 44");
         assert!(text.contains("let x = & x [at .. at + 64]"), "x sliced per block");
-        assert!(text.contains("let mut cost_lanes = [0.0 ; 8]"), "the sum in 8 lanes");
+        assert!(text.contains("let mut cost_lanes = [0.0 ; 16]"), "the sum in 16 lanes");
         assert!(text.contains("simd"), "run-time dispatch for long loops");
         // A whole number of blocks: no tail.
         let text = super::super::tests::expansion(256);
