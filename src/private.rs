@@ -900,6 +900,59 @@ pub mod tensors_serde {
         }
     }
 
+    /// A struct whose fields are read one by one, each by its own type (an optimizer's state:
+    /// hyperparameters, slots of the `Variables` type, a step count).
+    pub trait FieldByField<'de> {
+        /// Reads field `k` (of the names [`deserialize_fields`] was given) from `map`.
+        ///
+        /// # Errors
+        ///
+        /// The field's own.
+        fn read<A: MapAccess<'de>>(&mut self, k: usize, map: &mut A) -> Result<(), A::Error>;
+    }
+
+    /// Deserializes the struct `name`, whose fields are `names`, into `out` field by field:
+    /// every field required, none unknown or repeated.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's, or a missing, unknown or repeated field, or a field's own.
+    pub fn deserialize_fields<'de, D: Deserializer<'de>, T: FieldByField<'de>>(
+        deserializer: D,
+        name: &'static str,
+        names: &'static [&'static str],
+        out: &mut T,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_struct(name, names, Each { names, out })
+    }
+
+    struct Each<'a, T> {
+        names: &'static [&'static str],
+        out: &'a mut T,
+    }
+
+    impl<'de, T: FieldByField<'de>> Visitor<'de> for Each<'_, T> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a struct with the fields {:?}", self.names)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = alloc::vec![false; self.names.len()];
+            while let Some(k) = map.next_key_seed(Key(self.names))? {
+                if core::mem::replace(&mut seen[k], true) {
+                    return Err(de::Error::duplicate_field(self.names[k]));
+                }
+                self.out.read(k, &mut map)?;
+            }
+            match seen.iter().position(|&s| !s) {
+                Some(k) => Err(de::Error::missing_field(self.names[k])),
+                None => Ok(()),
+            }
+        }
+    }
+
     /// A sequence read into a slice of its exact length.
     struct InPlace<'a, T>(&'a mut [T]);
 

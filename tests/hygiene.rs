@@ -208,7 +208,8 @@ static_graph::graph! {
         let out = relu(deserializer) * 0.5 + adjoints;
         let serializer = relu(out) * 0.5 + adjoints;
         let state = relu(serializer) * 0.5 + adjoints;
-        let v64 = relu(state) * 0.5 + adjoints;
+        let map = relu(state) * 0.5 + adjoints;
+        let v64 = relu(map) * 0.5 + adjoints;
         let peak = max(v64, axis = 1) + min(v64, axis = 1);
         let z = matmul(v64, transpose(w)) * matmul(v64, u);
         let cost = mean(softmax_cross_entropy(v64, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(v64, axis = 0));
@@ -317,7 +318,8 @@ static_graph::graph! {
         let out = tanh(deserializer) * 0.5 + q;
         let serializer = tanh(out) * 0.5 + q;
         let state = tanh(serializer) * 0.5 + q;
-        let v64 = tanh(state) * 0.5 + q;
+        let map = tanh(state) * 0.5 + q;
+        let v64 = tanh(map) * 0.5 + q;
         let scores = matmul(v64, transpose(v64, axes = (0, 2, 1)));
         let joined = concat(v64[.., .., 0..2], v64[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
@@ -441,10 +443,11 @@ static_graph::graph! {
         let n89 = tanh(n88) * 0.5 + q;
         let n90 = tanh(n89) * 0.5 + q;
         let n91 = tanh(n90) * 0.5 + q;
-        let scores = matmul(n91, transpose(n91, axes = (0, 2, 1)));
-        let joined = concat(n91[.., .., 0..2], n91[.., .., 1..], axis = 2);
+        let n92 = tanh(n91) * 0.5 + q;
+        let scores = matmul(n92, transpose(n92, axes = (0, 2, 1)));
+        let joined = concat(n92[.., .., 0..2], n92[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(n91, ids)) + mean(argmax(n91, axis = -1) == ids);
+        let classes = mean(sparse_softmax_cross_entropy(n92, ids)) + mean(argmax(n92, axis = -1) == ids);
         let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
             + sum(avg_pool(img, padding = same));
         let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
@@ -502,7 +505,7 @@ graphs_with_dimensions!(
     best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
     accumulator_i beta1 beta2 decay epsilon gradient gradient_all mom_i momentum norm opt rate scale slot t v_i weight_decay
     above absolute below check checks derived from j numeric original p64 relative step to v64
-    direction products tangents bytes shapes deserializer out serializer state
+    direction products tangents bytes shapes deserializer out serializer state map
     s d ser de
 );
 
@@ -643,6 +646,10 @@ fn names_like_the_generated_codes_own_in_forward_mode_and_weights_files() {
             serde_json::from_str::<shape_locals::Values<2, 3>>(&text).unwrap(),
             values
         );
+        let mut adam = shape_locals::Adam::new();
+        let _ = shape_locals::adam_step(&p, &mut v.clone(), &mut adam);
+        let text = serde_json::to_string(&adam).unwrap();
+        assert_eq!(serde_json::from_str::<shape_locals::Adam>(&text).unwrap(), adam);
     }
     // Weights in and out, with the generator's locals as tensor names.
     #[cfg(feature = "safetensors")]

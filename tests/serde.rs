@@ -65,3 +65,52 @@ fn a_file_that_does_not_fit_is_an_error_naming_the_field() {
         .to_string()
         .contains("invalid type: floating point `1.5`, expected i32"));
 }
+
+graph! {
+    /// A line fitted with Adam and momentum.
+    pub mod line {
+        placeholder x: [f64; 3];
+        placeholder y: [f64; 3];
+        variable a: f64;
+        variable b: [f64; 2];
+        let cost = mean(square(x * a + b[0] * b[1] - y));
+        minimize cost;
+        optimizer adam(learning_rate = 0.1, clip_global_norm = 5);
+        optimizer momentum(nesterov = true);
+    }
+}
+
+#[test]
+fn an_optimizers_state_round_trips_and_training_resumes_exactly() {
+    let p = line::Placeholders {
+        x: [0.0, 1.0, 2.0],
+        y: [1.0, 3.0, 5.0],
+    };
+    let (mut v, mut adam) = (line::Variables::init(1), line::Adam::new());
+    for _ in 0..4 {
+        let _ = line::adam_step(&p, &mut v, &mut adam);
+    }
+    let text = serde_json::to_string(&adam).unwrap();
+    assert!(text.starts_with(r#"{"learning_rate":0.1,"beta1":0.9,"#), "{text}");
+    assert!(
+        text.contains(r#""clip_global_norm":5.0"#) && text.ends_with(r#""step":4}"#),
+        "{text}"
+    );
+    let mut resumed: line::Adam = serde_json::from_str(&text).unwrap();
+    assert_eq!(resumed, adam);
+    let mut resumed_v = v.clone();
+    for _ in 0..4 {
+        let _ = line::adam_step(&p, &mut v, &mut adam);
+        let _ = line::adam_step(&p, &mut resumed_v, &mut resumed);
+    }
+    assert_eq!(resumed_v, v);
+    let momentum = line::Momentum::new();
+    let text = serde_json::to_string(&momentum).unwrap();
+    assert!(text.contains(r#""nesterov":true"#), "{text}");
+    assert_eq!(serde_json::from_str::<line::Momentum>(&text).unwrap(), momentum);
+    // A field missing, or one of another optimizer, is an error naming it.
+    let error = serde_json::from_str::<line::Momentum>(&serde_json::to_string(&adam).unwrap()).unwrap_err();
+    assert!(error.to_string().contains("unknown field `beta1`"), "{error}");
+    let error = serde_json::from_str::<line::Adam>(r#"{"learning_rate":0.1}"#).unwrap_err();
+    assert!(error.to_string().contains("missing field"), "{error}");
+}

@@ -25,6 +25,58 @@ pub fn outputs(program: &Program) -> Vec<super::body::Output> {
 }
 
 impl Functions<'_> {
+    /// `Serialize` and `Deserialize` for an optimizer's state (with the facade's `serde`
+    /// feature): a struct of its fields by name, the slots as `Variables` serialize.
+    fn optimizer_serde(&self, opt: &Optimizer, type_name: &proc_macro2::Ident, args: &TokenStream) -> TokenStream {
+        let (ctx, runtime) = (self.ctx, &self.ctx.runtime);
+        let mut names: Vec<String> = opt.kind.hypers().iter().map(|h| h.name.to_owned()).collect();
+        names.push("clip_global_norm".to_owned());
+        names.extend(opt.kind.slots().iter().map(|&(slot, _)| slot.to_owned()));
+        if opt.kind.counts_steps() {
+            names.push("step".to_owned());
+        }
+        let fields: Vec<proc_macro2::Ident> = names.iter().map(|n| format_ident!("{n}")).collect();
+        let ks = (0..names.len()).map(proc_macro2::Literal::usize_unsuffixed);
+        let count = proc_macro2::Literal::usize_unsuffixed(names.len());
+        let text = type_name.to_string();
+        let dims = &ctx.dims;
+        let (params, de_params) = if self.structs.generic("Variables") {
+            (code!(<#(const #dims: usize),*>), code!(<'de, #(const #dims: usize),*>))
+        } else {
+            (TokenStream::new(), code!(<'de>))
+        };
+        code! {
+            #runtime::with_serde! {
+                impl #params #runtime::serde::Serialize for #type_name #args {
+                    fn serialize<Ser: #runtime::serde::Serializer>(&self, serializer: Ser) -> ::core::result::Result<Ser::Ok, Ser::Error> {
+                        use #runtime::serde::ser::SerializeStruct as _;
+                        let mut out = serializer.serialize_struct(#text, #count)?;
+                        #( out.serialize_field(#names, &self.#fields)?; )*
+                        out.end()
+                    }
+                }
+
+                impl #de_params #runtime::tensors_serde::FieldByField<'de> for #type_name #args {
+                    fn read<Map: #runtime::serde::de::MapAccess<'de>>(&mut self, k: usize, map: &mut Map) -> ::core::result::Result<(), Map::Error> {
+                        match k {
+                            #( #ks => self.#fields = map.next_value()?, )*
+                            _ => {}
+                        }
+                        ::core::result::Result::Ok(())
+                    }
+                }
+
+                impl #de_params #runtime::serde::Deserialize<'de> for #type_name #args {
+                    fn deserialize<De: #runtime::serde::Deserializer<'de>>(deserializer: De) -> ::core::result::Result<Self, De::Error> {
+                        let mut state = Self::new();
+                        #runtime::tensors_serde::deserialize_fields(deserializer, #text, &[#(#names),*], &mut state)?;
+                        ::core::result::Result::Ok(state)
+                    }
+                }
+            }
+        }
+    }
+
     /// `to_safetensors` and `from_safetensors` for an optimizer's state (with the facade's
     /// `safetensors` feature): each slot's tensors named `slot/variable` (`m/w`), and Adam's
     /// step count as the scalar `I64` tensor `step`; the hyperparameters are the declaration's.
@@ -179,6 +231,7 @@ impl Functions<'_> {
             kind.name()
         );
         let safetensors = self.optimizer_safetensors(opt, &type_name, &generics, &args);
+        let serde = self.optimizer_serde(opt, &type_name, &args);
         let structure = code! {
             #[doc = #struct_doc]
             #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::cmp::PartialEq)]
@@ -201,6 +254,7 @@ impl Functions<'_> {
             }
 
             #safetensors
+            #serde
         };
 
         // The functions.
