@@ -380,7 +380,8 @@
 //!   optimizer's state has the same pair (slots as `slot/variable`, Adam's step as `step`).
 //! - **serde** (the `serde` feature): the generated structs are `Serialize + Deserialize`, each
 //!   field a flat row-major sequence (a scalar a sequence of one), read back in place; a
-//!   missing, unknown, repeated or mis-sized field is an error naming it.
+//!   missing, unknown, repeated or mis-sized field is an error naming it. So are the
+//!   optimizers' states (hyperparameters, clip, slots and step, by name).
 //! - **Pictures** (the `svg` feature): `static_graph::svg` draws a module's `DOT` as SVG in pure Rust.
 //!
 //! ## What is promised
