@@ -105,7 +105,10 @@
 //! and a missing or length-1 dimension is repeated (a bias `[f32; 10]` added to
 //! `[f32; batch, 10]`, a scalar anywhere). The gradient of a broadcast operand is summed back
 //! to its own shape. `g` is the adjoint (d objective / d result) arriving at the operation;
-//! `y` is the operation's result.
+//! `y` is the operation's result. The tangent rules behind `jvp` and `hvp` (see "Forward mode
+//! and second order") follow from these: an elementwise op's tangent is its gradient rule with
+//! the tangent for `g`, a linear op applies itself to the tangent, and kinks and ties take the
+//! branch the gradient takes; `max_pool`'s is the one with an op of its own, in its row.
 //!
 //! | operation | shape rule | gradient rule |
 //! | --- | --- | --- |
@@ -158,7 +161,7 @@
 //! | `sparse_softmax_cross_entropy(logits, labels)`, integer `labels` | `logits [..., C]` (`C` a number), `labels [...]`: one loss per row, `logsumexp(row) - row[label]`, shifted by the row's maximum | `d_logits = g * (softmax(logits) - one_hot(labels, depth = C))`, TensorFlow's; none to `labels` |
 //! | `argmax(a, axis = k)` (`axis` may be left out for a vector) | axis `k` goes; `usize` ids: the index of the largest entry, the first of ties, the first NaN (as NumPy and JAX) | none (ids) |
 //! | `conv2d(x, w)`, `conv2d(x, w, stride = 2, padding = same)` | images `x [batch, H, W, C]` (TensorFlow's NHWC; H, W, C numbers), filters `w [KH, KW, C, F]` -> `[batch, OH, OW, F]`; `stride` a number or `(down, across)` (default 1); `padding = valid` (the default: `OH = (H - KH) / stride + 1`) or `same` (`OH = ceil(H / stride)`, zeros split evenly, the odd one at the bottom and right, as TensorFlow) | `d_x = col2im(g * Wᵀ)`, `d_w = im2col(x)ᵀ * g` summed over every window of the batch, with `W` the filters as a `[KH * KW * C, F]` matrix and `im2col(x)` the windows of `x` as rows |
-//! | `max_pool(x)`, `max_pool(x, size = 3, stride = 2, padding = same)`, `avg_pool(...)` | `[batch, H, W, C]` -> `[batch, OH, OW, C]`, channel by channel, over windows of `size` (default 2) every `stride` (default `size`), `padding` as above; padding counts for nothing: `max_pool` takes the largest entry inside the image (a NaN wins), `avg_pool` divides by the number of entries inside it, as TensorFlow | `max_pool`: each window's `g` to its first maximum in row-major order (TensorFlow's `MaxPoolGrad`), summed where windows overlap; `avg_pool`: each window's `g / count` to each of its entries inside the image |
+//! | `max_pool(x)`, `max_pool(x, size = 3, stride = 2, padding = same)`, `avg_pool(...)` | `[batch, H, W, C]` -> `[batch, OH, OW, C]`, channel by channel, over windows of `size` (default 2) every `stride` (default `size`), `padding` as above; padding counts for nothing: `max_pool` takes the largest entry inside the image (a NaN wins), `avg_pool` divides by the number of entries inside it, as TensorFlow | `max_pool`: each window's `g` to its first maximum in row-major order (TensorFlow's `MaxPoolGrad`), summed where windows overlap; its tangent (`jvp`, `hvp`) is the direction at that same first maximum (`max_pool_pick`, `[batch, OH, OW, C]`, the transpose of the gradient); `avg_pool`: each window's `g / count` to each of its entries inside the image |
 //! | comparisons of ids: `argmax(logits, axis = -1) == labels`, `labels != 0` | broadcast: floats, 1 where it holds (ids of two integer types compare as `i64`, ids and a number as `f64`) | none |
 //!
 //! Reshapes, transposes, indexing and slices are views: a loop reads the operand through an
@@ -200,6 +203,7 @@
 //! | `log1p(1e-10)`, `expm1(1e-10)` | `1e-10`: exact near 0, where `log(1 + x)` loses the digits |
 //! | `sparse_softmax_cross_entropy` with logits of 1000, and with `-inf` logits off the label | no overflow (each row shifted by its maximum); `-inf` logits count for nothing |
 //! | `argmax` of ties, of a row with a NaN, of a row of `-inf` | the first tied index; the first NaN's index; 0 |
+//! | `max_pool`'s tangent (`jvp`, `hvp`) at a tie, and over a window holding a NaN | the direction at the first maximum in row-major order, where the gradient goes; at the first NaN |
 //! | `max_pool` of a window holding a NaN; `avg_pool` with `same` padding at an edge | NaN (a NaN wins, as in `max`); the mean of the entries inside the image only (a 2x2 window with one row of padding averages 2 entries) |
 //! | kinks and ties | `abs` and `relu` 0 at 0, `leaky_relu` `alpha` at 0, `maximum`/`minimum` the first operand at a tie, `clip` 1 on a bound |
 //! | `matmul` or `conv2d` with an infinite or NaN entry | IEEE sums of products: an `inf` times `0` is NaN, and a NaN reaches every output that reads its row or column |

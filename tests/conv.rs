@@ -163,3 +163,52 @@ fn max_pool_sends_the_gradient_to_the_first_maximum_of_each_window() {
     let d: Vec<f64> = flat4(&adjoints.x[..]).to_vec();
     assert_eq!(d, [0.0, 2.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0]);
 }
+
+static_graph::graph! {
+    /// A pool whose image is the variable, over ties from the placeholder: forward mode.
+    pub mod ties_forward {
+        placeholder x: [f64; 1, 3, 3, 1];
+        variable v: [f64; 1, 3, 3, 1];
+        let y = max_pool(x + v, size = 2, stride = 1);
+        let cost = 0.5 * sum(square(y));
+        minimize cost;
+        jvp;
+        hvp;
+    }
+}
+
+#[test]
+fn max_pools_tangent_takes_the_direction_at_the_first_maximum_and_at_a_nan() {
+    // Direction k + 1 at cell k (row-major), so the tangent names the cell it was read from.
+    let mut direction = ties_forward::Variables::default();
+    for (k, d) in direction
+        .v
+        .as_flattened_mut()
+        .as_flattened_mut()
+        .as_flattened_mut()
+        .iter_mut()
+        .enumerate()
+    {
+        *d = k as f64 + 1.0;
+    }
+    // Every entry 1: each 2x2 window's tangent is its top-left cell's direction.
+    let p = ties_forward::Placeholders { x: [[[[1.0]; 3]; 3]] };
+    let v = ties_forward::Variables::default();
+    let (_, tangents) = ties_forward::jvp(&p, &v, &direction);
+    assert_eq!(flat4(&tangents.y[..]), [1.0, 2.0, 4.0, 5.0]);
+    // Ties between cells 1 and 4: the windows holding both read cell 1.
+    let p = ties_forward::Placeholders {
+        x: [[[[0.0], [2.0], [0.0]], [[0.0], [2.0], [0.0]], [[0.0], [0.0], [0.0]]]],
+    };
+    let (_, tangents) = ties_forward::jvp(&p, &v, &direction);
+    assert_eq!(flat4(&tangents.y[..]), [2.0, 2.0, 5.0, 5.0]);
+    // cost = sum(y^2) / 2: the Hessian times the direction routes y's tangent back to the cell
+    // each window took its maximum from, summed where windows share it.
+    let products = ties_forward::hvp(&p, &v, &direction);
+    assert_eq!(flat4(&products.v[..]), [0.0, 4.0, 0.0, 0.0, 10.0, 0.0, 0.0, 0.0, 0.0]);
+    // A NaN wins its windows: they read the NaN cell's direction (cell 8, the last).
+    let mut p = ties_forward::Placeholders { x: [[[[1.0]; 3]; 3]] };
+    p.x[0][2][2][0] = f64::NAN;
+    let (_, tangents) = ties_forward::jvp(&p, &v, &direction);
+    assert_eq!(flat4(&tangents.y[..]), [1.0, 2.0, 4.0, 9.0]);
+}
