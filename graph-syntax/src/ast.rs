@@ -96,6 +96,11 @@ impl Generated {
         ("jvp", Generated::Jvp),
         ("hvp", Generated::Hvp),
     ];
+
+    /// The function the statement `keyword;` asks for, if it is one.
+    pub fn from_keyword(keyword: &str) -> Option<Generated> {
+        Generated::ALL.iter().find(|&&(k, _)| k == keyword).map(|&(_, g)| g)
+    }
 }
 
 /// `f32`, `[f64; 5]`, `[f32; 2, 3]`.

@@ -100,7 +100,16 @@ impl Parse for Item {
             return Ok(Item::Const { name, ty, value });
         }
         let keyword: Ident = input.parse().map_err(|_| statement_error(input))?;
-        let item = match keyword.to_string().as_str() {
+        let word = keyword.to_string();
+        if let Some(function) = Generated::from_keyword(&word) {
+            if !input.peek(Token![;]) {
+                return Err(input.error(format!("`{word}` takes no arguments: write `{word};`")));
+            }
+            input.parse::<Token![;]>()?;
+            let keyword = keyword.span();
+            return Ok(Item::Generate { keyword, function });
+        }
+        let item = match word.as_str() {
             "placeholder" => {
                 let (name, ty) = parse_declaration(input)?;
                 Item::Placeholder { name, ty }
@@ -119,19 +128,11 @@ impl Parse for Item {
                 keyword: keyword.span(),
                 name: input.parse()?,
             },
-            word if Generated::ALL.iter().any(|&(k, _)| k == word) => Item::Generate {
-                keyword: keyword.span(),
-                function: Generated::ALL
-                    .iter()
-                    .find(|&&(k, _)| k == word)
-                    .map(|&(_, g)| g)
-                    .expect("listed"),
-            },
             "optimizer" => Item::Optimizer {
                 keyword: keyword.span(),
                 call: parse_expr(input)?,
             },
-            _ => return Err(syn::Error::new(keyword.span(), statement_message(&keyword.to_string()))),
+            _ => return Err(syn::Error::new(keyword.span(), statement_message(&word))),
         };
         input.parse::<Token![;]>()?;
         Ok(item)
