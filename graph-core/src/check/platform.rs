@@ -3,7 +3,7 @@
 //! for tests, which have `std`.
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::emit::INLINE_LIMIT;
+use crate::emit::{always_boxed, INLINE_LIMIT};
 use crate::program::{Platform, Program};
 
 /// An error at the first tensor that needs a heap the platform lacks, and at the objective
@@ -12,10 +12,10 @@ pub fn platform(program: &Program) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Diagnostics::default();
     let graph = &program.graph;
     if program.platform == Platform::Core {
-        let large = graph.topological_order().into_iter().find(|&id| {
-            let shape = graph.shape(id);
-            shape.has_named() || shape.size().factor > INLINE_LIMIT
-        });
+        let large = graph
+            .topological_order()
+            .into_iter()
+            .find(|&id| always_boxed(graph.shape(id)));
         if let Some(id) = large {
             errors.push(Diagnostic::new(
                 graph.node(id).loc,

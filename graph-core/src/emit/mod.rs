@@ -22,7 +22,7 @@ mod structs;
 mod tangents;
 
 pub use dot::dot;
-pub use structs::INLINE_LIMIT;
+pub use structs::{always_boxed, INLINE_LIMIT};
 
 use crate::ir::{Graph, NodeId};
 use crate::program::{Init, Program};

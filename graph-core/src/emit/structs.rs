@@ -48,10 +48,7 @@ pub fn boxing(ctx: &Ctx, fields: &[Field]) -> Vec<bool> {
         return vec![false; fields.len()];
     }
     let bytes = |f: &Field| f.shape.size().factor.saturating_mul(f.elem.bytes(ctx.graph.dtype()));
-    let mut boxed: Vec<bool> = fields
-        .iter()
-        .map(|f| f.shape.has_named() || f.shape.size().factor > INLINE_LIMIT)
-        .collect();
+    let mut boxed: Vec<bool> = fields.iter().map(|f| always_boxed(&f.shape)).collect();
     let mut inline: usize = fields
         .iter()
         .zip(&boxed)
@@ -70,6 +67,13 @@ pub fn boxing(ctx: &Ctx, fields: &[Field]) -> Vec<bool> {
         inline -= bytes(&fields[k]);
     }
     boxed
+}
+
+/// Whether a tensor of `shape` is boxed wherever it is stored: sized by a named dimension, or
+/// of more than [`INLINE_LIMIT`] elements. Without a heap, such a tensor is an error
+/// (`check::platform`).
+pub fn always_boxed(shape: &Shape) -> bool {
+    shape.has_named() || shape.size().factor > INLINE_LIMIT
 }
 
 fn dim(ctx: &Ctx, dim: Dim) -> TokenStream {
