@@ -7,7 +7,7 @@
 
 #![allow(clippy::needless_range_loop)]
 
-use static_graph::__private::{exp_f32, join, simd};
+use static_graph::__private::{chunked, exp_f32, simd, Parts};
 use static_graph::graph;
 use std::hint::black_box;
 
@@ -30,70 +30,61 @@ graph! {
 /// allows): four passes, the gradient `d_logits = y * (g - sum(y * g))` with
 /// `g = 2 (y - t) / n`, buffers allocated once, sums in 8 lanes, the polynomial `exp_f32` in
 /// blocks the compiler vectorises, the whole step compiled for AVX-512/AVX2 by `simd`, and
-/// from 2^18 elements each pass split over two cores with `join`.
+/// from 2^17 elements each pass run in chunks over rayon's pool with `chunked`, as the
+/// generated loops are.
 #[inline(never)]
 fn hand_step(x: &[f32], t: &[f32], w: &mut [f32], y: &mut [f32], g: &mut [f32], lr: f32) -> f32 {
     let n = x.len();
-    let mid = if n >= 1 << 18 { n / 2 / 64 * 64 } else { n };
-    let both = |low: f32, high: Option<f32>| high.map_or(low, |high| low + high);
     simd(
         #[inline(always)]
         || {
-            let (xl, xh) = x.split_at(mid);
-            let (wl, wh) = w.split_at_mut(mid);
-            let (yl, yh) = y.split_at_mut(mid);
-            let (gl, gh) = g.split_at_mut(mid);
-            let (tl, th) = t.split_at(mid);
-            let (ml, mh) = halves(
-                n > mid,
+            let max = pass(
+                n,
+                (&mut w[..], ()),
                 #[inline(always)]
-                || max_pass(xl, wl),
-                #[inline(always)]
-                || max_pass(xh, wh),
+                |at, count, (w, ())| max_pass(&x[at..at + count], w),
+                f32::max,
             );
-            let max = mh.map_or(ml, |mh| ml.max(mh));
-            let (sl, sh) = halves(
-                n > mid,
+            let total = pass(
+                n,
+                (&mut w[..], (&mut y[..], ())),
                 #[inline(always)]
-                || exp_pass(xl, wl, yl, max),
-                #[inline(always)]
-                || exp_pass(xh, wh, yh, max),
+                |at, count, (w, (y, ()))| exp_pass(&x[at..at + count], w, y, max),
+                |a, b| a + b,
             );
-            let total = both(sl, sh);
             let scale = 2.0 / n as f32;
-            let (cl, ch) = halves(
-                n > mid,
+            let (cost, dot) = pass(
+                n,
+                (&mut y[..], (&mut g[..], ())),
                 #[inline(always)]
-                || gradient_pass(yl, tl, gl, total, scale),
-                #[inline(always)]
-                || gradient_pass(yh, th, gh, total, scale),
+                |at, count, (y, (g, ()))| gradient_pass(y, &t[at..at + count], g, total, scale),
+                |a, b| (a.0 + b.0, a.1 + b.1),
             );
-            let cost = both(cl.0, ch.map(|c| c.0));
-            let dot = both(cl.1, ch.map(|c| c.1));
-            halves(
-                n > mid,
+            pass(
+                n,
+                (&mut w[..], (&mut y[..], (&mut g[..], ()))),
                 #[inline(always)]
-                || update_pass(xl, wl, yl, gl, dot, lr),
-                #[inline(always)]
-                || update_pass(xh, wh, yh, gh, dot, lr),
+                |at, count, (w, (y, (g, ())))| update_pass(&x[at..at + count], w, y, g, dot, lr),
+                |(), ()| (),
             );
             cost / n as f32
         },
     )
 }
 
-/// `low()`, and `high()` on the other core if `split`.
+/// One pass over `n` elements: `body(0, n, parts)`, or from 2^17 elements in chunks over the
+/// pool, each compiled for the CPU's widest instructions.
 #[inline(always)]
-fn halves<L: Send, H: Send>(
-    split: bool,
-    low: impl FnOnce() -> L + Send,
-    high: impl FnOnce() -> H + Send,
-) -> (L, Option<H>) {
-    if split {
-        let (l, h) = join(|| simd(low), || simd(high));
-        (l, Some(h))
+fn pass<P: Parts, R: Send>(
+    n: usize,
+    parts: P,
+    body: impl Fn(usize, usize, P) -> R + Sync,
+    merge: impl Fn(R, R) -> R + Sync,
+) -> R {
+    if n >= 1 << 17 {
+        chunked(n, parts, |at, count, parts| simd(|| body(at, count, parts)), merge)
     } else {
-        (low(), None)
+        body(0, n, parts)
     }
 }
 
@@ -220,8 +211,9 @@ fn run<const N: usize>(steps: usize) {
 fn main() {
     run::<5>(200_000);
     run::<4096>(20_000);
-    // Around the size where loops go to two threads (65,536 elements).
+    // Around the size where loops go to the pool (2^17 elements).
     run::<32_768>(4_000);
     run::<131_072>(1_000);
+    run::<262_144>(500);
     run::<1_048_576>(200);
 }

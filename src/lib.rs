@@ -400,10 +400,11 @@
 //! - **Bits.** A value has the same bits whichever function computed it (`forward`,
 //!   `backward`, `sgd_step`, `adjoints`, the `_into` forms), on every call, and whichever
 //!   instruction set its loops run with (AVX-512, AVX2+FMA or the baseline;
-//!   `STATIC_GRAPH_SIMD=baseline` or `=avx2` caps it) (`tests/same_bits.rs`). Loops on two
-//!   threads merge their partial sums in a fixed order, so the split never changes a bit:
-//!   `STATIC_GRAPH_THREADS=1` runs everything on the calling thread with the same bits, as do
-//!   2, 3 and 8 (`tests/same_bits.rs`).
+//!   `STATIC_GRAPH_SIMD=baseline` or `=avx2` caps it) (`tests/same_bits.rs`), and on any
+//!   number of threads: a loop of 2^17 elements or more runs in chunks over rayon's pool,
+//!   whose sizes and merge order depend on the loop's length alone, and a large product
+//!   shares out tiles of its result, each summed by one thread; `RAYON_NUM_THREADS` at 1,
+//!   2, 3 and 8 gives the same bits (`tests/same_bits.rs`).
 //!   Products (`matmul`) are the exception across machines: the GEMM picks its kernel by the
 //!   CPU's vector width, and kernels of different widths sum in different orders, so a
 //!   product and everything computed from it can differ in the last bits between, say, an
@@ -416,13 +417,17 @@
 //!   `tests/second_order.rs`).
 //! - **Allocation.** The `_into` functions (the optimizers' `NAME_step_into`, `jvp_into` and
 //!   `hvp_into` included) allocate
-//!   nothing of their own, on any thread,
-//!   after the first call (which may start the runtime's one helper thread). The GEMM behind
-//!   `matmul` allocates its packing buffers: at most two per call, and a product of 2^20
-//!   multiply-adds or more is two calls, so at most four per product on any number of cores;
-//!   a batched product is one call per matrix of the batch (one in all for a matrix shared by
-//!   the batch), and a convolution and its two gradients are one product each
-//!   (`tests/no_allocation.rs`, which counts every thread).
+//!   nothing of their own, on any thread, after the first call (which starts rayon's pool
+//!   and waits until its threads have started). The libraries underneath allocate a little,
+//!   counted on every thread by `tests/no_allocation.rs`: the GEMM behind `matmul` its
+//!   packing buffers, at most two per product, and a product of 2^20 multiply-adds or more,
+//!   shared over the pool, a small buffer per further thread for each block of its inner
+//!   dimension; a batched product is one GEMM call per matrix of the batch (one in all for a
+//!   matrix shared by the batch), and a convolution and its two gradients are one product
+//!   each. Rayon's job queue allocates one block per 63 jobs handed to the pool, and a loop
+//!   of 2^17 elements or more is one job: fewer than one allocation in ten calls of the seed
+//!   step at that size. With one thread (`RAYON_NUM_THREADS=1`), or in a graph with no such
+//!   loop or product, nothing but the packing buffers.
 //! - **Stack.** Every struct keeps at most 64 KiB of tensors inline (larger tensors, and the
 //!   largest of a struct that would pass that, are boxed) and the generated functions keep only
 //!   scalars and 64-element blocks on the stack, so every entry point runs on a 2 MiB thread in

@@ -18,6 +18,10 @@ pub use alloc::vec::Vec;
 #[cfg(feature = "serde")]
 pub use serde;
 
+#[path = "private/parallel.rs"]
+mod parallel;
+pub use parallel::{chunk_len, chunked, join, threads, Parts, CHUNKS_MAX, CHUNK_MIN};
+
 /// The two float types a graph can use.
 pub trait Float:
     Copy
@@ -106,9 +110,9 @@ pub fn matmul_update<F: Float>(
 
 /// A batch of `count` products `C_t = op(A_t) op(B_t)`, each as [`matmul`] lays it out: `A_t`
 /// starts at `t * a_step` in `a` (a step of 0: one matrix shared by the batch), `B_t` at
-/// `t * b_step`, and `C_t` at `t * n * m`. A batch of at least 2^20 multiply-adds in all runs
-/// half its products on the helper thread (see [`join`]); each product is one GEMM call in one
-/// order either way.
+/// `t * b_step`, and `C_t` at `t * n * m`. A batch of at least 2^20 multiply-adds in all
+/// spreads its products over rayon's pool, halving the batch (a tree that depends on `count`
+/// alone); each product is one single-threaded GEMM call, the same on any thread.
 ///
 /// # Panics
 ///
@@ -132,22 +136,55 @@ pub fn matmul_batch<F: Float>(
         a.len() >= last * a_step + n * k && b.len() >= last * b_step + k * m && c.len() >= count * n * m,
         "matmul_batch: a slice is too short"
     );
-    let run = |first: usize, c: &mut [F]| {
-        for (t, c) in c.chunks_exact_mut(n * m).enumerate() {
-            let t = first + t;
-            rows(n, n, k, m, &a[t * a_step..], ta, &b[t * b_step..], tb, c, None);
-        }
+    let parallel = count.saturating_mul(n).saturating_mul(k).saturating_mul(m) >= SPLIT_PRODUCT;
+    let one = |t: usize, c: &mut [F]| {
+        rows(
+            n,
+            k,
+            m,
+            &a[t * a_step..],
+            ta,
+            &b[t * b_step..],
+            tb,
+            c,
+            None,
+            gemm_threads(false),
+        );
     };
-    if count >= 2 && count.saturating_mul(n).saturating_mul(k).saturating_mul(m) >= SPLIT_PRODUCT {
-        let half = count / 2;
-        let (c_first, c_second) = c[..count * n * m].split_at_mut(half * n * m);
-        join(|| run(0, c_first), || run(half, c_second));
-    } else {
-        run(0, &mut c[..count * n * m]);
+    products(0, count, n * m, &mut c[..count * n * m], parallel, &one);
+}
+
+/// Products `first..first + count` of a batch, each `size` elements of `c`: one, or each half
+/// of them, on two threads of the pool if `parallel`.
+fn products<F: Float>(
+    first: usize,
+    count: usize,
+    size: usize,
+    c: &mut [F],
+    parallel: bool,
+    one: &(dyn Fn(usize, &mut [F]) + Sync),
+) {
+    match count {
+        0 => {}
+        1 => one(first, c),
+        _ => {
+            let half = count / 2;
+            let (c_first, c_second) = c.split_at_mut(half * size);
+            let second = first + half;
+            if parallel {
+                join(
+                    || products(first, half, size, c_first, parallel, one),
+                    || products(second, count - half, size, c_second, parallel, one),
+                );
+            } else {
+                products(first, half, size, c_first, parallel, one);
+                products(second, count - half, size, c_second, parallel, one);
+            }
+        }
     }
 }
 
-/// Row and column strides of a row-major `[rows, cols]` matrix used as is or transposed.
+/// Strides of a row-major `[rows, cols]` matrix used as is or transposed.
 fn strides(cols_stored: usize, transposed: bool) -> (isize, isize) {
     let cols = cols_stored as isize;
     if transposed {
@@ -157,36 +194,44 @@ fn strides(cols_stored: usize, transposed: bool) -> (isize, isize) {
     }
 }
 
-/// `C = op(A) op(B)`, or with `rate`, `C -= rate op(A) op(B)` (see [`matmul`]). Large
-/// products split their rows of C in two, one half on the helper thread (see [`join`]):
-/// each row is still summed by one GEMM call in one order, and neither the split nor the
-/// GEMM (single-threaded) allocates per thread.
+/// `C = op(A) op(B)`, or with `rate`, `C -= rate op(A) op(B)` (see [`matmul`]). A large
+/// product runs on every thread of rayon's pool, the GEMM sharing out tiles of C: each
+/// element of C is still summed by one thread in one order, the same on any thread count.
 #[allow(clippy::too_many_arguments)]
 fn product<F: Float>(n: usize, k: usize, m: usize, a: &[F], ta: bool, b: &[F], tb: bool, c: &mut [F], rate: Option<F>) {
-    if n >= 2 && n.saturating_mul(k).saturating_mul(m) >= SPLIT_PRODUCT {
-        let half = n / 2;
-        let (c_top, c_bottom) = c.split_at_mut(half * m);
-        // Row `half` of op(A): row `half` of A, or column `half` of A stored [k, n].
-        let a_bottom = if ta { &a[half..] } else { &a[half * k..] };
-        join(
-            || rows(half, n, k, m, a, ta, b, tb, c_top, rate),
-            || rows(n - half, n, k, m, a_bottom, ta, b, tb, c_bottom, rate),
-        );
+    let large = n.saturating_mul(k).saturating_mul(m) >= SPLIT_PRODUCT;
+    rows(n, k, m, a, ta, b, tb, c, rate, gemm_threads(large));
+}
+
+/// Products of at least this many multiply-adds run on every thread: about 20 µs of work on
+/// one core, well above the cost of handing tiles to the pool.
+const SPLIT_PRODUCT: usize = 1 << 20;
+
+/// How a GEMM call runs: on the calling thread, or sharing its tiles out over the pool.
+#[cfg(feature = "std")]
+type Threads = gemm::Parallelism;
+#[cfg(not(feature = "std"))]
+type Threads = ();
+
+/// Whether a GEMM call shares its tiles out over rayon's pool: for a large product, when the
+/// pool has more than one thread.
+#[cfg(feature = "std")]
+fn gemm_threads(large: bool) -> Threads {
+    if large && threads() > 1 {
+        gemm::Parallelism::Rayon(0)
     } else {
-        rows(n, n, k, m, a, ta, b, tb, c, rate);
+        gemm::Parallelism::None
     }
 }
 
-/// Products of at least this many multiply-adds split their rows over two threads: about
-/// 20 µs of work, well above the cost of waking the helper thread.
-const SPLIT_PRODUCT: usize = 1 << 20;
+/// Without `std` every product runs on the calling thread.
+#[cfg(not(feature = "std"))]
+fn gemm_threads(_large: bool) -> Threads {}
 
-/// `count` rows of `C = op(A) op(B)` (or `C -= rate op(A) op(B)`), as [`matmul`] lays the
-/// matrices out, where op(A) has `n` rows in all (its stride when transposed). One
-/// single-threaded GEMM call: two allocations at most (its packing buffers).
+/// `C = op(A) op(B)` (or `C -= rate op(A) op(B)`), as [`matmul`] lays the matrices out: one
+/// GEMM call, on the calling thread or shared over the pool (`threads`).
 #[allow(clippy::too_many_arguments)]
 fn rows<F: Float>(
-    count: usize,
     n: usize,
     k: usize,
     m: usize,
@@ -196,18 +241,23 @@ fn rows<F: Float>(
     tb: bool,
     c: &mut [F],
     rate: Option<F>,
+    threads: Threads,
 ) {
     // Stored shapes: A is [n, k] (or [k, n] if transposed), B is [k, m] (or [m, k]).
     let (rsa, csa) = strides(if ta { n } else { k }, ta);
     let (rsb, csb) = strides(if tb { k } else { m }, tb);
-    assert!(c.len() >= count * m, "rows: C holds its rows");
-    // SAFETY: `matmul` checked that every slice holds its whole matrix; `a` starts at this
-    // block's first row, and the strides above address exactly the row-major elements of
-    // its `count` rows (a transposed A keeps the stride `n` of its stored rows); `c` is
-    // exclusive. `gemm` computes `dst = alpha dst + beta lhs rhs`; with `read_dst` false it
-    // only writes `dst`.
+    assert!(
+        a.len() >= n * k && b.len() >= k * m && c.len() >= n * m,
+        "rows: a slice is too short"
+    );
+    // SAFETY: the assertion above found that every slice holds its whole matrix, and the
+    // strides address exactly its row-major elements; `c` is exclusive. `gemm` computes
+    // `dst = alpha dst + beta lhs rhs`; with `read_dst` false it only writes `dst`. With
+    // `Parallelism::Rayon` it writes each tile of `dst` from one thread.
     #[cfg(not(feature = "std"))]
-    blocked::gemm(count, k, m, a, (rsa, csa), b, (rsb, csb), c, rate);
+    let () = threads;
+    #[cfg(not(feature = "std"))]
+    blocked::gemm(n, k, m, a, (rsa, csa), b, (rsb, csb), c, rate);
     #[cfg(feature = "std")]
     let (read_dst, beta) = match rate {
         Some(rate) => (true, -rate),
@@ -217,7 +267,7 @@ fn rows<F: Float>(
     #[allow(unsafe_code)]
     unsafe {
         gemm::gemm(
-            count,
+            n,
             m,
             k,
             c.as_mut_ptr(),
@@ -235,7 +285,7 @@ fn rows<F: Float>(
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            threads,
         );
     }
 }
@@ -314,176 +364,6 @@ pub fn simd<R>(body: impl FnOnce() -> R) -> R {
         _ => {}
     }
     body()
-}
-
-/// Runs `a` here and `b` on the helper thread, if it is free (else here too, after `a`), and
-/// returns both results; a panic in either is resumed here, after both have finished.
-///
-/// The helper is one thread, started by the first call and kept: a call allocates nothing
-/// (a handoff through a mutex and condition variables, which on Linux are futexes), so the
-/// generated functions allocate nothing of their own on any thread. Which thread runs `b`
-/// never changes a result: the halves the generated code gives it write disjoint elements
-/// and return their partial sums, merged in a fixed order.
-///
-/// With `STATIC_GRAPH_THREADS=1` in the environment (read once) there is no helper: `a`,
-/// then `b`, here, with the same bits (the runtime uses at most two threads; any other number
-/// means two). Without `std` there are no threads: `a`, then `b`, on the calling thread.
-pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
-where
-    A: FnOnce() -> RA + Send,
-    B: FnOnce() -> RB + Send,
-    RA: Send,
-    RB: Send,
-{
-    #[cfg(feature = "std")]
-    return helper::join(a, b);
-    #[cfg(not(feature = "std"))]
-    (a(), b())
-}
-
-/// The helper thread behind [`join`].
-#[cfg(feature = "std")]
-#[allow(unsafe_code)]
-mod helper {
-    use std::any::Any;
-    use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-    use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
-
-    /// A job on the caller's stack: a pointer to a closure, and the function that runs it.
-    struct Job {
-        data: *mut (),
-        run: unsafe fn(*mut ()),
-    }
-
-    // SAFETY: the closure behind `data` is `Send` (`join` requires it), and its caller waits,
-    // without returning or unwinding, until the helper has finished with it.
-    unsafe impl Send for Job {}
-
-    enum State {
-        Idle,
-        Waiting(Job),
-        Running,
-        Done(Option<Box<dyn Any + Send>>),
-    }
-
-    struct Helper {
-        state: Mutex<State>,
-        /// Signals the helper that a job waits.
-        posted: Condvar,
-        /// Signals the caller that its job is done.
-        finished: Condvar,
-    }
-
-    fn lock(helper: &Helper) -> MutexGuard<'_, State> {
-        // The lock is never held across user code, so it cannot be poisoned; recover anyway.
-        helper.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn helper() -> Option<&'static Helper> {
-        static HELPER: OnceLock<Option<&'static Helper>> = OnceLock::new();
-        *HELPER.get_or_init(|| {
-            // One thread asked for: no helper, every job in place (to measure one core, and to
-            // test that the split never changes a bit).
-            if std::env::var("STATIC_GRAPH_THREADS").is_ok_and(|n| n.trim() == "1") {
-                return None;
-            }
-            let helper: &'static Helper = Box::leak(Box::new(Helper {
-                state: Mutex::new(State::Idle),
-                posted: Condvar::new(),
-                finished: Condvar::new(),
-            }));
-            let started = std::thread::Builder::new()
-                .name("static-graph helper".into())
-                .spawn(move || serve(helper));
-            // Without a second thread (a system that refuses one), every job runs in place.
-            started.ok().map(|_| helper)
-        })
-    }
-
-    fn serve(helper: &'static Helper) {
-        loop {
-            let job = {
-                let mut state = lock(helper);
-                loop {
-                    match std::mem::replace(&mut *state, State::Running) {
-                        State::Waiting(job) => break job,
-                        other => *state = other,
-                    }
-                    state = helper
-                        .posted
-                        .wait(state)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                }
-            };
-            // SAFETY: `job` was posted by `join`, whose caller is blocked until `Done`.
-            let outcome = catch_unwind(AssertUnwindSafe(|| unsafe { (job.run)(job.data) }));
-            *lock(helper) = State::Done(outcome.err());
-            helper.finished.notify_all();
-        }
-    }
-
-    /// `f` as a job: its address and the function that calls it.
-    fn erase<F: FnMut()>(f: &mut F) -> Job {
-        Job {
-            data: std::ptr::from_mut(f).cast(),
-            run: run::<F>,
-        }
-    }
-
-    /// Calls the `FnMut` behind `data`.
-    unsafe fn run<F: FnMut()>(data: *mut ()) {
-        // SAFETY: `data` points to an `F` that outlives the job (see `Job`).
-        unsafe { (*data.cast::<F>())() }
-    }
-
-    pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
-    where
-        A: FnOnce() -> RA + Send,
-        B: FnOnce() -> RB + Send,
-        RA: Send,
-        RB: Send,
-    {
-        let Some(helper) = helper() else {
-            return (a(), b());
-        };
-        let mut b = Some(b);
-        let mut rb: Option<RB> = None;
-        let mut job = || rb = b.take().map(|b| b());
-        {
-            let mut state = lock(helper);
-            if !matches!(*state, State::Idle) {
-                // Busy (another caller, or a join inside a job): both halves run here.
-                drop(state);
-                let ra = a();
-                job();
-                return (ra, rb.expect("the job ran"));
-            }
-            *state = State::Waiting(erase(&mut job));
-        }
-        helper.posted.notify_one();
-        let ra = catch_unwind(AssertUnwindSafe(a));
-        // Wait for the job whatever `a` did: it borrows this frame.
-        let panic = {
-            let mut state = lock(helper);
-            loop {
-                if let State::Done(_) = &*state {
-                    match std::mem::replace(&mut *state, State::Idle) {
-                        State::Done(panic) => break panic,
-                        _ => unreachable!("matched `Done` above"),
-                    }
-                }
-                state = helper
-                    .finished
-                    .wait(state)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-            }
-        };
-        let ra = ra.unwrap_or_else(|payload| resume_unwind(payload));
-        if let Some(payload) = panic {
-            resume_unwind(payload);
-        }
-        (ra, rb.expect("the job ran"))
-    }
 }
 
 /// The instruction-set variants of [`simd`]: each runs its closure, inlined into a function
@@ -1211,7 +1091,7 @@ mod tests {
 
     #[test]
     fn a_batch_of_products_is_each_product_whether_split_or_not() {
-        // 4 x 64^3 multiply-adds: split over two threads; 3 x 4 x 5 x 6: one thread.
+        // 4 x 64^3 multiply-adds: over the pool; 3 x 4 x 5 x 6: one thread.
         for (count, n, k, m) in [(4, 64, 64, 64), (3, 4, 5, 6)] {
             let a: Vec<f32> = (0..count * n * k).map(|x| ((x * 7) % 13) as f32 * 0.25 - 1.5).collect();
             let b: Vec<f32> = (0..k * m).map(|x| ((x * 5) % 11) as f32 * 0.5 - 2.0).collect();

@@ -405,7 +405,7 @@ fn long_loops_split_their_sums_into_lanes_and_stay_exact() {
     check!(long_vectors, cost, -1.0, 1.0);
 }
 
-graph_case!(two_threads {
+graph_case!(on_the_pool {
     placeholder x: [f64; 270000];
     placeholder t: [f64; batch, 3];
     variable w: [f64; 270000];
@@ -418,11 +418,11 @@ graph_case!(two_threads {
 });
 
 #[test]
-fn loops_of_more_than_262144_elements_split_over_two_threads_and_agree() {
+fn loops_of_more_than_131072_elements_run_in_chunks_over_the_pool_and_agree() {
     use common::{assert_close, interpret_batch, owned, Rng, Tensors};
-    use two_threads::g;
-    // 270,000 elements: the fused loops run as two halves (with lanes and a tail); the batch
-    // loop of 100,000 x 3 takes the run-time branch to the two-thread form too.
+    use on_the_pool::g;
+    // 270,000 elements: the fused loops run in chunks over the pool (the last with lanes and a
+    // tail); the batch loop of 100,000 x 3 takes the run-time branch to the chunks too.
     let mut rng = Rng::new(9);
     let mut p = g::Placeholders::<100000>::default();
     let mut v = g::Variables::default();
@@ -433,7 +433,7 @@ fn loops_of_more_than_262144_elements_split_over_two_threads_and_agree() {
         rng.fill(t, -1.0, 1.0);
     }
     let inputs: Tensors = [owned(p.tensors()), owned(v.tensors())].concat();
-    let expected = interpret_batch(two_threads::SOURCE, &inputs, 100000);
+    let expected = interpret_batch(on_the_pool::SOURCE, &inputs, 100000);
     for (name, got) in owned(g::forward(&p, &v).tensors()) {
         assert_close(&format!("value of `{name}`"), &got, &expected.values[&name], 1e-12);
     }

@@ -67,7 +67,7 @@ fn strict_crates_compile_and_run_the_generated_code() {
 // threads, and beside kernels and a named dimension.
 
 static_graph::graph! {
-    /// Long loops: blocks, lanes, two threads.
+    /// Long loops: blocks, lanes, chunks over the pool.
     pub mod long_locals {
         placeholder x: [f32; 300000];
         variable w: [f32; 300000] = 0.5;
@@ -209,7 +209,10 @@ static_graph::graph! {
         let serializer = relu(out) * 0.5 + adjoints;
         let state = relu(serializer) * 0.5 + adjoints;
         let map = relu(state) * 0.5 + adjoints;
-        let v64 = relu(map) * 0.5 + adjoints;
+        let merged = relu(map) * 0.5 + adjoints;
+        let left = relu(merged) * 0.5 + adjoints;
+        let right = relu(left) * 0.5 + adjoints;
+        let v64 = relu(right) * 0.5 + adjoints;
         let peak = max(v64, axis = 1) + min(v64, axis = 1);
         let z = matmul(v64, transpose(w)) * matmul(v64, u);
         let cost = mean(softmax_cross_entropy(v64, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(v64, axis = 0));
@@ -319,7 +322,10 @@ static_graph::graph! {
         let serializer = tanh(out) * 0.5 + q;
         let state = tanh(serializer) * 0.5 + q;
         let map = tanh(state) * 0.5 + q;
-        let v64 = tanh(map) * 0.5 + q;
+        let merged = tanh(map) * 0.5 + q;
+        let left = tanh(merged) * 0.5 + q;
+        let right = tanh(left) * 0.5 + q;
+        let v64 = tanh(right) * 0.5 + q;
         let scores = matmul(v64, transpose(v64, axes = (0, 2, 1)));
         let joined = concat(v64[.., .., 0..2], v64[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
@@ -444,10 +450,13 @@ static_graph::graph! {
         let n90 = tanh(n89) * 0.5 + q;
         let n91 = tanh(n90) * 0.5 + q;
         let n92 = tanh(n91) * 0.5 + q;
-        let scores = matmul(n92, transpose(n92, axes = (0, 2, 1)));
-        let joined = concat(n92[.., .., 0..2], n92[.., .., 1..], axis = 2);
+        let n93 = tanh(n92) * 0.5 + q;
+        let n94 = tanh(n93) * 0.5 + q;
+        let n95 = tanh(n94) * 0.5 + q;
+        let scores = matmul(n95, transpose(n95, axes = (0, 2, 1)));
+        let joined = concat(n95[.., .., 0..2], n95[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
-        let classes = mean(sparse_softmax_cross_entropy(n92, ids)) + mean(argmax(n92, axis = -1) == ids);
+        let classes = mean(sparse_softmax_cross_entropy(n95, ids)) + mean(argmax(n95, axis = -1) == ids);
         let windows = sum(max_pool(conv2d(img, filt, stride = 2, padding = same), padding = same))
             + sum(avg_pool(img, padding = same));
         let cost = sum(scores) + sum(joined * joined) + sum(max(scores, axis = (1, 2))) + sum(picked) + classes + windows;
@@ -505,7 +514,7 @@ graphs_with_dimensions!(
     best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
     accumulator_i beta1 beta2 decay epsilon gradient gradient_all mom_i momentum norm opt rate scale slot t v_i weight_decay
     above absolute below check checks derived from j numeric original p64 relative step to v64
-    direction products tangents bytes shapes deserializer out serializer state map
+    direction products tangents bytes shapes deserializer out serializer state map merged left right
     s d ser de
 );
 

@@ -1,10 +1,15 @@
-//! The generated functions allocate nothing per call, counted on every thread (the helper
-//! thread that runs half of each long loop and of each large product included): a counting
-//! global allocator watches `backward`, `forward_into`, `backward_into`, `sgd_step`,
-//! `jvp_into` and `hvp_into` on the seed graph, and on the seed graph at 300,000 elements (loops on two threads). The one
-//! exception is inside the GEMM: the `gemm` crate allocates its packing buffers, at most two
-//! per call, and a large product is two calls (one per half), so a graph with `matmul` makes
-//! at most four allocations per product, none of its own, on any number of cores.
+//! The generated functions allocate nothing of their own per call, counted on every thread (the
+//! threads of rayon's pool included): a counting global allocator watches `backward`,
+//! `forward_into`, `backward_into`, `sgd_step`, `jvp_into` and `hvp_into` on the seed graph,
+//! and on the seed graph at 300,000 elements (loops in chunks over the pool). What the
+//! libraries underneath allocate is bounded and counted too:
+//! - the `gemm` crate allocates its packing buffers, at most two per product, and a large
+//!   product shared over the pool a small buffer per further thread for each block of its
+//!   inner dimension;
+//! - rayon's job queue allocates one block per 63 jobs handed to the pool from outside it, and
+//!   each long loop (2^17 elements and up) is one job: under one allocation in ten calls of
+//!   the seed step. With one thread (`RAYON_NUM_THREADS=1`, checked in a child process) no
+//!   job is handed over, and nothing is allocated.
 
 // A global allocator is an `unsafe impl`; it only counts and forwards to the system's.
 #![allow(unsafe_code)]
@@ -128,7 +133,7 @@ fn seed_functions_allocate_nothing() {
 }
 
 graph! {
-    /// The seed graph at 300,000 elements: every loop runs in two halves, one on the helper thread.
+    /// The seed graph at 300,000 elements: every loop runs in chunks over the pool.
     pub mod long_seed {
         placeholder x: [f32; 300000];
         placeholder y_true: [f32; 300000];
@@ -139,30 +144,36 @@ graph! {
     }
 }
 
-fn loops_on_two_threads_allocate_nothing_on_either() {
+/// The pool's threads (`RAYON_NUM_THREADS`, or one per core).
+fn threads() -> usize {
+    static_graph::__private::threads()
+}
+
+fn loops_on_the_pool_allocate_once_in_63_jobs() {
     let p = long_seed::Placeholders::default();
     let mut v = long_seed::Variables::default();
     let mut values = long_seed::Values::default();
     let mut gradients = long_seed::Gradients::default();
     let mut workspace = long_seed::Workspace::default();
-    // The first call starts the helper thread.
+    // The first call starts the pool.
     long_seed::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
-    let calls = || {
+    let forward = allocations(|| {
         for _ in 0..200 {
             long_seed::forward_into(&p, &v, &mut values, &mut workspace);
         }
-    };
-    assert_eq!(allocations(calls), 0, "200 forward_into calls");
-    assert_eq!(
-        allocations(|| {
-            for _ in 0..50 {
-                long_seed::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace);
-                long_seed::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
-            }
-        }),
-        0,
-        "50 backward_into and sgd_step_into calls"
-    );
+    });
+    let step = allocations(|| {
+        for _ in 0..50 {
+            long_seed::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace);
+            long_seed::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
+        }
+    });
+    if threads() == 1 {
+        assert_eq!((forward, step), (0, 0), "one thread: 200 forward_into, 100 steps");
+    } else {
+        assert!(forward <= 20, "200 forward_into calls: {forward}");
+        assert!(step <= 10, "50 backward_into and sgd_step_into calls: {step}");
+    }
 }
 
 fn into_functions_allocate_only_inside_the_gemm() {
@@ -171,7 +182,7 @@ fn into_functions_allocate_only_inside_the_gemm() {
     let mut values = net::Values::default();
     let mut gradients = net::Gradients::default();
     let mut workspace = net::Workspace::<16>::default();
-    // The first call sets up the GEMM's per-thread caches and the helper thread; count after it.
+    // The first call sets up the GEMM's per-thread caches and the pool; count after it.
     net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
     // Forward: one product. Backward and the step: that one and d_w = matmul(transpose(x), g).
     // The GEMM allocates its packing buffers, at most two per call; a product of 2^20
@@ -196,7 +207,7 @@ fn into_functions_allocate_only_inside_the_gemm() {
 }
 
 graph! {
-    /// Products large enough to split over two threads (64 x 784 x 256 multiply-adds).
+    /// Products large enough to share over the pool (64 x 784 x 256 multiply-adds).
     pub mod wide_net {
         placeholder x: [f32; batch, 784];
         placeholder t: [f32; batch, 256];
@@ -206,19 +217,23 @@ graph! {
     }
 }
 
-fn large_products_allocate_at_most_four_times_each() {
+fn large_products_allocate_their_packing_buffers_and_one_more_per_thread() {
     let p = wide_net::Placeholders::<64>::default();
     let mut v = wide_net::Variables::default();
     let mut values = wide_net::Values::default();
     let mut gradients = wide_net::Gradients::default();
     let mut workspace = wide_net::Workspace::<64>::default();
     wide_net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
+    // Two packing buffers a product; shared over the pool, a flag buffer per further thread
+    // for each of the inner dimension's blocks (784 is at most two), and the pool's queue a
+    // block now and then.
+    let most = |products: usize| products * (2 + 2 * (threads() - 1)) + usize::from(threads() > 1);
     let forward = allocations(|| wide_net::forward_into(&p, &v, &mut values, &mut workspace));
-    assert!(forward <= 4, "forward_into, one product: {forward}");
+    assert!(forward <= most(1), "forward_into, one product: {forward}");
     let backward = allocations(|| wide_net::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace));
-    assert!(backward <= 8, "backward_into, two products: {backward}");
+    assert!(backward <= most(2), "backward_into, two products: {backward}");
     let step = allocations(|| wide_net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace));
-    assert!(step <= 8, "sgd_step_into, two products: {step}");
+    assert!(step <= most(2), "sgd_step_into, two products: {step}");
 }
 
 graph! {
@@ -345,11 +360,28 @@ fn convolutions_allocate_only_inside_the_gemm() {
 #[test]
 fn generated_functions_allocate_nothing_of_their_own() {
     seed_functions_allocate_nothing();
-    loops_on_two_threads_allocate_nothing_on_either();
+    loops_on_the_pool_allocate_once_in_63_jobs();
     into_functions_allocate_only_inside_the_gemm();
-    large_products_allocate_at_most_four_times_each();
+    large_products_allocate_their_packing_buffers_and_one_more_per_thread();
     batched_products_allocate_only_inside_the_gemm();
     id_kernels_allocate_nothing();
     convolutions_allocate_only_inside_the_gemm();
     optimizer_steps_allocate_only_inside_the_gemm();
+    // Then the same cases on one thread, in a child process (the pool's size is fixed once).
+    if threads() > 1 {
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "generated_functions_allocate_nothing_of_their_own",
+                "--test-threads=1",
+            ])
+            .env("RAYON_NUM_THREADS", "1")
+            .output()
+            .unwrap();
+        assert!(
+            child.status.success(),
+            "on one thread:\n{}",
+            String::from_utf8_lossy(&child.stdout)
+        );
+    }
 }

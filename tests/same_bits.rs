@@ -2,7 +2,8 @@
 //! `backward`, `sgd_step`, `adjoints`, and their `_into` forms), whichever instruction set
 //! the CPU's loops were compiled for (AVX-512, AVX2+FMA or the baseline; child processes run
 //! with `STATIC_GRAPH_SIMD` capping the level), and on any number of threads (child processes
-//! run with `STATIC_GRAPH_THREADS` at 1, 2, 3 and 8).
+//! run with `RAYON_NUM_THREADS` at 1, 2, 3 and 8, which sizes the pool that long loops and
+//! large products share out their work over).
 
 use static_graph::graph;
 
@@ -23,7 +24,7 @@ graph! {
 }
 
 graph! {
-    /// Long f32 loops: blocks, lanes, the polynomial exp and tanh, two threads.
+    /// Long f32 loops: blocks, lanes, the polynomial exp and tanh, chunks over the pool.
     pub mod long {
         placeholder x: [f32; 300000];
         variable w: [f32; 300000] = uniform(-1, 1);
@@ -132,7 +133,7 @@ fn every_entry_point_computes_the_same_bits() {
 }
 
 graph! {
-    /// A product of 2^21 multiply-adds, which splits its rows over two threads.
+    /// A product of 2^21 multiply-adds, which the GEMM shares out over the pool.
     pub mod wide {
         placeholder a: [f32; 256, 512];
         variable m: [f32; 512, 16] = uniform(-0.1, 0.1);
@@ -175,11 +176,13 @@ fn fingerprint_child() {
     // Run by the next test in a child process: prints the fingerprint at its level.
     if std::env::var_os("STATIC_GRAPH_FINGERPRINT").is_some() {
         println!("fingerprint: {}", long_fingerprint());
+        println!("threads: {}", static_graph::__private::threads());
     }
 }
 
-/// The fingerprint a child process prints with the environment variable `name` set to `value`.
-fn child_fingerprint(name: &str, value: &str) -> String {
+/// The fingerprint a child process prints with the environment variable `name` set to `value`,
+/// and the number of threads its pool had.
+fn child_fingerprint(name: &str, value: &str) -> (String, usize) {
     let output = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["fingerprint_child", "--exact", "--nocapture", "--test-threads=1"])
         .env("STATIC_GRAPH_FINGERPRINT", "1")
@@ -187,16 +190,19 @@ fn child_fingerprint(name: &str, value: &str) -> String {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
-    text.lines()
-        .find_map(|l| l.split_once("fingerprint: ").map(|(_, f)| f.to_owned()))
-        .unwrap_or_else(|| panic!("{text}"))
+    let line = |key: &str| {
+        text.lines()
+            .find_map(|l| l.split_once(key).map(|(_, f)| f.to_owned()))
+            .unwrap_or_else(|| panic!("{text}"))
+    };
+    (line("fingerprint: "), line("threads: ").parse().unwrap())
 }
 
 #[test]
 fn loops_compute_the_same_bits_on_every_instruction_set() {
     let here = long_fingerprint();
     for level in ["baseline", "avx2"] {
-        let there = child_fingerprint("STATIC_GRAPH_SIMD", level);
+        let (there, _) = child_fingerprint("STATIC_GRAPH_SIMD", level);
         assert_eq!(there, here, "loops compiled for {level} and for this CPU's widest set");
     }
 }
@@ -205,7 +211,8 @@ fn loops_compute_the_same_bits_on_every_instruction_set() {
 fn loops_and_products_compute_the_same_bits_on_any_number_of_threads() {
     let here = long_fingerprint();
     for threads in ["1", "2", "3", "8"] {
-        let there = child_fingerprint("STATIC_GRAPH_THREADS", threads);
+        let (there, pool) = child_fingerprint("RAYON_NUM_THREADS", threads);
+        assert_eq!(pool.to_string(), threads, "the pool has the threads asked for");
         assert_eq!(there, here, "{threads} threads, and the default");
     }
 }

@@ -107,5 +107,5 @@ fn f32_blocks_with_the_runtime_exp_and_tanh_agree_with_f64() {
     agree::<1>(); // 100 elements: one block of 64 and a tail of 36
     agree::<16>(); // 1,600: 25 whole blocks
     agree::<37>(); // 3,700: 57 blocks and a tail of 52
-    agree::<3000>(); // 300,000: two threads, each with blocks and a tail
+    agree::<3000>(); // 300,000: chunks over the pool, the last with blocks and a tail
 }

@@ -68,7 +68,7 @@ pub struct Program {
 /// facade's `graph!` says, from its features).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Platform {
-    /// `std`: boxed tensors, the math of `std`, the SIMD dispatch and the helper thread.
+    /// `std`: boxed tensors, the math of `std`, the SIMD dispatch and rayon's pool.
     #[default]
     Std,
     /// `alloc` without `std` (`#![no_std]`): boxed tensors, the math of the `libm` crate, no

@@ -3,7 +3,7 @@
 //! The generator's own locals and parameters (`i`, `k`, `at`, `p`, ...) are hygienic by
 //! construction (see `graph-core/src/emit/names.rs`). This test keeps the compiled proof
 //! complete: it expands graphs that reach every loop shape the emitter writes (short loops,
-//! blocks with lanes, two-thread halves, kernels, products fused with their update, a named
+//! blocks with lanes, chunks over the pool, kernels, products fused with their update, a named
 //! dimension), collects every name the expansion binds (`let`, `for`, closure and function
 //! parameters) that is not derived from a tensor name, and checks that `tests/hygiene.rs`
 //! declares a tensor of each of those names in both of its graphs of tensors named like locals,
@@ -20,7 +20,7 @@ const GRAPHS: &[&str] = &[
     // Short loops, scalar statements, softmax rows, the seed.
     "mod a { placeholder u_x: [f32; 5]; placeholder u_t: [f32; 5]; variable u_w: [f32; 5];
        let u_y = softmax(u_x * u_w); let u_c = mean(pow(u_y - u_t, 3)) + max(u_w); minimize u_c; }",
-    // Blocks, lanes and a loop on two threads (2^18 elements and more).
+    // Blocks, lanes and a loop in chunks over the pool (2^17 elements and more).
     "mod b { placeholder u_x: [f32; 300000]; variable u_w: [f32; 300000]; variable u_s: f32;
        let u_y = exp(u_x * u_w) * u_s; let u_c = sum(tanh(u_y)) + max(u_y); minimize u_c; }",
     // A named dimension, kernels (products, transposes, arg-max masks), updates in the product.
@@ -100,6 +100,7 @@ fn bound(tokens: TokenStream, out: &mut BTreeSet<String>) {
                     match t {
                         TokenTree::Punct(p) if p.as_char() == '|' => break,
                         TokenTree::Punct(p) if p.as_char() == ',' => expect_name = true,
+                        TokenTree::Ident(word) if expect_name && word == "mut" => {}
                         TokenTree::Ident(name) if expect_name => {
                             out.insert(name.to_string());
                             expect_name = false;

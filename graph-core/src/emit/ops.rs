@@ -707,7 +707,7 @@ pub fn kernel(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) 
                 return code!(#runtime::matmul(#rows, #k, #m, #a, false, #b, #tb, #out););
             }
             // A batch whose operands each have the whole batch or none of it: the runtime's
-            // batch of products (on two threads when large).
+            // batch of products (over the pool when large).
             let (a_batch, _, _) = crate::check::shapes::split_batch(operand(0));
             let (b_batch, _, _) = crate::check::shapes::split_batch(operand(1));
             let whole_or_none = |own: &Shape| own.rank() == 0 || own == &batch;

@@ -1,7 +1,7 @@
 //! A user crate that depends on static-graph under another name (`sg`): nothing named
 //! `static_graph` exists here, so the generated code compiles only if every path it writes
 //! goes through the crate's own `$crate`. The graph reaches every runtime helper: boxed
-//! tensors, blocks compiled per CPU (`simd`), two-thread loops (`join`), the GEMM and its
+//! tensors, blocks compiled per CPU (`simd`), loops in chunks over the pool (`chunked`), the GEMM and its
 //! in-place update, the polynomial `exp` and `tanh`, and the initialisers.
 
 sg::graph! {

@@ -25,8 +25,8 @@ pub(super) enum At {
 /// How the loop being written binds its buffers, passed down to every element it writes.
 #[derive(Default)]
 pub(super) struct Mode<'s> {
-    /// In one half of a loop split over two threads: the buffers split there, indexed from
-    /// the half's start (`name[i - offset]`).
+    /// In one chunk of a loop run over the pool: the buffers cut into chunks, indexed from
+    /// the chunk's start (`name[i - offset]`).
     pub split: Option<&'s BTreeSet<NodeId>>,
     /// In a block's element loop: the slices of the block it takes, and the buffers it
     /// indexes whole.

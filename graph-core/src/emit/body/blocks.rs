@@ -95,8 +95,8 @@ pub(super) struct Block {
 }
 
 impl Emitter<'_> {
-    /// `group`'s loop over `count` elements from `offset` (0 if `None`; in a half of a loop
-    /// split over two threads, `split` holds the buffers split there): blocks of [`BLOCK`]
+    /// `group`'s loop over `count` elements from `offset` (0 if `None`; in a chunk of a loop
+    /// run over the pool, `split` holds the buffers cut into chunks): blocks of [`BLOCK`]
     /// elements, then a tail. Scalar accumulators keep one partial result per lane (element
     /// `i` goes to lane `i % LANES`), so that the compiler can vectorise the loop without
     /// reordering a sum it may not reorder.

@@ -1,18 +1,20 @@
-//! Loops long enough to pay for a second thread: two halves, one on the runtime's helper
-//! thread, each a [`blocks`](super::blocks) loop over its half of the index range; scalar
-//! sums return their lanes, merged in a fixed order, so the split never changes a bit.
+//! Loops long enough to pay for more threads: chunks of the index range, each a
+//! [`blocks`](super::blocks) loop, spread over rayon's pool by the runtime's `chunked`. Scalar
+//! sums return each chunk's lanes, merged in an order fixed by the loop's length, so the
+//! number of threads never changes a bit.
 
-use super::blocks::{lanes_name, BLOCK, LANES};
+use super::blocks::{lanes_name, LANES};
 use super::{Emitter, Kind};
-use crate::emit::names::{bare, internal};
 use crate::emit::ops;
 use crate::emit::schedule::{LoopGroup, Place};
 use crate::ir::NodeId;
 use proc_macro2::{Literal, TokenStream};
 use std::collections::BTreeSet;
 
-/// Loops at least this long run on two threads.
-pub(super) const PARALLEL_MIN: usize = 1 << 18;
+/// Loops at least this long run in chunks over the pool (16 chunks of 8192 elements). On 16
+/// cores, the seed step at 131,072 elements took 120–220 µs on 2 to 16 threads against 310–390
+/// on one; at 32,768, 61–143 µs against 73–85 on one (ARCHITECTURE.md, Performance).
+pub(super) const PARALLEL_MIN: usize = 1 << 17;
 
 /// `0`, `1`, ... as a tuple field index.
 fn syn_index(k: usize) -> proc_macro2::Literal {
@@ -20,10 +22,10 @@ fn syn_index(k: usize) -> proc_macro2::Literal {
 }
 
 impl Emitter<'_> {
-    /// `group`'s loop over two threads, each on its half of the index range, when the loop
-    /// is long enough to pay for a thread ([`PARALLEL_MIN`] elements; for a size known only
-    /// at run time, a branch picks). `None` for loops that stay on one thread: short ones, and
-    /// those that accumulate into arrays (their halves would write the same elements).
+    /// `group`'s loop in chunks over the pool, when the loop is long enough to pay for a
+    /// thread ([`PARALLEL_MIN`] elements; for a size known only at run time, a branch picks).
+    /// `None` for loops that stay on one thread: short ones, and those that accumulate into
+    /// arrays (their chunks would write the same elements).
     pub(super) fn parallel(&mut self, group: &LoopGroup, len: &TokenStream) -> Option<TokenStream> {
         let graph = self.ctx.graph;
         let size = group.shape.size();
@@ -48,13 +50,11 @@ impl Emitter<'_> {
             .collect();
         let sequential = self.lane_loop(group, None, len, None);
         let split: BTreeSet<NodeId> = written.iter().map(|&id| self.buffer(id)).collect();
-        let half_loop = self.lane_loop(group, Some(code!(offset)), &code!(count), Some(&split));
-        let (width, block) = (Literal::usize_unsuffixed(LANES), Literal::usize_unsuffixed(BLOCK));
+        let chunk_loop = self.lane_loop(group, Some(code!(offset)), &code!(count), Some(&split));
+        let width = Literal::usize_unsuffixed(LANES);
 
         let (float, runtime) = (&self.ctx.float, &self.ctx.runtime);
         let names: Vec<proc_macro2::Ident> = written.iter().map(|&id| self.name(id).clone()).collect();
-        let lows: Vec<proc_macro2::Ident> = names.iter().map(|n| internal(&format!("{}_low", bare(n)))).collect();
-        let highs: Vec<proc_macro2::Ident> = names.iter().map(|n| internal(&format!("{}_high", bare(n)))).collect();
         let lanes: Vec<proc_macro2::Ident> = accumulators.iter().map(|&id| lanes_name(self.name(id))).collect();
         let starts: Vec<TokenStream> = accumulators
             .iter()
@@ -64,32 +64,52 @@ impl Emitter<'_> {
             .iter()
             .enumerate()
             .map(|(k, &id)| {
-                let (lane_array, k) = (&lanes[k], syn_index(k));
-                let step = (ops::fold(graph, id).step)(code!(#lane_array[lane]), code!(high.#k[lane]), float);
+                let k = syn_index(k);
+                let step = (ops::fold(graph, id).step)(code!(left.#k[lane]), code!(right.#k[lane]), float);
                 code! {
-                    #lane_array = low.#k;
                     for lane in 0..#width {
                         #step
                     }
                 }
             })
             .collect();
+        // The written buffers as the runtime's list of parts, `(a, (b, ()))`, its type, and
+        // the pattern that names each chunk's part of each buffer as the buffer.
+        let parts = names
+            .iter()
+            .rev()
+            .fold(code!(()), |rest, name| code!((&mut #name[..], #rest)));
+        let part_types = names.iter().fold(code!(()), |rest, _| code!((&mut [#float], #rest)));
+        let pattern = names.iter().rev().fold(code!(()), |rest, name| code!((#name, #rest)));
+        let merge_into = lanes.iter().enumerate().map(|(k, lane_array)| {
+            let k = syn_index(k);
+            code!(#lane_array = merged.#k;)
+        });
+        let merged = (!lanes.is_empty()).then(|| code!(let merged =));
+        let merge = if lanes.is_empty() {
+            code!(|(), ()| ())
+        } else {
+            code!(|mut left, right| {
+                #(#merges)*
+                left
+            })
+        };
         let parallel = code! {
-            // Two halves, one per core; each keeps its own lanes, merged in order after.
-            let half = |offset: usize, count: usize, #(#names: &mut [#float]),*| {
-                #runtime::simd(#[inline(always)] || {
-                    #(let mut #lanes = [#starts; #width];)*
-                    #half_loop
-                    (#(#lanes,)*)
-                })
-            };
-            let mid = #len / 2 / #block * #block;
-            #(let (#lows, #highs) = #names.split_at_mut(mid);)*
-            let (low, high) = #runtime::join(
-                || half(0, mid, #(#lows),*),
-                || half(mid, #len - mid, #(#highs),*),
+            // Chunks of a length fixed by the loop's, over rayon's pool; each chunk keeps its
+            // own lanes, merged in an order that the length alone fixes.
+            #merged #runtime::chunked(
+                #len,
+                #parts,
+                |offset: usize, count: usize, #pattern: #part_types| {
+                    #runtime::simd(#[inline(always)] || {
+                        #(let mut #lanes = [#starts; #width];)*
+                        #chunk_loop
+                        (#(#lanes,)*)
+                    })
+                },
+                #merge,
             );
-            #(#merges)*
+            #(#merge_into)*
         };
         Some(match size.known() {
             Some(_) => parallel,
@@ -110,19 +130,19 @@ impl Emitter<'_> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn a_loop_of_two_to_the_eighteen_runs_in_two_halves_merged_in_order() {
-        let text = super::super::tests::expansion(1 << 18);
-        assert!(text.contains(":: join ("), "the halves run through the runtime's join");
+    fn a_loop_of_two_to_the_seventeen_runs_in_chunks_merged_in_order() {
+        let text = super::super::tests::expansion(1 << 17);
         assert!(
-            text.contains("let mid = 262144 / 2 / 64 * 64"),
-            "halves split at a whole block"
+            text.contains(":: chunked ("),
+            "the chunks run through the runtime's chunked"
         );
         assert!(
-            text.contains("cost_lanes = low . 0"),
-            "the first half's lanes come first: {text}"
+            text.contains("left . 0 [lane] += right . 0 [lane]"),
+            "the left chunks' lanes come first: {text}"
         );
+        assert!(text.contains("cost_lanes = merged . 0"), "{text}");
         // Just below the threshold, one thread.
-        let text = super::super::tests::expansion((1 << 18) - 64);
-        assert!(!text.contains(":: join ("));
+        let text = super::super::tests::expansion((1 << 17) - 64);
+        assert!(!text.contains(":: chunked ("));
     }
 }

@@ -2,7 +2,7 @@
 //! loops, kernel calls and the final stores.
 //!
 //! One file per loop shape: [`plain`] (a loop's frame, and short loops), [`blocks`] (long
-//! loops in vectorised blocks, sums in lanes), [`halves`] (loops split over two threads);
+//! loops in vectorised blocks, sums in lanes), [`halves`] (loops in chunks over the pool);
 //! [`access`] says how an iteration reaches its buffers, in the loop's [`Mode`](access::Mode),
 //! passed down as a value.
 //!

@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 
 impl Emitter<'_> {
     /// The loop that computes `group`: its buffers declared before, its reductions finished
-    /// after, and in between a plain loop (short), blocks (long) or two halves (longer).
+    /// after, and in between a plain loop (short), blocks (long) or chunks over the pool (longer).
     pub(super) fn emit_loop(&mut self, group: &LoopGroup) -> TokenStream {
         let lanes = self.uses_lanes(group);
         let mut before = TokenStream::new();
