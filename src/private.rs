@@ -882,6 +882,18 @@ pub fn erf_f64(x: f64) -> f64 {
 #[must_use]
 #[allow(clippy::excessive_precision)] // Cephes' coefficients, as published
 pub fn exp_f32(x: f32) -> f32 {
+    // Fused multiply-adds: one instruction each with AVX2 and AVX-512, where a multiply and
+    // an add are two (the seed step at n = 4096: 4.4 -> 4.05 µs), and the same correctly
+    // rounded result on every instruction set: the baseline calls the C library's `fmaf`,
+    // slower but equal to the bit. Without `std` (microcontrollers, whose `fmaf` is a software
+    // routine) a multiply and an add, agreeing to rounding like the rest of `no_std` math.
+    #[inline(always)]
+    fn fma(a: f32, b: f32, c: f32) -> f32 {
+        #[cfg(feature = "std")]
+        return a.mul_add(b, c);
+        #[cfg(not(feature = "std"))]
+        (a * b + c)
+    }
     const LOG2_E: f32 = core::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
@@ -889,17 +901,17 @@ pub fn exp_f32(x: f32) -> f32 {
     // integer, read without a float-to-int conversion (which, like `f32::round` on plain
     // x86-64, would keep the loop from vectorising).
     const ROUND: f32 = 12_582_912.0;
-    let shifted = x * LOG2_E + ROUND;
+    let shifted = fma(x, LOG2_E, ROUND);
     let k = shifted - ROUND;
     let k_int = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
-    let r = x - k * LN2_HI - k * LN2_LO;
+    let r = fma(-k, LN2_LO, fma(-k, LN2_HI, x));
     let mut p = 1.987_569_1e-4_f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
-    let er = p * r * r + r + 1.0;
+    p = fma(p, r, 1.398_199_9e-3);
+    p = fma(p, r, 8.333_452e-3);
+    p = fma(p, r, 4.166_579_6e-2);
+    p = fma(p, r, 1.666_666_5e-1);
+    p = fma(p, r, 5.000_000_1e-1);
+    let er = fma(p, r * r, r) + 1.0;
     // 2^k as two factors, each a normal number for every k in range (k reaches -126 and 128).
     let half = k_int >> 1;
     let scale = |e: i32| f32::from_bits(((e + 127) as u32) << 23);
