@@ -82,7 +82,17 @@ fn pass<P: Parts, R: Send>(
     merge: impl Fn(R, R) -> R + Sync,
 ) -> R {
     if n >= 1 << 17 {
-        chunked(n, parts, |at, count, parts| simd(|| body(at, count, parts)), merge)
+        chunked(
+            n,
+            parts,
+            |at, count, parts| {
+                simd(
+                    #[inline(always)]
+                    || body(at, count, parts),
+                )
+            },
+            merge,
+        )
     } else {
         body(0, n, parts)
     }
