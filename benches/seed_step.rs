@@ -7,7 +7,7 @@
 
 #![allow(clippy::needless_range_loop)]
 
-use static_graph::__private::{chunked, exp_f32, simd, Parts};
+use static_graph::__private::{chunked, exp_f32_fused, simd, Parts};
 use static_graph::graph;
 use std::hint::black_box;
 
@@ -28,7 +28,7 @@ graph! {
 
 /// The step as a careful Rust programmer writes it with the runtime's helpers (as the issue
 /// allows): four passes, the gradient `d_logits = y * (g - sum(y * g))` with
-/// `g = 2 (y - t) / n`, buffers allocated once, sums in 8 lanes, the polynomial `exp_f32` in
+/// `g = 2 (y - t) / n`, buffers allocated once, sums in 8 lanes, the polynomial `exp_f32_fused` in
 /// blocks the compiler vectorises, the whole step compiled for AVX-512/AVX2 by `simd`, and
 /// from 2^17 elements each pass run in chunks over rayon's pool with `chunked`, as the
 /// generated loops are.
@@ -120,7 +120,7 @@ fn exp_pass(x: &[f32], w: &[f32], y: &mut [f32], max: f32) -> f32 {
         .zip(y.chunks_exact_mut(64))
     {
         for k in 0..64 {
-            y[k] = exp_f32(x[k] * w[k] - max);
+            y[k] = exp_f32_fused(x[k] * w[k] - max);
         }
         for chunk in y.chunks_exact(8) {
             for l in 0..8 {
