@@ -136,7 +136,16 @@ pub fn matmul_batch<F: Float>(
         a.len() >= last * a_step + n * k && b.len() >= last * b_step + k * m && c.len() >= count * n * m,
         "matmul_batch: a slice is too short"
     );
-    let parallel = count.saturating_mul(n).saturating_mul(k).saturating_mul(m) >= SPLIT_PRODUCT;
+    let each = n.saturating_mul(k).saturating_mul(m).max(1);
+    let parallel = count.saturating_mul(each) >= SPLIT_PRODUCT && threads() > 1;
+    // Products a thread takes at a time: at least 2^19 multiply-adds (about 10 µs), so that
+    // handing them over costs little beside them (32 products of 64^3 go in pairs). Which
+    // thread computes a product never changes its bits: each is one GEMM call of its own.
+    let leaf = if parallel {
+        (SPLIT_PRODUCT / 2).div_ceil(each)
+    } else {
+        count
+    };
     let one = |t: usize, c: &mut [F]| {
         rows(
             n,
@@ -151,37 +160,32 @@ pub fn matmul_batch<F: Float>(
             gemm_threads(false),
         );
     };
-    products(0, count, n * m, &mut c[..count * n * m], parallel, &one);
+    products(0, count, n * m, &mut c[..count * n * m], leaf, &one);
 }
 
-/// Products `first..first + count` of a batch, each `size` elements of `c`: one, or each half
-/// of them, on two threads of the pool if `parallel`.
+/// Products `first..first + count` of a batch, each `size` elements of `c`: up to `leaf` of
+/// them in turn, or more in two halves on two threads of the pool.
 fn products<F: Float>(
     first: usize,
     count: usize,
     size: usize,
     c: &mut [F],
-    parallel: bool,
+    leaf: usize,
     one: &(dyn Fn(usize, &mut [F]) + Sync),
 ) {
-    match count {
-        0 => {}
-        1 => one(first, c),
-        _ => {
-            let half = count / 2;
-            let (c_first, c_second) = c.split_at_mut(half * size);
-            let second = first + half;
-            if parallel {
-                join(
-                    || products(first, half, size, c_first, parallel, one),
-                    || products(second, count - half, size, c_second, parallel, one),
-                );
-            } else {
-                products(first, half, size, c_first, parallel, one);
-                products(second, count - half, size, c_second, parallel, one);
-            }
+    if count <= leaf {
+        for (t, c) in c.chunks_exact_mut(size.max(1)).take(count).enumerate() {
+            one(first + t, c);
         }
+        return;
     }
+    let half = count / 2;
+    let (c_first, c_second) = c.split_at_mut(half * size);
+    let second = first + half;
+    join(
+        || products(first, half, size, c_first, leaf, one),
+        || products(second, count - half, size, c_second, leaf, one),
+    );
 }
 
 /// Strides of a row-major `[rows, cols]` matrix used as is or transposed.

@@ -143,8 +143,21 @@ graph! {
     }
 }
 
-/// The bits of the long graph's values and gradients, and the wide product's, as text: what a
-/// child process prints.
+graph! {
+    /// A batch of 16 products of 64 x 32 x 64 (2^21 multiply-adds), which the pool shares out
+    /// a few products at a time.
+    pub mod batched {
+        placeholder q: [f32; 16, 64, 32];
+        variable w: [f32; 32, 32] = uniform(-0.2, 0.2);
+        let k = matmul(q, w);
+        let scores = matmul(k, transpose(q, axes = (0, 2, 1)));
+        let cost = mean(tanh(scores));
+        minimize cost;
+    }
+}
+
+/// The bits of the long graph's values and gradients, the wide product's and the batched
+/// products', as text: what a child process prints.
 fn long_fingerprint() -> String {
     let mut p = long::Placeholders::default();
     for (k, x) in p.x.iter_mut().enumerate() {
@@ -161,13 +174,20 @@ fn long_fingerprint() -> String {
         *a = ((k * 613) % 1009) as f32 / 504.5 - 1.0;
     }
     let (wide_values, wide_gradients) = wide::backward(&q, &wide::Variables::init(2));
+    let mut b = batched::Placeholders::default();
+    for (k, q) in b.q.as_flattened_mut().as_flattened_mut().iter_mut().enumerate() {
+        *q = ((k * 389) % 811) as f32 / 405.5 - 1.0;
+    }
+    let (batched_values, batched_gradients) = batched::backward(&b, &batched::Variables::init(3));
     format!(
-        "{:x} {:x} {:x} {:x} {:x}",
+        "{:x} {:x} {:x} {:x} {:x} {:x} {:x}",
         values.cost.to_bits(),
         hash(&values.y[..]),
         hash(&gradients.w[..]),
         hash(wide_values.h.as_flattened()),
-        hash(wide_gradients.m.as_flattened())
+        hash(wide_gradients.m.as_flattened()),
+        hash(batched_values.scores.as_flattened().as_flattened()),
+        hash(batched_gradients.w.as_flattened())
     )
 }
 
