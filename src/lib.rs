@@ -401,10 +401,11 @@
 //!   `backward`, `sgd_step`, `adjoints`, the `_into` forms), on every call, and whichever
 //!   instruction set its loops run with (AVX-512, AVX2+FMA or the baseline;
 //!   `STATIC_GRAPH_SIMD=baseline` or `=avx2` caps it) (`tests/same_bits.rs`), and on any
-//!   number of threads: a loop of 2^17 elements or more runs in chunks over rayon's pool,
-//!   whose sizes and merge order depend on the loop's length alone, and a large product
-//!   shares out tiles of its result, each summed by one thread; `RAYON_NUM_THREADS` at 1,
-//!   2, 3 and 8 gives the same bits (`tests/same_bits.rs`).
+//!   number of threads: a loop of 2^17 elements or more runs in chunks (over rayon's pool
+//!   from 2^17 elements on 4 threads or more, from 2^18 on 2 or 3), whose sizes and merge
+//!   order depend on the loop's length alone, and a large product shares out tiles of its
+//!   result, each summed by one thread; `RAYON_NUM_THREADS` at 1, 2, 3 and 8 gives the same
+//!   bits (`tests/same_bits.rs`).
 //!   Products (`matmul`) are the exception across machines: the GEMM picks its kernel by the
 //!   CPU's vector width, and kernels of different widths sum in different orders, so a
 //!   product and everything computed from it can differ in the last bits between, say, an
