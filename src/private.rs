@@ -214,8 +214,10 @@ const SPLIT_PRODUCT: usize = 1 << 20;
 /// How a GEMM call runs: on the calling thread, or sharing its tiles out over the pool.
 #[cfg(feature = "std")]
 type Threads = gemm::Parallelism;
+/// Without `std`, every product runs on the calling thread.
 #[cfg(not(feature = "std"))]
-type Threads = ();
+#[derive(Clone, Copy)]
+struct Threads;
 
 /// Whether a GEMM call shares its tiles out over rayon's pool: for a large product, when the
 /// pool has more than one thread.
@@ -230,7 +232,9 @@ fn gemm_threads(large: bool) -> Threads {
 
 /// Without `std` every product runs on the calling thread.
 #[cfg(not(feature = "std"))]
-fn gemm_threads(_large: bool) -> Threads {}
+fn gemm_threads(_large: bool) -> Threads {
+    Threads
+}
 
 /// `C = op(A) op(B)` (or `C -= rate op(A) op(B)`), as [`matmul`] lays the matrices out: one
 /// GEMM call, on the calling thread or shared over the pool (`threads`).
@@ -259,7 +263,7 @@ fn rows<F: Float>(
     // `dst = alpha dst + beta lhs rhs`; with `read_dst` false it only writes `dst`. With
     // `Parallelism::Rayon` it writes each tile of `dst` from one thread.
     #[cfg(not(feature = "std"))]
-    let () = threads;
+    let Threads = threads;
     #[cfg(not(feature = "std"))]
     blocked::gemm(n, k, m, a, (rsa, csa), b, (rsb, csb), c, rate);
     #[cfg(feature = "std")]

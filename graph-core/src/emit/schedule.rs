@@ -7,9 +7,11 @@
 //! element `i` right after it is made), but anything read through a broadcast, an expansion
 //! or a reduction must be complete, so it waits for the next loop. Then nodes whose users all
 //! come later sink to the latest level that still precedes them, so a value computed early
-//! but needed late is made where it is used instead of being stored.
+//! but needed late is made where it is used instead of being stored. Last, a cheap
+//! elementwise node that a later loop reads again is computed again there, from operands that
+//! are stored anyway, instead of being stored and read back ([`recompute`]).
 
-use crate::ir::{Graph, NodeId, Shape};
+use crate::ir::{Graph, NodeId, Op, Shape};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where and how a node is computed.
@@ -62,6 +64,9 @@ pub struct Schedule {
     /// variable: the product subtracts itself from the variable as it is made (the GEMM's
     /// `C -= rate A B`), so the gradient is never stored nor read back.
     pub fused_updates: BTreeMap<NodeId, NodeId>,
+    /// Nodes computed in their own loop and again in each later loop that reads them (they
+    /// are also in those loops' `nodes`), never stored.
+    pub recomputed: BTreeSet<NodeId>,
 }
 
 impl Schedule {
@@ -104,6 +109,7 @@ pub fn schedule(graph: &Graph, outputs: &[NodeId], updates: &[(NodeId, NodeId)])
         kernels: Vec::new(),
         last_level: 0,
         fused_updates: BTreeMap::new(),
+        recomputed: BTreeSet::new(),
     };
     for &id in &s.order.clone() {
         let place = earliest(graph, &s, id, &stored);
@@ -122,7 +128,123 @@ pub fn schedule(graph: &Graph, outputs: &[NodeId], updates: &[(NodeId, NodeId)])
         })
         .collect();
     group(graph, &mut s, &loop_updates);
+    recompute(graph, &mut s, outputs, updates);
     s
+}
+
+/// Finds the nodes worth computing again in the later loops that read them rather than
+/// storing them and reading them back (in the seed step, `d_y = 2 (y - t) / n`, summed in its
+/// own loop and read again by the update: a stream written and read over the whole vector,
+/// for a subtraction and a multiply), and adds each to those loops. A node qualifies when:
+/// - it is made by a few adds, subtractions, multiplies or negations over its loop's shape
+///   ([`recipe`]), and is neither returned nor a gradient an update reads;
+/// - each reader outside its loop is in a later loop over the same shape and reads it at the
+///   loop's own element (elementwise, or a reduction of it).
+///
+/// Recomputing repeats the same operations on the same operands, so no bit changes.
+fn recompute(graph: &Graph, s: &mut Schedule, outputs: &[NodeId], updates: &[(NodeId, NodeId)]) {
+    let users = users_within(graph, s);
+    let updated: BTreeSet<NodeId> = updates.iter().map(|&(variable, _)| variable).collect();
+    let gradients: BTreeSet<NodeId> = updates.iter().map(|&(_, gradient)| gradient).collect();
+    for &id in &s.order {
+        let Place::Loop(level) = s.place[&id] else {
+            continue;
+        };
+        if outputs.contains(&id) || gradients.contains(&id) || s.recomputed.contains(&id) {
+            continue;
+        }
+        let own_loop = |user: &NodeId| matches!(s.place[user], Place::Loop(l) | Place::Accumulate(l) if l == level);
+        let later: Vec<NodeId> = users[&id].iter().copied().filter(|user| !own_loop(user)).collect();
+        let in_later_loop = |user: NodeId| match s.place[&user] {
+            Place::Loop(l) => l > level && graph.shape(user) == graph.shape(id) && !graph.op(user).is_view(),
+            Place::Accumulate(l) => l > level,
+            _ => false,
+        };
+        if later.is_empty() || !later.iter().all(|&user| in_later_loop(user)) {
+            continue;
+        }
+        let mut steps = Vec::new();
+        let readable = Readable {
+            outputs,
+            updated: &updated,
+        };
+        if !recipe(graph, s, &users, &readable, id, 4, &mut steps) {
+            continue;
+        }
+        for group in &mut s.loops {
+            let Some(first) = group.nodes.iter().position(|node| later.contains(node)) else {
+                continue;
+            };
+            for (k, &step) in steps.iter().enumerate() {
+                group.nodes.insert(first + k, step);
+                group.members.insert(step);
+            }
+        }
+        s.recomputed.extend(steps);
+    }
+}
+
+/// What a later loop can read with the value it had: returned values (their homes hold them
+/// from their loop on), and every leaf but the variables an update changes.
+struct Readable<'a> {
+    outputs: &'a [NodeId],
+    updated: &'a BTreeSet<NodeId>,
+}
+
+impl Readable<'_> {
+    /// Whether any later loop reads `id` (a leaf, a scalar, a returned value, or a view of
+    /// one, such as a constant broadcast) at any index with the value it has now.
+    fn whole(&self, graph: &Graph, s: &Schedule, id: NodeId) -> bool {
+        match s.place[&id] {
+            Place::Leaf => !self.updated.contains(&id),
+            Place::Scalar(_) => true,
+            Place::View => self.whole(graph, s, graph.operands(id)[0]),
+            Place::Loop(_) | Place::Kernel(_) => self.outputs.contains(&id),
+            Place::Accumulate(_) => false,
+        }
+    }
+}
+
+/// Whether `id` can be made again in a later loop from what it can read, in at most `budget`
+/// adds, subtractions, multiplies and negations of its own loop, none stored and none read
+/// by another loop; if so, pushes them onto `steps`, operands first.
+fn recipe(
+    graph: &Graph,
+    s: &Schedule,
+    users: &BTreeMap<NodeId, Vec<NodeId>>,
+    readable: &Readable,
+    id: NodeId,
+    budget: usize,
+    steps: &mut Vec<NodeId>,
+) -> bool {
+    let Place::Loop(level) = s.place[&id] else {
+        return false;
+    };
+    let cheap = matches!(graph.op(id), Op::Add | Op::Sub | Op::Mul | Op::Neg);
+    if !cheap || budget <= steps.len() || graph.shape(id).is_scalar() {
+        return false;
+    }
+    for operand in graph.operands(id) {
+        let ok = match s.place[&operand] {
+            Place::Leaf | Place::Scalar(_) | Place::View => readable.whole(graph, s, operand),
+            Place::Loop(_) if readable.outputs.contains(&operand) => graph.shape(operand) == graph.shape(id),
+            // An intermediate of the same loop, read by nothing outside it: made again too.
+            Place::Loop(l) if l == level && graph.shape(operand) == graph.shape(id) => {
+                let inside = users[&operand]
+                    .iter()
+                    .all(|user| matches!(s.place[user], Place::Loop(u) | Place::Accumulate(u) if u == level));
+                steps.contains(&operand) || (inside && recipe(graph, s, users, readable, operand, budget, steps))
+            }
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    if !steps.contains(&id) {
+        steps.push(id);
+    }
+    true
 }
 
 /// The view a kernel reading `operand` needs stored (copied), if any: where the chain of
@@ -442,5 +564,37 @@ mod tests {
         assert_eq!(s.kernels.len(), 1, "the product");
         assert!(levels.iter().all(|&l| l % 2 == 1));
         assert!(matches!(s.place[&cost], Place::Accumulate(level) if level > *levels.iter().max().unwrap()));
+    }
+
+    #[test]
+    fn a_cheap_value_a_later_loop_reads_is_made_again_there_instead_of_stored() {
+        // d = 2x, summed in its own loop and read again after the sum: made again in the
+        // second loop from x, which is still there, rather than stored. exp(x) is not cheap.
+        for cheap in [true, false] {
+            let (mut d, mut z) = (None, None);
+            let p = program(&[8], |b: &mut Build| {
+                let two = b.constant(2.0);
+                let made = if cheap {
+                    b.op(Op::Mul, &[b.x, two])
+                } else {
+                    b.op(Op::Exp, &[b.x])
+                };
+                let sum = b.op(Op::Sum(Axes::All), &[made]);
+                let scaled = b.op(Op::Mul, &[made, sum]);
+                (d, z) = (Some(made), Some(scaled));
+                b.op(Op::Sum(Axes::All), &[scaled])
+            });
+            let (d, z) = (d.unwrap(), z.unwrap());
+            let s = schedule(&p.graph, &[p.objective.node], &[]);
+            assert_eq!(s.loops.len(), 2);
+            assert_eq!(s.place[&d], Place::Loop(s.loops[0].level));
+            let second = &s.loops[1];
+            assert_eq!(s.recomputed.contains(&d), cheap);
+            assert_eq!(second.members.contains(&d), cheap);
+            if cheap {
+                let at = |id| second.nodes.iter().position(|&n| n == id).unwrap();
+                assert!(at(d) < at(z), "made before its reader");
+            }
+        }
     }
 }

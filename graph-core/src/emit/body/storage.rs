@@ -73,6 +73,10 @@ impl Emitter<'_> {
         if self.homes.contains_key(&id) || matches!(self.sched.place[&id], Place::Accumulate(_)) {
             return Kind::Stored;
         }
+        if self.sched.recomputed.contains(&id) {
+            // Made again in every loop that reads it, each time bound by name.
+            return Kind::Let;
+        }
         let mut uses_here = 0;
         for user in graph.users(id) {
             let Some(&place) = self.sched.place.get(&user) else {
