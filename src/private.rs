@@ -111,7 +111,8 @@ pub fn matmul_update<F: Float>(
 /// A batch of `count` products `C_t = op(A_t) op(B_t)`, each as [`matmul`] lays it out: `A_t`
 /// starts at `t * a_step` in `a` (a step of 0: one matrix shared by the batch), `B_t` at
 /// `t * b_step`, and `C_t` at `t * n * m`. A batch of at least 2^20 multiply-adds in all
-/// spreads its products over rayon's pool, halving the batch (a tree that depends on `count`
+/// spreads its products over a pool of [`PRODUCT_THREADS_MIN`] threads or more, halving the
+/// batch (a tree that depends on `count`
 /// alone); each product is one single-threaded GEMM call, the same on any thread.
 ///
 /// # Panics
@@ -137,7 +138,7 @@ pub fn matmul_batch<F: Float>(
         "matmul_batch: a slice is too short"
     );
     let each = n.saturating_mul(k).saturating_mul(m).max(1);
-    let parallel = count.saturating_mul(each) >= SPLIT_PRODUCT && threads() > 1;
+    let parallel = count.saturating_mul(each) >= SPLIT_PRODUCT && threads() >= PRODUCT_THREADS_MIN;
     // Products a thread takes at a time: at least 2^19 multiply-adds (about 10 µs), so that
     // handing them over costs little beside them (32 products of 64^3 go in pairs). Which
     // thread computes a product never changes its bits: each is one GEMM call of its own.
@@ -199,7 +200,8 @@ fn strides(cols_stored: usize, transposed: bool) -> (isize, isize) {
 }
 
 /// `C = op(A) op(B)`, or with `rate`, `C -= rate op(A) op(B)` (see [`matmul`]). A large
-/// product runs on every thread of rayon's pool, the GEMM sharing out tiles of C: each
+/// product runs on every thread of a pool of [`PRODUCT_THREADS_MIN`] threads or more, the
+/// GEMM sharing out tiles of C: each
 /// element of C is still summed by one thread in one order, the same on any thread count.
 #[allow(clippy::too_many_arguments)]
 fn product<F: Float>(n: usize, k: usize, m: usize, a: &[F], ta: bool, b: &[F], tb: bool, c: &mut [F], rate: Option<F>) {
@@ -211,6 +213,12 @@ fn product<F: Float>(n: usize, k: usize, m: usize, a: &[F], ta: bool, b: &[F], t
 /// one core, well above the cost of handing tiles to the pool.
 const SPLIT_PRODUCT: usize = 1 << 20;
 
+/// The fewest threads a pool needs for products to use it. On 16 cores, two threads bought
+/// the network and attention steps nothing (546 against 556 µs, 3,152 against 3,096) where
+/// four halved the network's (279); on this project's 2-core machine two threads made the
+/// attention step 10–30% slower. The seed step's loops do gain from two threads (1.8x at 2^20).
+const PRODUCT_THREADS_MIN: usize = 4;
+
 /// How a GEMM call runs: on the calling thread, or sharing its tiles out over the pool.
 #[cfg(feature = "std")]
 type Threads = gemm::Parallelism;
@@ -220,10 +228,10 @@ type Threads = gemm::Parallelism;
 struct Threads;
 
 /// Whether a GEMM call shares its tiles out over rayon's pool: for a large product, when the
-/// pool has more than one thread.
+/// pool has [`PRODUCT_THREADS_MIN`] threads or more.
 #[cfg(feature = "std")]
 fn gemm_threads(large: bool) -> Threads {
-    if large && threads() > 1 {
+    if large && threads() >= PRODUCT_THREADS_MIN {
         gemm::Parallelism::Rayon(0)
     } else {
         gemm::Parallelism::None

@@ -133,7 +133,8 @@ fn every_entry_point_computes_the_same_bits() {
 }
 
 graph! {
-    /// A product of 2^21 multiply-adds, which the GEMM shares out over the pool.
+    /// A product of 2^21 multiply-adds, which the GEMM shares out over a pool of 4 threads
+    /// or more.
     pub mod wide {
         placeholder a: [f32; 256, 512];
         variable m: [f32; 512, 16] = uniform(-0.1, 0.1);
@@ -144,8 +145,8 @@ graph! {
 }
 
 graph! {
-    /// A batch of 16 products of 64 x 32 x 64 (2^21 multiply-adds), which the pool shares out
-    /// a few products at a time.
+    /// A batch of 16 products of 64 x 32 x 64 (2^21 multiply-adds), which a pool of 4 threads
+    /// or more shares out a few products at a time.
     pub mod batched {
         placeholder q: [f32; 16, 64, 32];
         variable w: [f32; 32, 32] = uniform(-0.2, 0.2);
