@@ -110,10 +110,9 @@ pub fn matmul_update<F: Float>(
 
 /// A batch of `count` products `C_t = op(A_t) op(B_t)`, each as [`matmul`] lays it out: `A_t`
 /// starts at `t * a_step` in `a` (a step of 0: one matrix shared by the batch), `B_t` at
-/// `t * b_step`, and `C_t` at `t * n * m`. A batch of at least 2^20 multiply-adds in all
-/// spreads its products over a pool of [`PRODUCT_THREADS_MIN`] threads or more, halving the
-/// batch (a tree that depends on `count`
-/// alone); each product is one single-threaded GEMM call, the same on any thread.
+/// `t * b_step`, and `C_t` at `t * n * m`. A batch large enough for the pool
+/// ([`on_the_pool`], counting all its multiply-adds) spreads its products over it, halving the
+/// batch; each product is one single-threaded GEMM call, the same on any thread.
 ///
 /// # Panics
 ///
@@ -138,7 +137,7 @@ pub fn matmul_batch<F: Float>(
         "matmul_batch: a slice is too short"
     );
     let each = n.saturating_mul(k).saturating_mul(m).max(1);
-    let parallel = count.saturating_mul(each) >= SPLIT_PRODUCT && threads() >= PRODUCT_THREADS_MIN;
+    let parallel = on_the_pool(count.saturating_mul(each));
     // Products a thread takes at a time: at least 2^19 multiply-adds (about 10 µs), so that
     // handing them over costs little beside them (32 products of 64^3 go in pairs). Which
     // thread computes a product never changes its bits: each is one GEMM call of its own.
@@ -199,25 +198,33 @@ fn strides(cols_stored: usize, transposed: bool) -> (isize, isize) {
     }
 }
 
-/// `C = op(A) op(B)`, or with `rate`, `C -= rate op(A) op(B)` (see [`matmul`]). A large
-/// product runs on every thread of a pool of [`PRODUCT_THREADS_MIN`] threads or more, the
-/// GEMM sharing out tiles of C: each
-/// element of C is still summed by one thread in one order, the same on any thread count.
+/// `C = op(A) op(B)`, or with `rate`, `C -= rate op(A) op(B)` (see [`matmul`]). A product
+/// large enough for the pool ([`on_the_pool`]) runs on every thread of it, the GEMM sharing
+/// out tiles of C: each element of C is still summed by one thread in one order, the same on
+/// any thread count.
 #[allow(clippy::too_many_arguments)]
 fn product<F: Float>(n: usize, k: usize, m: usize, a: &[F], ta: bool, b: &[F], tb: bool, c: &mut [F], rate: Option<F>) {
-    let large = n.saturating_mul(k).saturating_mul(m) >= SPLIT_PRODUCT;
+    let large = on_the_pool(n.saturating_mul(k).saturating_mul(m));
     rows(n, k, m, a, ta, b, tb, c, rate, gemm_threads(large));
 }
 
-/// Products of at least this many multiply-adds run on every thread: about 20 µs of work on
-/// one core, well above the cost of handing tiles to the pool.
+/// Products of at least this many multiply-adds are worth a pool of 4 threads or more: about
+/// 20 µs of work on one core, well above the cost of handing tiles to the pool.
 const SPLIT_PRODUCT: usize = 1 << 20;
 
-/// The fewest threads a pool needs for products to use it. On 16 cores, two threads bought
-/// the network and attention steps nothing (546 against 556 µs, 3,152 against 3,096) where
-/// four halved the network's (279); on this project's 2-core machine two threads made the
-/// attention step 10–30% slower. The seed step's loops do gain from two threads (1.8x at 2^20).
-const PRODUCT_THREADS_MIN: usize = 4;
+/// Whether `macs` multiply-adds of products are worth the pool: 2^20 (about 20 µs on one
+/// core) on 4 threads or more, 2^24 on 2 or 3. Two threads bought the 2^23 products of the
+/// network and attention steps nothing on 16 cores (546 against 556 µs, 3,152 against 3,096,
+/// where four threads halved the network's, 279), and made the attention step 10–30% slower
+/// on this project's 2-core machine; the 2^25 product of the one-hot embedding step took
+/// 569–632 µs on two threads against 828–917 on one.
+fn on_the_pool(macs: usize) -> bool {
+    match threads() {
+        0 | 1 => false,
+        2 | 3 => macs >= 1 << 24,
+        _ => macs >= SPLIT_PRODUCT,
+    }
+}
 
 /// How a GEMM call runs: on the calling thread, or sharing its tiles out over the pool.
 #[cfg(feature = "std")]
@@ -227,11 +234,11 @@ type Threads = gemm::Parallelism;
 #[derive(Clone, Copy)]
 struct Threads;
 
-/// Whether a GEMM call shares its tiles out over rayon's pool: for a large product, when the
-/// pool has [`PRODUCT_THREADS_MIN`] threads or more.
+/// Whether a GEMM call shares its tiles out over rayon's pool: for a product large enough
+/// ([`on_the_pool`]).
 #[cfg(feature = "std")]
 fn gemm_threads(large: bool) -> Threads {
-    if large && threads() >= PRODUCT_THREADS_MIN {
+    if large {
         gemm::Parallelism::Rayon(0)
     } else {
         gemm::Parallelism::None

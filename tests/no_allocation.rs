@@ -4,8 +4,8 @@
 //! and on the seed graph at 300,000 elements (loops in chunks over the pool). What the
 //! libraries underneath allocate is bounded and counted too:
 //! - the `gemm` crate allocates its packing buffers, at most two per product, and a large
-//!   product shared over a pool of 4 threads or more a small buffer per further thread for
-//!   each block of its inner dimension;
+//!   product shared over the pool a small buffer per further thread for each block of its
+//!   inner dimension;
 //! - rayon's job queue allocates one block per 63 jobs handed to the pool from outside it, and
 //!   each long loop (2^17 elements and up) is one job: under one allocation in ten calls of
 //!   the seed step. With one thread (`RAYON_NUM_THREADS=1`, checked in a child process) no
