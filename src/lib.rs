@@ -403,7 +403,7 @@
 //!   `STATIC_GRAPH_SIMD=baseline` or `=avx2` caps it) (`tests/same_bits.rs`), and on any
 //!   number of threads: a loop of 2^17 elements or more runs in chunks (over rayon's pool
 //!   from 2^17 elements on 4 threads or more, from 2^18 on 2 or 3), whose sizes and merge
-//!   order depend on the loop's length alone, and a large product (2^20 multiply-adds on 4
+//!   order depend on the loop's length alone, and a large product (2^23 multiply-adds on 4
 //!   threads or more, 2^24 on 2 or 3) shares out tiles of its result, each summed by one
 //!   thread; `RAYON_NUM_THREADS` at 1, 2, 3 and 8 gives the same bits
 //!   (`tests/same_bits.rs`).
@@ -422,7 +422,7 @@
 //!   nothing of their own, on any thread, after the first call (which starts rayon's pool
 //!   and waits until its threads have started). The libraries underneath allocate a little,
 //!   counted on every thread by `tests/no_allocation.rs`: the GEMM behind `matmul` its
-//!   packing buffers, at most two per product, and a product of 2^20 multiply-adds or more,
+//!   packing buffers, at most two per product, and a product of 2^23 multiply-adds or more,
 //!   shared over the pool, a small buffer per further thread for each
 //!   block of its inner dimension; a batched product is one GEMM call per matrix of the batch (one in all for a
 //!   matrix shared by the batch), and a convolution and its two gradients are one product

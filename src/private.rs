@@ -138,14 +138,10 @@ pub fn matmul_batch<F: Float>(
     );
     let each = n.saturating_mul(k).saturating_mul(m).max(1);
     let parallel = on_the_pool(count.saturating_mul(each));
-    // Products a thread takes at a time: at least 2^19 multiply-adds (about 10 µs), so that
-    // handing them over costs little beside them (32 products of 64^3 go in pairs). Which
-    // thread computes a product never changes its bits: each is one GEMM call of its own.
-    let leaf = if parallel {
-        (SPLIT_PRODUCT / 2).div_ceil(each)
-    } else {
-        count
-    };
+    // Products a thread takes at a time: at least `BATCH_GROUP` multiply-adds (32 products of
+    // 64^3 go in pairs). Which thread computes a product never changes its bits: each is one
+    // GEMM call of its own.
+    let leaf = if parallel { BATCH_GROUP.div_ceil(each) } else { count };
     let one = |t: usize, c: &mut [F]| {
         rows(
             n,
@@ -208,21 +204,23 @@ fn product<F: Float>(n: usize, k: usize, m: usize, a: &[F], ta: bool, b: &[F], t
     rows(n, k, m, a, ta, b, tb, c, rate, gemm_threads(large));
 }
 
-/// Products of at least this many multiply-adds are worth a pool of 4 threads or more: about
-/// 20 µs of work on one core, well above the cost of handing tiles to the pool.
-const SPLIT_PRODUCT: usize = 1 << 20;
+/// The multiply-adds of a batch's products that one thread of the pool takes at a time (about
+/// 10 µs on one core): handing them over costs little beside them.
+const BATCH_GROUP: usize = 1 << 19;
 
-/// Whether `macs` multiply-adds of products are worth the pool: 2^20 (about 20 µs on one
-/// core) on 4 threads or more, 2^24 on 2 or 3. Two threads bought the 2^23 products of the
-/// network and attention steps nothing on 16 cores (546 against 556 µs, 3,152 against 3,096,
-/// where four threads halved the network's, 279), and made the attention step 10–30% slower
-/// on this project's 2-core machine; the 2^25 product of the one-hot embedding step took
-/// 569–632 µs on two threads against 828–917 on one.
+/// Whether `macs` multiply-adds of products are worth the pool: 2^23 (about 150 µs on one
+/// core) on 4 threads or more, 2^24 on 2 or 3. On 16 cores, the 2^23 products of the network
+/// and attention steps ran 2x and 1.3x faster on 4 threads than on one (279 against 556 µs,
+/// 2,472 against 3,096) but no faster on two (546, 3,152), and made the attention step 10–30%
+/// slower on this project's 2-core machine; the CNN's 4.7 M products ran slower on 4 to 16
+/// threads than on one (997–1,311 µs against 1,032, its hand-written step 781–970 against
+/// 805); the 2^25 product of the one-hot embedding step took 569–632 µs on two threads here
+/// against 828–917 on one.
 fn on_the_pool(macs: usize) -> bool {
     match threads() {
         0 | 1 => false,
         2 | 3 => macs >= 1 << 24,
-        _ => macs >= SPLIT_PRODUCT,
+        _ => macs >= 1 << 23,
     }
 }
 

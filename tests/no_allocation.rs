@@ -185,8 +185,9 @@ fn into_functions_allocate_only_inside_the_gemm() {
     // The first call sets up the GEMM's per-thread caches and the pool; count after it.
     net::sgd_step_into(&p, &mut v, 0.1, &mut values, &mut workspace);
     // Forward: one product. Backward and the step: that one and d_w = matmul(transpose(x), g).
-    // The GEMM allocates its packing buffers, at most two per call; a product of 2^20
-    // multiply-adds or more is two calls. These are below that: one call each.
+    // The GEMM allocates its packing buffers, at most two per call; a product shared over the
+    // pool (2^23 multiply-adds or more) also a small buffer per further thread. These are
+    // below that: one call each, on the calling thread.
     let forward = allocations(|| net::forward_into(&p, &v, &mut values, &mut workspace));
     assert!(forward <= 2, "forward_into: {forward}");
     let backward = allocations(|| net::backward_into(&p, &v, &mut values, &mut gradients, &mut workspace));

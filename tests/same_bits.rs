@@ -133,11 +133,11 @@ fn every_entry_point_computes_the_same_bits() {
 }
 
 graph! {
-    /// A product of 2^21 multiply-adds, which the GEMM shares out over a pool of 4 threads
+    /// A product of 2^23 multiply-adds, which the GEMM shares out over a pool of 4 threads
     /// or more.
     pub mod wide {
-        placeholder a: [f32; 256, 512];
-        variable m: [f32; 512, 16] = uniform(-0.1, 0.1);
+        placeholder a: [f32; 512, 1024];
+        variable m: [f32; 1024, 16] = uniform(-0.1, 0.1);
         let h = tanh(matmul(a, m));
         let cost = mean(h * h);
         minimize cost;
@@ -145,10 +145,10 @@ graph! {
 }
 
 graph! {
-    /// A batch of 16 products of 64 x 32 x 64 (2^21 multiply-adds), which a pool of 4 threads
+    /// A batch of 64 products of 64 x 32 x 64 (2^23 multiply-adds), which a pool of 4 threads
     /// or more shares out a few products at a time.
     pub mod batched {
-        placeholder q: [f32; 16, 64, 32];
+        placeholder q: [f32; 64, 64, 32];
         variable w: [f32; 32, 32] = uniform(-0.2, 0.2);
         let k = matmul(q, w);
         let scores = matmul(k, transpose(q, axes = (0, 2, 1)));
