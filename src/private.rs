@@ -738,42 +738,30 @@ pub mod tensors_serde {
         floats: &mut [(&'static str, &'b mut [F])],
         ids: &mut [(&'static str, IdsMut<'b>)],
     ) -> Result<(), D::Error> {
-        deserializer.deserialize_struct(name, names, Fields { names, floats, ids })
+        deserialize_fields(deserializer, name, names, &mut Slots { names, floats, ids })
     }
 
-    struct Fields<'a, 'b, F> {
+    /// The float and id fields of a generated struct, each read in place by its name.
+    struct Slots<'a, 'b, F> {
         names: &'static [&'static str],
         floats: &'a mut [(&'static str, &'b mut [F])],
         ids: &'a mut [(&'static str, IdsMut<'b>)],
     }
 
-    impl<'de, F: Deserialize<'de>> Visitor<'de> for Fields<'_, '_, F> {
-        type Value = ();
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "a struct with the fields {:?}", self.names)
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let mut seen = alloc::vec![false; self.names.len()];
-            while let Some(k) = map.next_key_seed(Key(self.names))? {
-                let field = self.names[k];
-                if core::mem::replace(&mut seen[k], true) {
-                    return Err(de::Error::duplicate_field(field));
+    impl<'de, F: Deserialize<'de>> FieldByField<'de> for Slots<'_, '_, F> {
+        fn read<A: MapAccess<'de>>(&mut self, k: usize, map: &mut A) -> Result<(), A::Error> {
+            let field = self.names[k];
+            if let Some((_, slot)) = self.floats.iter_mut().find(|(n, _)| *n == field) {
+                map.next_value_seed(InPlace(slot))
+            } else if let Some((_, slot)) = self.ids.iter_mut().find(|(n, _)| *n == field) {
+                match slot {
+                    IdsMut::I32(v) => map.next_value_seed(InPlace(v)),
+                    IdsMut::I64(v) => map.next_value_seed(InPlace(v)),
+                    IdsMut::Usize(v) => map.next_value_seed(InPlace(v)),
                 }
-                if let Some((_, slot)) = self.floats.iter_mut().find(|(n, _)| *n == field) {
-                    map.next_value_seed(InPlace(slot))?;
-                } else if let Some((_, slot)) = self.ids.iter_mut().find(|(n, _)| *n == field) {
-                    match slot {
-                        IdsMut::I32(v) => map.next_value_seed(InPlace(v))?,
-                        IdsMut::I64(v) => map.next_value_seed(InPlace(v))?,
-                        IdsMut::Usize(v) => map.next_value_seed(InPlace(v))?,
-                    }
-                }
-            }
-            match seen.iter().position(|&s| !s) {
-                Some(k) => Err(de::Error::missing_field(self.names[k])),
-                None => Ok(()),
+            } else {
+                // Every name is a float or an id field; a value is consumed all the same.
+                map.next_value::<IgnoredAny>().map(drop)
             }
         }
     }

@@ -98,8 +98,9 @@ pub fn threads() -> usize {
     1
 }
 
-/// Runs `a` and `b`, on two threads of rayon's pool if it has them (else `a`, then `b`,
-/// here), and returns both results.
+/// Runs `a` and `b` on two threads of rayon's pool (without `std`, `a`, then `b`, here), and
+/// returns both results. Callers decide first whether the work is worth the pool, by the
+/// size and [`threads`].
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA + Send,
@@ -108,9 +109,8 @@ where
     RB: Send,
 {
     #[cfg(feature = "std")]
-    if threads() > 1 {
-        return rayon::join(a, b);
-    }
+    return rayon::join(a, b);
+    #[cfg(not(feature = "std"))]
     (a(), b())
 }
 
