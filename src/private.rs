@@ -361,6 +361,29 @@ mod blocked {
     }
 }
 
+/// Elements `at..at + N` of `buffer`, as an array: one block of a long loop. The generated
+/// code hands each block's buffers to the block's element loop as parameters of a closure,
+/// because the compiler takes two reference parameters to never alias; without that it kept
+/// a scalar copy of the loop for when they might, and with it the sums' lanes in memory.
+///
+/// # Panics
+/// If `buffer` has fewer than `at + N` elements (the generated code never asks for that).
+#[inline(always)]
+#[must_use]
+pub fn block<T, const N: usize>(buffer: &[T], at: usize) -> &[T; N] {
+    buffer[at..].first_chunk().expect("a block lies inside its buffer")
+}
+
+/// [`block`], writable.
+///
+/// # Panics
+/// If `buffer` has fewer than `at + N` elements (the generated code never asks for that).
+#[inline(always)]
+#[must_use]
+pub fn block_mut<T, const N: usize>(buffer: &mut [T], at: usize) -> &mut [T; N] {
+    buffer[at..].first_chunk_mut().expect("a block lies inside its buffer")
+}
+
 /// Runs `body` compiled for the widest vector instructions this CPU has: AVX-512, or AVX2
 /// with FMA, or the target's baseline (SSE2 on x86-64, where builds without
 /// `-C target-cpu=native` otherwise stop). The generated functions pass their whole body here
@@ -921,7 +944,6 @@ fn exp_with(x: f32, fma: impl Fn(f32, f32, f32) -> f32) -> f32 {
     const ROUND: f32 = 12_582_912.0;
     let shifted = fma(x, LOG2_E, ROUND);
     let k = shifted - ROUND;
-    let k_int = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
     // x - k ln2, in two steps (ln 2 as a high and a low part); the negations are exact.
     let r = fma(-k, LN2_LO, fma(-k, LN2_HI, x));
     let mut p = 1.987_569_1e-4_f32;
@@ -931,18 +953,21 @@ fn exp_with(x: f32, fma: impl Fn(f32, f32, f32) -> f32) -> f32 {
     p = fma(p, r, 1.666_666_5e-1);
     p = fma(p, r, 5.000_000_1e-1);
     let er = fma(p * r, r, r) + 1.0;
-    // 2^k as two factors, each a normal number for every k in range (k reaches -126 and 128).
-    let half = k_int >> 1;
-    let scale = |e: i32| f32::from_bits(((e + 127) as u32) << 23);
-    let y = er * scale(half) * scale(k_int - half);
-    // Outside the range `k` is meaningless, and these two selects replace the result; a NaN
-    // `x` needs no case of its own, since it makes `r`, and so `y`, NaN.
-    if x > 88.72 {
-        f32::INFINITY
-    } else if x < -87.33 {
+    // e^r * 2^k, by adding k to the exponent of e^r (in [0.70, 1.42]): exact, as the product
+    // is, wherever the result is normal, which the range below guarantees (at -87.33 it is
+    // above f32::MIN_POSITIVE; at 88.72, below f32::MAX). `k << 23` is `shifted`'s bits shifted
+    // left by 23, since ROUND's own bits shift out entirely. Two integer operations, where
+    // building 2^k as two factors and multiplying by both took nine.
+    let y = f32::from_bits(er.to_bits().wrapping_add(shifted.to_bits() << 23));
+    // Outside the range `k` is meaningless, and these two selects replace the result. Above it
+    // (and for a NaN, whose `shifted` may carry any bits into the exponent), `x + inf` is inf,
+    // or the NaN.
+    if x < -87.33 {
         0.0
-    } else {
+    } else if x <= 88.72 {
         y
+    } else {
+        x + f32::INFINITY
     }
 }
 
@@ -1206,6 +1231,11 @@ mod tests {
         assert_eq!(exp_f32(f32::NEG_INFINITY), 0.0);
         assert_eq!(exp_f32(0.0), 1.0);
         assert!(exp_f32(f32::NAN).is_nan() && tanh_f32(f32::NAN).is_nan());
+        // A NaN's payload never leaks into the result's exponent.
+        for bits in [0x7fc0_0001, 0x7fc0_01ff, 0xffc0_1234, 0x7f80_0001, 0xffff_ffff] {
+            let nan = f32::from_bits(bits);
+            assert!(exp_f32(nan).is_nan() && exp_f32_fused(nan).is_nan(), "exp of {bits:#x}");
+        }
         assert_eq!((tanh_f32(f32::INFINITY), tanh_f32(f32::NEG_INFINITY)), (1.0, -1.0));
         assert_eq!(tanh_f32(1e-30), 1e-30);
     }

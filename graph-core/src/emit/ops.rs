@@ -625,7 +625,7 @@ pub fn fold(graph: &Graph, node: NodeId) -> Fold {
                 let float = float_type(dtype);
                 code!(#float::NEG_INFINITY)
             }),
-            step: |acc, value, _| code!({ let value = #value; if value > #acc || value.is_nan() { #acc = value; } }),
+            step: |acc, value, _| code!({ let value = #value; #acc = if value > #acc || value.is_nan() { value } else { #acc }; }),
             divide_by: None,
         },
         Op::Min(_) => Fold {
@@ -633,7 +633,7 @@ pub fn fold(graph: &Graph, node: NodeId) -> Fold {
                 let float = float_type(dtype);
                 code!(#float::INFINITY)
             }),
-            step: |acc, value, _| code!({ let value = #value; if value < #acc || value.is_nan() { #acc = value; } }),
+            step: |acc, value, _| code!({ let value = #value; #acc = if value < #acc || value.is_nan() { value } else { #acc }; }),
             divide_by: None,
         },
         _ => unreachable!("{} is not a reduction", graph.op(node)),

@@ -113,9 +113,19 @@ impl Emitter<'_> {
         let name = self.name(id);
         let acc = if graph.shape(id).is_scalar() {
             if mode.block.is_some() {
-                // The block's values fold into the lanes after its element loop.
-                let values = block_name(name);
-                return code!(#values[k] = #value;);
+                // In a block, element `k` folds into lane `k`: the loop carries nothing from
+                // one element to the next, so it vectorises, each lane's running value waiting
+                // on one step per block. The result goes to the block's own array, copied
+                // into the lanes after the loop: a lane updated in place (for `max`, a select
+                // stored back where it was read) became a masked store, which kept the lanes
+                // in memory.
+                let (lanes, values) = (lanes_name(name), block_name(name));
+                let step = (ops::fold(graph, id).step)(code!(acc), value, &self.ctx.float);
+                return code!({
+                    let mut acc = #lanes[k];
+                    #step
+                    #values[k] = acc;
+                });
             }
             match lane {
                 Some(lane) => {

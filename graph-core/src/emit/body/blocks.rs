@@ -1,6 +1,7 @@
 //! Long loops: blocks of [`BLOCK`] elements that the compiler vectorises whole, then a tail;
-//! scalar sums kept in [`LANES`] partial results. A block re-slices every buffer it reads at
-//! the block's own elements, so no bounds check stays inside.
+//! scalar sums kept in [`LANES`] partial results. A block's element loop is a closure that
+//! takes the block's own elements of every buffer, and the lanes, as array parameters: no
+//! bounds check stays inside, and the compiler knows that no two of them alias.
 
 use super::access::{At, Mode};
 use super::Emitter;
@@ -11,15 +12,18 @@ use crate::ir::NodeId;
 use proc_macro2::{Literal, TokenStream};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Partial results a scalar accumulator keeps in a long loop (one per vector lane).
-pub(super) const LANES: usize = 16;
-
-/// Elements per block of a long loop (a multiple of [`LANES`]). Each block computes its
-/// elements in one loop, which the compiler vectorises whole, `exp` included, because nothing
-/// in it carries a value from one element to the next; the values a scalar accumulator sums
-/// wait in a small array on the stack and fold into the lanes after. (Folding inside the
-/// element loop, as a loop of lanes, kept the polynomial `exp` from vectorising.)
+/// Elements per block of a long loop. Each block computes its elements in one loop, which the
+/// compiler vectorises whole, `exp` included, because nothing in it carries a value from one
+/// element to the next: a scalar accumulator folds element `k` of every block into its own
+/// lane `k` (see [`LANES`]).
 pub(super) const BLOCK: usize = 64;
+
+/// Partial results a scalar accumulator keeps in a long loop: one per element of a block, so
+/// four vectors of 16 (or eight of 8) that each wait on one step per block. (With 16 lanes,
+/// a block's four vectors folded into the same lanes one after another, and the seed step at
+/// n = 4096 waited on that chain; folding inside the element loop into `lanes[k % 16]` kept
+/// the polynomial `exp` from vectorising.)
+pub(super) const LANES: usize = BLOCK;
 
 /// `acc_lanes` for accumulator `acc`.
 pub(super) fn lanes_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
@@ -79,10 +83,10 @@ pub(super) fn block_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
     internal(&format!("{}_block", bare(name)))
 }
 
-/// The buffers a block's element loop indexes: through a slice of the block where it can
-/// (`x[k]`, with `x = &x[at..at + BLOCK]`, so no bounds check stays in the loop; `b[k]`
-/// with `b = &b[at % 256..at % 256 + BLOCK]` for a row of 256 broadcast down the rows), or
-/// at any other index (`b[i % 10]`), through the whole buffer.
+/// The buffers a block's element loop indexes: through the block's own elements where it can
+/// (`x[k]`, with the parameter `x: &[f32; BLOCK]` given `block(x, at)`; `b[k]` given
+/// `block(b, at % 256)` for a row of 256 broadcast down the rows), or at any other index
+/// (`b[i % 10]`), through the whole buffer, which the closure captures.
 #[derive(Default)]
 pub(super) struct Block {
     /// Buffer (the node whose name it has, see [`Emitter::buffer`]) to where its slice starts
@@ -108,7 +112,7 @@ impl Emitter<'_> {
         split: Option<&BTreeSet<NodeId>>,
     ) -> TokenStream {
         let from = offset.map(|offset| code!(#offset +));
-        let (size, width) = (Literal::usize_unsuffixed(BLOCK), Literal::usize_unsuffixed(LANES));
+        let size = Literal::usize_unsuffixed(BLOCK);
         let whole_blocks = from.is_none() && group.shape.size().known().is_some_and(|n| n % BLOCK == 0);
         let mut tail_mode = Mode {
             split,
@@ -150,32 +154,43 @@ impl Emitter<'_> {
             }
             unsliced.extend(both);
         };
-        let slices = block.sliced.iter().map(|(&buffer, (start, mutable))| {
-            let name = self.ctx.names.of(buffer);
-            let borrow = if *mutable { code!(&mut) } else { code!(&) };
-            let start = start.tokens();
-            code!(let #name = #borrow #name[#start..#start + #size];)
-        });
+        // The block's element loop is the body of a closure that takes every buffer it slices
+        // and every lane array as a parameter (see the runtime's `block`).
         let graph = self.ctx.graph;
-        let accumulators: Vec<NodeId> = group
-            .nodes
-            .iter()
-            .copied()
-            .filter(|&id| matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar())
-            .collect();
+        let runtime = &self.ctx.runtime;
+        let mut parameters = Vec::new();
+        let mut arguments = Vec::new();
+        for (&buffer, (start, mutable)) in &block.sliced {
+            let name = self.ctx.names.of(buffer);
+            let element = crate::emit::structs::element_type(self.ctx, graph.elem(buffer));
+            let start = start.tokens();
+            if *mutable {
+                parameters.push(code!(#name: &mut [#element; #size]));
+                arguments.push(code!(#runtime::block_mut(#name, #start)));
+            } else {
+                parameters.push(code!(#name: &[#element; #size]));
+                arguments.push(code!(#runtime::block(#name, #start)));
+            }
+        }
+        let mut block_values = Vec::new();
+        let mut lane_updates = Vec::new();
+        for &id in &group.nodes {
+            if matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar() {
+                let (lanes, values) = (lanes_name(self.name(id)), block_name(self.name(id)));
+                let float = &self.ctx.float;
+                let start = ops::fold(graph, id).start.tokens;
+                parameters.push(code!(#lanes: &mut [#float; #size]));
+                arguments.push(code!(&mut #lanes));
+                block_values.push(code!(let mut #values = [#start; #size];));
+                lane_updates.push(code!(*#lanes = #values;));
+            }
+        }
         let scattered: Vec<NodeId> = group
             .nodes
             .iter()
             .copied()
             .filter(|&id| self.scatters_into(id))
             .collect();
-        let values: Vec<proc_macro2::Ident> = accumulators.iter().map(|&id| block_name(self.name(id))).collect();
-        let starts = accumulators.iter().map(|&id| ops::fold(graph, id).start.tokens);
-        let folds = accumulators.iter().map(|&id| {
-            let lanes = lanes_name(self.name(id));
-            (ops::fold(graph, id).step)(code!(#lanes[lane]), code!(chunk[lane]), &self.ctx.float)
-        });
-        let folds = code!(#(for chunk in #values.chunks_exact(#width) { for lane in 0..#width { #folds } })*);
         // Then each scattered sum takes its block's values into their rows, in element order.
         let scattered_values: Vec<proc_macro2::Ident> = scattered.iter().map(|&id| block_name(self.name(id))).collect();
         let scattered_starts = scattered.iter().map(|&id| ops::fold(graph, id).start.tokens);
@@ -201,15 +216,16 @@ impl Emitter<'_> {
         code! {
             for block in 0..#count / #size {
                 let at = #from block * #size;
-                #(#slices)*
-                #(let mut #values = [#starts; #size];)*
-                #(let mut #scattered_values = [#scattered_starts; #size];)*
-                for k in 0..#size {
-                    #global
-                    #body
-                }
-                #folds
-                #scatters
+                ::core::convert::identity(#[inline(always)] |#(#parameters),*| {
+                    #(#block_values)*
+                    #(let mut #scattered_values = [#scattered_starts; #size];)*
+                    for k in 0..#size {
+                        #global
+                        #body
+                    }
+                    #(#lane_updates)*
+                    #scatters
+                })(#(#arguments),*);
             }
             #tail
         }
@@ -240,19 +256,26 @@ impl Emitter<'_> {
                 .any(|&id| matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar())
     }
 
-    /// After a loop with lanes: the accumulator folds its lanes, in order.
+    /// After a loop with lanes: the accumulator folds its lanes by halves (lane `k` takes
+    /// lane `k + 32`, then `k + 16`, down to one), a chain of 6 steps instead of 64.
     pub(super) fn merge_lanes(&self, id: NodeId) -> TokenStream {
         let graph = self.ctx.graph;
         let name = self.name(id);
         let lanes = lanes_name(name);
         let fold = ops::fold(graph, id);
         let start = &fold.start.tokens;
-        let step = (fold.step)(code!(#name), code!(value), &self.ctx.float);
+        let halvings = std::iter::successors(Some(LANES / 2), |half| Some(half / 2))
+            .take_while(|&half| half >= 1)
+            .map(|half| {
+                let half = Literal::usize_unsuffixed(half);
+                let step = (fold.step)(code!(#lanes[k]), code!(#lanes[k + #half]), &self.ctx.float);
+                code!(for k in 0..#half { #step })
+            });
+        let step = (fold.step)(code!(#name), code!(#lanes[0]), &self.ctx.float);
         code! {
+            #(#halvings)*
             let mut #name = #start;
-            for value in #lanes {
-                #step
-            }
+            #step
         }
     }
 }
@@ -278,8 +301,21 @@ mod tests {
         let text = super::super::tests::expansion(300);
         assert!(text.contains("for block in 0 .. 300 / 64"), "{text}");
         assert!(text.contains("for i in 300 / 64 * 64 .. 300"), "the tail of 44");
-        assert!(text.contains("let x = & x [at .. at + 64]"), "x sliced per block");
-        assert!(text.contains("let mut cost_lanes = [0.0 ; 16]"), "the sum in 16 lanes");
+        // The block's element loop is a closure with the block of `x` and the lanes as
+        // parameters; each element folds into its own lane.
+        assert!(
+            text.contains("| x : & [:: core :: primitive :: f64 ; 64] , cost_lanes : & mut"),
+            "{text}"
+        );
+        assert!(text.contains("(:: static_graph :: __private :: block (x , at) , & mut cost_lanes)"));
+        assert!(text.contains("let mut cost_lanes = [0.0 ; 64]"), "the sum in 64 lanes");
+        assert!(
+            text.contains("let mut acc = cost_lanes [k] ;"),
+            "lane k takes element k"
+        );
+        assert!(text.contains("* cost_lanes = cost_block ;"));
+        // The lanes fold by halves.
+        assert!(text.contains("for k in 0 .. 32 { cost_lanes [k] += cost_lanes [k + 32] ; }"));
         assert!(text.contains("simd"), "run-time dispatch for long loops");
         // A whole number of blocks: no tail.
         let text = super::super::tests::expansion(256);
