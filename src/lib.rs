@@ -177,6 +177,8 @@
 //! Numerics follow TensorFlow. `softmax`, `log_softmax` and `softmax_cross_entropy` subtract
 //! each row's maximum before `exp`, so logits of 1000 give no overflow, and the cross-entropy
 //! gradient never divides by a probability; `log(softmax(x))` is rewritten to `log_softmax(x)`.
+//! `softmax` multiplies each row's exponentials by the reciprocal of their sum, as
+//! TensorFlow's CPU kernel does, rather than dividing each one (within 1 ulp of the quotient).
 //! In f32, `tanh` everywhere, and `exp` (also inside `sigmoid` and `softmax`) in loops that
 //! vectorise (256 elements or more, or sized by the named dimension), are polynomials within
 //! 3 and 2 ulp of the exact value, which the compiler vectorises; elsewhere, and in f64, they
