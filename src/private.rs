@@ -384,6 +384,17 @@ pub fn block_mut<T, const N: usize>(buffer: &mut [T], at: usize) -> &mut [T; N] 
     buffer[at..].first_chunk_mut().expect("a block lies inside its buffer")
 }
 
+/// `row` repeated to `N` elements (`row.len()` divides `N`): a row broadcast down a long loop,
+/// as a block of the loop reads it.
+///
+/// # Panics
+/// If `row` is empty (the generated code never passes one).
+#[inline(always)]
+#[must_use]
+pub fn tile<T: Copy, const N: usize>(row: &[T]) -> [T; N] {
+    core::array::from_fn(|k| row[k % row.len()])
+}
+
 /// Runs `body` compiled for the widest vector instructions this CPU has: AVX-512, or AVX2
 /// with FMA, or the target's baseline (SSE2 on x86-64, where builds without
 /// `-C target-cpu=native` otherwise stop). The generated functions pass their whole body here

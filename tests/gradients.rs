@@ -405,6 +405,27 @@ fn long_loops_split_their_sums_into_lanes_and_stay_exact() {
     check!(long_vectors, cost, -1.0, 1.0);
 }
 
+graph_case!(rows_in_blocks {
+    placeholder x: [f64; batch, 16];
+    placeholder h: [f64; batch, 32];
+    variable b: [f64; 16];
+    variable c: [f64; 32];
+    let y = relu(x + b);
+    let z = tanh(h * c);
+    let peak = max(z, axis = 0);
+    let cost = mean(y * y) + mean(z) + sum(peak);
+    minimize cost;
+});
+
+#[test]
+fn rows_that_divide_a_block_are_read_and_summed_a_block_at_a_time() {
+    // A batch of 37: 592 and 1,184 elements, nine and eighteen blocks of 64 and a tail. The
+    // rows of 16 and 32 (`b`, `c`) are read from copies repeated to a block, and their
+    // gradients (and the maximum over the batch) fold a block at a time into lanes, then
+    // into the rows.
+    check!(rows_in_blocks, cost, -1.0, 1.0, batch = 37);
+}
+
 graph_case!(on_the_pool {
     placeholder x: [f64; 270000];
     placeholder t: [f64; batch, 3];

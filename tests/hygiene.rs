@@ -213,7 +213,8 @@ static_graph::graph! {
         let left = relu(merged) * 0.5 + adjoints;
         let right = relu(left) * 0.5 + adjoints;
         let acc = relu(right) * 0.5 + adjoints;
-        let v64 = relu(acc) * 0.5 + adjoints;
+        let wins = relu(acc) * 0.5 + adjoints;
+        let v64 = relu(wins) * 0.5 + adjoints;
         let peak = max(v64, axis = 1) + min(v64, axis = 1);
         let z = matmul(v64, transpose(w)) * matmul(v64, u);
         let cost = mean(softmax_cross_entropy(v64, labels)) + mean(peak) + sum(sigmoid(z)) + sum(mean(v64, axis = 0));
@@ -327,7 +328,8 @@ static_graph::graph! {
         let left = tanh(merged) * 0.5 + q;
         let right = tanh(left) * 0.5 + q;
         let acc = tanh(right) * 0.5 + q;
-        let v64 = tanh(acc) * 0.5 + q;
+        let wins = tanh(acc) * 0.5 + q;
+        let v64 = tanh(wins) * 0.5 + q;
         let scores = matmul(v64, transpose(v64, axes = (0, 2, 1)));
         let joined = concat(v64[.., .., 0..2], v64[.., .., 1..], axis = 2);
         let picked = gather(w, ids) * one_hot(ids, depth = 3);
@@ -516,7 +518,7 @@ graphs_with_dimensions!(
     best id label row shift sum target total cols image_i oh_i ow_i rows x_i y_i
     accumulator_i beta1 beta2 decay epsilon gradient gradient_all mom_i momentum norm opt rate scale slot t v_i weight_decay
     above absolute below check checks derived from j numeric original p64 relative step to v64
-    direction products tangents bytes shapes deserializer out serializer state map merged left right acc
+    direction products tangents bytes shapes deserializer out serializer state map merged left right acc wins
     s d ser de
 );
 

@@ -427,8 +427,23 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
             let body = windows(ctx, conv, &images, false, nothing(), cell, nothing());
             code!(#out.fill(#zero); #body)
         }
+        Op::MaxPool(conv) if channels <= 64 => {
+            // A NaN wins and stays, as in `max`. The maxima wait in an array on the stack,
+            // chosen by selects of conditions without short-circuits (`&`, `|`), so that the
+            // compiler vectorises across the channels: written straight into the output, or
+            // with `&&` and `||`, it compared one channel at a time, with branches.
+            let pre = code!(let mut extreme = [#float::NEG_INFINITY; #c];);
+            let cell = code! {
+                for inner_i in 0..#c {
+                    let (best, value) = (extreme[inner_i], #a[at_i + inner_i]);
+                    let wins = !best.is_nan() & ((value > best) | value.is_nan());
+                    extreme[inner_i] = if wins { value } else { best };
+                }
+            };
+            let post = code!(#out[outer_i * #c..][..#c].copy_from_slice(&extreme););
+            windows(ctx, conv, &images, false, pre, cell, post)
+        }
         Op::MaxPool(conv) => {
-            // A NaN wins and stays, as in `max`.
             let pre = code!(let extreme = &mut #out[outer_i * #c..][..#c]; extreme.fill(#float::NEG_INFINITY););
             let cell = code! {
                 for (best, &value) in extreme.iter_mut().zip(&#a[at_i..][..#c]) {
@@ -477,15 +492,14 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
                         let mut extreme = [#float::NEG_INFINITY; #c];
                         let mut best = [usize::MAX; #c];
                     },
+                    // Selects of conditions without short-circuits, as in `MaxPool`.
                     code! {
                         for inner_i in 0..#c {
                             let value = #a[at_i + inner_i];
-                            if best[inner_i] == usize::MAX
-                                || !extreme[inner_i].is_nan() && (value > extreme[inner_i] || value.is_nan())
-                            {
-                                extreme[inner_i] = value;
-                                best[inner_i] = at_i + inner_i;
-                            }
+                            let wins = (best[inner_i] == usize::MAX)
+                                | !extreme[inner_i].is_nan() & ((value > extreme[inner_i]) | value.is_nan());
+                            extreme[inner_i] = if wins { value } else { extreme[inner_i] };
+                            best[inner_i] = if wins { at_i + inner_i } else { best[inner_i] };
                         }
                     },
                     code! {

@@ -2,7 +2,7 @@
 //! (the loop's [`Mode`]: a half's offset, a block's slices), and the element's own
 //! expression, stored, bound or inlined.
 
-use super::blocks::{block_name, block_start, lanes_name, Block};
+use super::blocks::{block_name, block_start, lanes_name, Block, Start};
 use super::{nesting, Emitter, Kind, MAX_INLINE_NESTING};
 use crate::emit::ops::{self, Expr};
 use crate::emit::schedule::{LoopGroup, Place};
@@ -111,22 +111,22 @@ impl Emitter<'_> {
         let operand = graph.operands(id)[0];
         let value = self.read(operand, &At::Loop, Some(group), mode).tokens;
         let name = self.name(id);
+        let in_lanes = graph.shape(id).is_scalar() || self.sums_into_tiled_row(id).is_some();
+        if mode.block.is_some() && in_lanes {
+            // In a block, element `k` folds into lane `k`: the loop carries nothing from one
+            // element to the next, so it vectorises, each lane's running value waiting on one
+            // step per block. The result goes to the block's own array, copied into the lanes
+            // after the loop: a lane updated in place (for `max`, a select stored back where
+            // it was read) became a masked store, which kept the lanes in memory.
+            let (lanes, values) = (lanes_name(name), block_name(name));
+            let step = (ops::fold(graph, id).step)(code!(acc), value, &self.ctx.float);
+            return code!({
+                let mut acc = #lanes[k];
+                #step
+                #values[k] = acc;
+            });
+        }
         let acc = if graph.shape(id).is_scalar() {
-            if mode.block.is_some() {
-                // In a block, element `k` folds into lane `k`: the loop carries nothing from
-                // one element to the next, so it vectorises, each lane's running value waiting
-                // on one step per block. The result goes to the block's own array, copied
-                // into the lanes after the loop: a lane updated in place (for `max`, a select
-                // stored back where it was read) became a masked store, which kept the lanes
-                // in memory.
-                let (lanes, values) = (lanes_name(name), block_name(name));
-                let step = (ops::fold(graph, id).step)(code!(acc), value, &self.ctx.float);
-                return code!({
-                    let mut acc = #lanes[k];
-                    #step
-                    #values[k] = acc;
-                });
-            }
             match lane {
                 Some(lane) => {
                     let lanes = lanes_name(name);
@@ -155,7 +155,10 @@ impl Emitter<'_> {
         let buffer = self.buffer(id);
         let split = mode.split.is_some_and(|s| s.contains(&buffer));
         if let Some(block) = &mut mode.block {
-            let start = block_start(at, split).filter(|_| !block.unsliced.contains(&buffer));
+            // A row repeated in each block is read from a copy, never written through one.
+            let start = block_start(at, split)
+                .filter(|start| !(write && matches!(start, Start::Tiled(_))))
+                .filter(|_| !block.unsliced.contains(&buffer));
             if let Some(start) = start {
                 let sliced = block.sliced.entry(buffer).or_insert((start, false));
                 sliced.1 |= write;

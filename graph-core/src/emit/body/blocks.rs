@@ -50,6 +50,11 @@ pub(super) enum Start {
     Half,
     /// At `at % m`, in a row of `m` (a multiple of the block) broadcast down the loop.
     Row(usize),
+    /// A row of `m` (a divisor of the block, smaller) broadcast down the loop: every block
+    /// reads it whole, `BLOCK / m` times over (`at` is a multiple of the block), from a copy
+    /// so repeated, made once before the loop (`c1[k]` where `c1[(at + k) % 16]` read one
+    /// element at a time: the bias of a convolution's 16 channels).
+    Tiled(usize),
 }
 
 impl Start {
@@ -62,20 +67,30 @@ impl Start {
                 let m = Literal::usize_unsuffixed(m);
                 code!(at % #m)
             }
+            Start::Tiled(_) => code!(0),
         }
     }
 }
 
 /// Where a block's slice of a buffer accessed `at` starts, if the block's elements are a
 /// slice of it: the loop's own element (in a half of a split loop, from the half's start),
-/// or a row whose length is a multiple of the block.
+/// a row whose length is a multiple of the block, or a row repeated (see [`Start::Tiled`]).
 pub(super) fn block_start(at: &At, split: bool) -> Option<Start> {
     match at {
         At::Loop if split => Some(Start::Half),
         At::Loop => Some(Start::Loop),
-        At::Row(m) => m.known().filter(|m| m % BLOCK == 0).map(Start::Row),
+        At::Row(m) => match m.known()? {
+            m if m.is_multiple_of(BLOCK) => Some(Start::Row(m)),
+            m if BLOCK.is_multiple_of(m) => Some(Start::Tiled(m)),
+            _ => None,
+        },
         At::Expr(_) => None,
     }
+}
+
+/// `b_tiled` for a row `b` read repeated (see [`Start::Tiled`]).
+fn tiled_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
+    internal(&format!("{}_tiled", bare(name)))
 }
 
 /// `acc_block` for accumulator `acc`: the values of one block that it folds.
@@ -160,9 +175,17 @@ impl Emitter<'_> {
         let runtime = &self.ctx.runtime;
         let mut parameters = Vec::new();
         let mut arguments = Vec::new();
+        let mut tiles = Vec::new();
         for (&buffer, (start, mutable)) in &block.sliced {
             let name = self.ctx.names.of(buffer);
             let element = crate::emit::structs::element_type(self.ctx, graph.elem(buffer));
+            if let Start::Tiled(_) = start {
+                let tiled = tiled_name(name);
+                tiles.push(code!(let #tiled: [#element; #size] = #runtime::tile(#name);));
+                parameters.push(code!(#name: &[#element; #size]));
+                arguments.push(code!(&#tiled));
+                continue;
+            }
             let start = start.tokens();
             if *mutable {
                 parameters.push(code!(#name: &mut [#element; #size]));
@@ -174,15 +197,32 @@ impl Emitter<'_> {
         }
         let mut block_values = Vec::new();
         let mut lane_updates = Vec::new();
+        // Sums into a row that divides the block keep lanes of their own, declared here and
+        // folded into the row after the blocks.
+        let (mut row_lanes, mut row_folds) = (Vec::new(), Vec::new());
         for &id in &group.nodes {
-            if matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar() {
+            let scalar = matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar();
+            let row = self.sums_into_tiled_row(id);
+            if scalar || row.is_some() {
                 let (lanes, values) = (lanes_name(self.name(id)), block_name(self.name(id)));
                 let float = &self.ctx.float;
-                let start = ops::fold(graph, id).start.tokens;
+                let fold = ops::fold(graph, id);
+                let start = fold.start.tokens;
                 parameters.push(code!(#lanes: &mut [#float; #size]));
                 arguments.push(code!(&mut #lanes));
                 block_values.push(code!(let mut #values = [#start; #size];));
                 lane_updates.push(code!(*#lanes = #values;));
+                if let Some(m) = row {
+                    let m = Literal::usize_unsuffixed(m);
+                    let mut mode = Mode {
+                        split,
+                        ..Mode::default()
+                    };
+                    let element = self.index(id, &At::Expr(code!(k % #m)), true, &mut mode);
+                    let step = (fold.step)(element, code!(#lanes[k]), &self.ctx.float);
+                    row_lanes.push(code!(let mut #lanes = [#start; #size];));
+                    row_folds.push(code!(for k in 0..#size { #step }));
+                }
             }
         }
         let scattered: Vec<NodeId> = group
@@ -214,6 +254,8 @@ impl Emitter<'_> {
         });
         let global = uses_i.then(|| code!(let i = at + k;));
         code! {
+            #(#tiles)*
+            #(#row_lanes)*
             for block in 0..#count / #size {
                 let at = #from block * #size;
                 ::core::convert::identity(#[inline(always)] |#(#parameters),*| {
@@ -227,6 +269,7 @@ impl Emitter<'_> {
                     #scatters
                 })(#(#arguments),*);
             }
+            #(#row_folds)*
             #tail
         }
     }
@@ -244,6 +287,25 @@ impl Emitter<'_> {
             false,
         )
         .is_none()
+    }
+
+    /// The row length `m`, if accumulator `id` sums into a row of `m` that divides the block
+    /// (`d_c1[i % 16] += ...`, a bias's gradient): in a block, element `k` folds into lane
+    /// `k` like a scalar sum's, and after the blocks lane `k` into element `k % m` of the row.
+    /// (Scattered into the row one element at a time, each add waited on the one before
+    /// through memory.)
+    pub(super) fn sums_into_tiled_row(&self, id: NodeId) -> Option<usize> {
+        let graph = self.ctx.graph;
+        if !matches!(self.sched.place[&id], Place::Accumulate(_)) || graph.shape(id).is_scalar() {
+            return None;
+        }
+        match block_start(
+            &self.map_at(&self.reduction_map(id), &At::Loop, &mut Mode::plain()),
+            false,
+        ) {
+            Some(Start::Tiled(m)) => Some(m),
+            _ => None,
+        }
     }
 
     /// Whether `group` accumulates a scalar over enough elements to split it into lanes.
@@ -292,6 +354,8 @@ mod tests {
         assert_eq!(block_start(&At::Row(Size::fixed(256)), false), Some(Start::Row(256)));
         // A row of 10 is not a whole number of blocks: read through the whole buffer.
         assert_eq!(block_start(&At::Row(Size::fixed(10)), false), None);
+        // A row of 16 is a quarter of a block: read from a copy repeated to a block.
+        assert_eq!(block_start(&At::Row(Size::fixed(16)), false), Some(Start::Tiled(16)));
         assert_eq!(block_start(&At::Expr(code!(0)), false), None);
         assert_eq!(Start::Row(256).tokens().to_string(), "at % 256");
     }
