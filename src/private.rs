@@ -363,8 +363,9 @@ mod blocked {
 
 /// Elements `at..at + N` of `buffer`, as an array: one block of a long loop. The generated
 /// code hands each block's buffers to the block's element loop as parameters of a closure,
-/// because the compiler takes two reference parameters to never alias; without that it kept
-/// a scalar copy of the loop for when they might, and with it the sums' lanes in memory.
+/// since Rust tells the compiler that reference parameters never alias one another; for
+/// slices re-borrowed in the loop it could not know that, and kept a scalar copy of the loop
+/// for when they might, and with it the sums' lanes in memory.
 ///
 /// # Panics
 /// If `buffer` has fewer than `at + N` elements (the generated code never asks for that).
