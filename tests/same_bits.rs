@@ -157,8 +157,20 @@ graph! {
     }
 }
 
-/// The bits of the long graph's values and gradients, the wide product's and the batched
-/// products', as text: what a child process prints.
+graph! {
+    /// A bias of 16 broadcast down 20,000 rows (320,000 elements: chunks over the pool), read
+    /// from a copy repeated to a block, and its gradient summed a block at a time into lanes.
+    pub mod rows {
+        placeholder x: [f32; 20000, 16];
+        variable b: [f32; 16] = uniform(-1, 1);
+        let y = tanh(x + b);
+        let cost = mean(y * y);
+        minimize cost;
+    }
+}
+
+/// The bits of the long graph's values and gradients, the wide product's, the batched
+/// products' and the broadcast rows', as text: what a child process prints.
 fn long_fingerprint() -> String {
     let mut p = long::Placeholders::default();
     for (k, x) in p.x.iter_mut().enumerate() {
@@ -180,15 +192,22 @@ fn long_fingerprint() -> String {
         *q = ((k * 389) % 811) as f32 / 405.5 - 1.0;
     }
     let (batched_values, batched_gradients) = batched::backward(&b, &batched::Variables::init(3));
+    let mut r = rows::Placeholders::default();
+    for (k, x) in r.x.as_flattened_mut().iter_mut().enumerate() {
+        *x = ((k * 211) % 401) as f32 / 200.5 - 1.0;
+    }
+    let (rows_values, rows_gradients) = rows::backward(&r, &rows::Variables::init(4));
     format!(
-        "{:x} {:x} {:x} {:x} {:x} {:x} {:x}",
+        "{:x} {:x} {:x} {:x} {:x} {:x} {:x} {:x} {:x}",
         values.cost.to_bits(),
         hash(&values.y[..]),
         hash(&gradients.w[..]),
         hash(wide_values.h.as_flattened()),
         hash(wide_gradients.m.as_flattened()),
         hash(batched_values.scores.as_flattened().as_flattened()),
-        hash(batched_gradients.w.as_flattened())
+        hash(batched_gradients.w.as_flattened()),
+        hash(rows_values.y.as_flattened()),
+        hash(&rows_gradients.b)
     )
 }
 
