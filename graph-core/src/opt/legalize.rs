@@ -78,9 +78,10 @@ fn all(graph: &Graph, wanted: impl Fn(&Op) -> bool) -> Vec<NodeId> {
 
 /// `y = softmax(x)` becomes `e = exp(x - max(x)); y = e * (1 / sum(e))`, and `log_softmax(x)`
 /// becomes `(x - max(x)) - log(sum(e))`, over the last axis. The reciprocal, once per row, is
-/// TensorFlow's CPU kernel's (`softmax * sum.inverse()`): one more rounding than dividing
-/// each element (at most 1 ulp), and a multiply per element where a division was the slowest
-/// operation of the seed step's loops.
+/// what TensorFlow computes on CPUs (Eigen's `softmax * sum.inverse()`, and oneDNN's, checked
+/// by `tools/tf_softmax_formula.py`): one more rounding than dividing each element (at most
+/// 1 ulp), and a multiply per element where a division was the slowest operation of the seed
+/// step's loops.
 fn softmax(g: &mut Graph, y: NodeId) -> Result<(), Diagnostic> {
     let x = g.operands(y)[0];
     let loc = g.node(y).loc;
