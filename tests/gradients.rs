@@ -426,6 +426,21 @@ fn rows_that_divide_a_block_are_read_and_summed_a_block_at_a_time() {
     check!(rows_in_blocks, cost, -1.0, 1.0, batch = 37);
 }
 
+graph_case!(wide_pool {
+    placeholder x: [f64; 2, 4, 4, 72];
+    variable scale: f64;
+    let y = max_pool(x * scale);
+    let cost = sum(y * y);
+    minimize cost;
+});
+
+#[test]
+fn a_pool_of_more_than_64_channels_keeps_its_maxima_in_the_output() {
+    // 72 channels: the forward pass keeps each window's maxima in the output (up to 64, in an
+    // array on the stack), and the gradient searches one channel at a time.
+    check!(wide_pool, cost, -1.0, 1.0);
+}
+
 graph_case!(on_the_pool {
     placeholder x: [f64; 270000];
     placeholder t: [f64; batch, 3];

@@ -427,12 +427,23 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
             let body = windows(ctx, conv, &images, false, nothing(), cell, nothing());
             code!(#out.fill(#zero); #body)
         }
-        Op::MaxPool(conv) if channels <= 64 => {
-            // A NaN wins and stays, as in `max`. The maxima wait in an array on the stack,
-            // chosen by selects of conditions without short-circuits (`&`, `|`), so that the
-            // compiler vectorises across the channels: written straight into the output, or
-            // with `&&` and `||`, it compared one channel at a time, with branches.
-            let pre = code!(let mut extreme = [#float::NEG_INFINITY; #c];);
+        Op::MaxPool(conv) => {
+            // A NaN wins and stays, as in `max`. Up to 64 channels, the maxima wait in an
+            // array on the stack (more, in the output itself), chosen by selects of conditions
+            // without short-circuits (`&`, `|`), so that the compiler vectorises across the
+            // channels: written straight into the output, or with `&&` and `||`, it compared
+            // one channel at a time, with branches.
+            let (pre, post) = if channels <= 64 {
+                (
+                    code!(let mut extreme = [#float::NEG_INFINITY; #c];),
+                    code!(#out[outer_i * #c..][..#c].copy_from_slice(&extreme);),
+                )
+            } else {
+                (
+                    code!(let extreme = &mut #out[outer_i * #c..][..#c]; extreme.fill(#float::NEG_INFINITY);),
+                    nothing(),
+                )
+            };
             let cell = code! {
                 for inner_i in 0..#c {
                     let (best, value) = (extreme[inner_i], #a[at_i + inner_i]);
@@ -440,19 +451,7 @@ fn windowed(ctx: &Ctx, node: NodeId, out: &TokenStream, args: &[TokenStream]) ->
                     extreme[inner_i] = if wins { value } else { best };
                 }
             };
-            let post = code!(#out[outer_i * #c..][..#c].copy_from_slice(&extreme););
             windows(ctx, conv, &images, false, pre, cell, post)
-        }
-        Op::MaxPool(conv) => {
-            let pre = code!(let extreme = &mut #out[outer_i * #c..][..#c]; extreme.fill(#float::NEG_INFINITY););
-            let cell = code! {
-                for (best, &value) in extreme.iter_mut().zip(&#a[at_i..][..#c]) {
-                    if !best.is_nan() && (value > *best || value.is_nan()) {
-                        *best = value;
-                    }
-                }
-            };
-            windows(ctx, conv, &images, false, pre, cell, nothing())
         }
         Op::AvgPool(conv) => {
             // The mean over the cells inside the image: padding is not counted.

@@ -2,7 +2,7 @@
 //! (the loop's [`Mode`]: a half's offset, a block's slices), and the element's own
 //! expression, stored, bound or inlined.
 
-use super::blocks::{block_name, block_start, lanes_name, Block, Start};
+use super::blocks::{block_name, block_start, lanes_name, Block, BlockFold, Start};
 use super::{nesting, Emitter, Kind, MAX_INLINE_NESTING};
 use crate::emit::ops::{self, Expr};
 use crate::emit::schedule::{LoopGroup, Place};
@@ -111,20 +111,28 @@ impl Emitter<'_> {
         let operand = graph.operands(id)[0];
         let value = self.read(operand, &At::Loop, Some(group), mode).tokens;
         let name = self.name(id);
-        let in_lanes = graph.shape(id).is_scalar() || self.sums_into_tiled_row(id).is_some();
-        if mode.block.is_some() && in_lanes {
+        match self.block_fold(id).filter(|_| mode.block.is_some()) {
             // In a block, element `k` folds into lane `k`: the loop carries nothing from one
             // element to the next, so it vectorises, each lane's running value waiting on one
             // step per block. The result goes to the block's own array, copied into the lanes
             // after the loop: a lane updated in place (for `max`, a select stored back where
             // it was read) became a masked store, which kept the lanes in memory.
-            let (lanes, values) = (lanes_name(name), block_name(name));
-            let step = (ops::fold(graph, id).step)(code!(acc), value, &self.ctx.float);
-            return code!({
-                let mut acc = #lanes[k];
-                #step
-                #values[k] = acc;
-            });
+            Some(BlockFold::Lanes { .. }) => {
+                let (lanes, values) = (lanes_name(name), block_name(name));
+                let step = (ops::fold(graph, id).step)(code!(acc), value, &self.ctx.float);
+                return code!({
+                    let mut acc = #lanes[k];
+                    #step
+                    #values[k] = acc;
+                });
+            }
+            // The block's values wait in an array and are summed into their rows after its
+            // element loop, which then carries nothing and vectorises.
+            Some(BlockFold::Scatter) => {
+                let values = block_name(name);
+                return code!(#values[k] = #value;);
+            }
+            _ => {}
         }
         let acc = if graph.shape(id).is_scalar() {
             match lane {
@@ -136,12 +144,6 @@ impl Emitter<'_> {
             }
         } else {
             let index = self.map_at(&self.reduction_map(id), &At::Loop, mode);
-            if mode.block.is_some() && self.scatters_into(id) {
-                // A block's values wait in an array and are summed into their rows after its
-                // element loop, which then carries nothing and vectorises.
-                let values = block_name(name);
-                return code!(#values[k] = #value;);
-            }
             self.index(id, &index, true, mode)
         };
         (ops::fold(graph, id).step)(acc, value, &self.ctx.float)

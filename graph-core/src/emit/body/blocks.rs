@@ -67,6 +67,7 @@ impl Start {
                 let m = Literal::usize_unsuffixed(m);
                 code!(at % #m)
             }
+            // The copy repeated to a block starts with the block.
             Start::Tiled(_) => code!(0),
         }
     }
@@ -111,6 +112,23 @@ pub(super) struct Block {
     pub whole: BTreeSet<NodeId>,
     /// Buffers always indexed whole: those found indexed both ways by an earlier attempt.
     pub unsliced: BTreeSet<NodeId>,
+}
+
+/// How a block's element loop folds the values an accumulator takes ([`Emitter::block_fold`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum BlockFold {
+    /// Element `k` into lane `k`, in the block's own array copied into the lanes after the
+    /// element loop: a scalar sum, or (`row: Some(m)`) a sum into a row of `m` that divides
+    /// the block (`d_c1[i % 16] += ...`, a bias's gradient), whose lane `k` goes into element
+    /// `k % m` after the blocks. (Scattered into the row one element at a time, each add
+    /// waited on the one before through memory.)
+    Lanes { row: Option<usize> },
+    /// Into rows at indices that are not a slice of the block (a softmax row of 10:
+    /// `y_sum[i / 10] += ...`): the block's values wait in an array and are summed into their
+    /// rows after the element loop, which would not vectorise otherwise.
+    Scatter,
+    /// Into the block's own elements of the accumulator's buffer.
+    InPlace,
 }
 
 impl Emitter<'_> {
@@ -201,9 +219,7 @@ impl Emitter<'_> {
         // folded into the row after the blocks.
         let (mut row_lanes, mut row_folds) = (Vec::new(), Vec::new());
         for &id in &group.nodes {
-            let scalar = matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar();
-            let row = self.sums_into_tiled_row(id);
-            if scalar || row.is_some() {
+            if let Some(BlockFold::Lanes { row }) = self.block_fold(id) {
                 let (lanes, values) = (lanes_name(self.name(id)), block_name(self.name(id)));
                 let float = &self.ctx.float;
                 let fold = ops::fold(graph, id);
@@ -229,7 +245,7 @@ impl Emitter<'_> {
             .nodes
             .iter()
             .copied()
-            .filter(|&id| self.scatters_into(id))
+            .filter(|&id| self.block_fold(id) == Some(BlockFold::Scatter))
             .collect();
         // Then each scattered sum takes its block's values into their rows, in element order.
         let scattered_values: Vec<proc_macro2::Ident> = scattered.iter().map(|&id| block_name(self.name(id))).collect();
@@ -274,48 +290,34 @@ impl Emitter<'_> {
         }
     }
 
-    /// Whether accumulator `id` sums into an array at indices that are not a slice of each
-    /// block (a softmax row of 10: `y_sum[i / 10] += ...`). In a block, its values wait in an
-    /// array and are summed after the element loop, which would not vectorise otherwise.
-    pub(super) fn scatters_into(&self, id: NodeId) -> bool {
+    /// How a block's element loop folds the values accumulator `id` takes, if `id` is an
+    /// accumulator.
+    pub(super) fn block_fold(&self, id: NodeId) -> Option<BlockFold> {
         let graph = self.ctx.graph;
-        if !matches!(self.sched.place[&id], Place::Accumulate(_)) || graph.shape(id).is_scalar() {
-            return false;
-        }
-        block_start(
-            &self.map_at(&self.reduction_map(id), &At::Loop, &mut Mode::plain()),
-            false,
-        )
-        .is_none()
-    }
-
-    /// The row length `m`, if accumulator `id` sums into a row of `m` that divides the block
-    /// (`d_c1[i % 16] += ...`, a bias's gradient): in a block, element `k` folds into lane
-    /// `k` like a scalar sum's, and after the blocks lane `k` into element `k % m` of the row.
-    /// (Scattered into the row one element at a time, each add waited on the one before
-    /// through memory.)
-    pub(super) fn sums_into_tiled_row(&self, id: NodeId) -> Option<usize> {
-        let graph = self.ctx.graph;
-        if !matches!(self.sched.place[&id], Place::Accumulate(_)) || graph.shape(id).is_scalar() {
+        if !matches!(self.sched.place[&id], Place::Accumulate(_)) {
             return None;
         }
-        match block_start(
+        if graph.shape(id).is_scalar() {
+            return Some(BlockFold::Lanes { row: None });
+        }
+        let start = block_start(
             &self.map_at(&self.reduction_map(id), &At::Loop, &mut Mode::plain()),
             false,
-        ) {
-            Some(Start::Tiled(m)) => Some(m),
-            _ => None,
-        }
+        );
+        Some(match start {
+            None => BlockFold::Scatter,
+            Some(Start::Tiled(m)) => BlockFold::Lanes { row: Some(m) },
+            Some(_) => BlockFold::InPlace,
+        })
     }
 
     /// Whether `group` accumulates a scalar over enough elements to split it into lanes.
     pub(super) fn uses_lanes(&self, group: &LoopGroup) -> bool {
-        let graph = self.ctx.graph;
         is_long(group)
             && group
                 .nodes
                 .iter()
-                .any(|&id| matches!(self.sched.place[&id], Place::Accumulate(_)) && graph.shape(id).is_scalar())
+                .any(|&id| self.block_fold(id) == Some(BlockFold::Lanes { row: None }))
     }
 
     /// After a loop with lanes: the accumulator folds its lanes by halves (lane `k` takes
